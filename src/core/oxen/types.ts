@@ -1,0 +1,95 @@
+/** Wire shapes of the Oxen inference API (reference/oxen-api.md), parsed leniently with zod. */
+import { z } from 'zod';
+
+export const GENERATION_STATUSES = ['queued', 'processing', 'succeeded', 'failed', 'cancelled'] as const;
+export type GenerationStatus = (typeof GENERATION_STATUSES)[number];
+export const TERMINAL_STATUSES: readonly GenerationStatus[] = ['succeeded', 'failed', 'cancelled'];
+
+export const enqueueResponseSchema = z.object({
+  generations: z.array(z.object({ generation_id: z.string(), status: z.string() }).loose()),
+}).loose();
+export type EnqueueResponse = z.infer<typeof enqueueResponseSchema>;
+
+export const queueGenerationSchema = z
+  .object({
+    generation_id: z.string(),
+    model_name: z.string().optional(),
+    media_type: z.string().optional(),
+    status: z.enum(GENERATION_STATUSES),
+    enqueued_at: z.number().nullish(),
+    started_at: z.number().nullish(),
+    completed_at: z.number().nullish(),
+    result_url: z.string().nullish(),
+    error_message: z.string().nullish(),
+    error_retryable: z.boolean().optional(),
+    prompt: z.string().optional(),
+  })
+  .loose();
+export type QueueGeneration = z.infer<typeof queueGenerationSchema>;
+
+export const queueListSchema = z.object({ count: z.number(), generations: z.array(queueGenerationSchema) }).loose();
+export type QueueList = z.infer<typeof queueListSchema>;
+
+export const cancelResponseSchema = z.object({ status: z.string(), generation_id: z.string().optional() }).loose();
+
+/** One property of a model's request_schema (a JSON Schema subset). */
+export const schemaPropertySchema = z
+  .object({
+    type: z.union([z.string(), z.array(z.string())]).optional(),
+    description: z.string().optional(),
+    default: z.unknown().optional(),
+    enum: z.array(z.unknown()).optional(),
+    minimum: z.number().optional(),
+    maximum: z.number().optional(),
+    format: z.string().optional(),
+    items: z.object({ type: z.string().optional() }).loose().optional(),
+    anyOf: z.array(z.object({}).loose()).optional(),
+    oneOf: z.array(z.object({}).loose()).optional(),
+  })
+  .loose();
+export type SchemaProperty = z.infer<typeof schemaPropertySchema>;
+
+export const requestSchemaSchema = z
+  .object({
+    properties: z.record(z.string(), schemaPropertySchema),
+    required: z.array(z.string()).optional(),
+    basic: z.array(z.string()).optional(),
+  })
+  .loose();
+export type RequestSchema = z.infer<typeof requestSchemaSchema>;
+
+export const pricingSchema = z
+  .object({
+    method: z.string().nullish(),
+    cost_per_second: z.number().nullish(),
+    cost_per_second_by_resolution: z.record(z.string(), z.number()).nullish(),
+    cost_per_second_with_audio: z.number().nullish(),
+    cost_per_second_high_res: z.number().nullish(),
+  })
+  .loose();
+export type Pricing = z.infer<typeof pricingSchema>;
+
+export const modelSchema = z
+  .object({
+    id: z.string(),
+    display_name: z.string().optional(),
+    endpoint: z.string().optional(),
+    pricing: pricingSchema.nullish(),
+    request_schema: requestSchemaSchema.nullish(),
+    json_request_schema: requestSchemaSchema.nullish(),
+  })
+  .loose();
+export type OxenModel = z.infer<typeof modelSchema>;
+
+/** `event: media_generation_completed` on GET /api/events. Only succeeded and failed are sent. */
+export const completionEventSchema = z
+  .object({
+    generation_id: z.string(),
+    status: z.enum(['succeeded', 'failed']),
+    media_type: z.string().optional(),
+    model: z.string().optional(),
+    url: z.string().optional(),
+    error: z.string().optional(),
+  })
+  .loose();
+export type CompletionEvent = z.infer<typeof completionEventSchema>;

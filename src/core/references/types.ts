@@ -1,0 +1,55 @@
+/** Attachments as the core sees them, whatever platform they came from. */
+
+export interface IncomingAttachment {
+  /** File name as the person uploaded it (used in messages and `@name` prompt references). */
+  name: string;
+  /** Size the platform reports, if any; the downloaded bytes are authoritative. */
+  size?: number;
+  /** The platform's content type: a hint only, the bytes decide. */
+  contentType?: string;
+  /** Downloads the bytes, carrying whatever auth the platform needs. Called at most once. */
+  download(signal?: AbortSignal): Promise<Uint8Array>;
+  /** A URL anyone may fetch without auth until `expiresAt` (Discord's signed CDN URLs). */
+  publicUrl?: { url: string; expiresAt?: Date };
+}
+
+export const REFERENCE_KINDS = ['image', 'video', 'audio'] as const;
+export type ReferenceKind = (typeof REFERENCE_KINDS)[number];
+
+/** A downloaded, sniffed, probed and labelled attachment. */
+export interface Reference {
+  name: string;
+  kind: ReferenceKind;
+  /** MIME type from the bytes, e.g. image/png. */
+  mime: string;
+  /** Extension from the bytes, e.g. png. */
+  extension: string;
+  bytes: Uint8Array;
+  size: number;
+  /** Seconds, for video and audio. */
+  durationSec?: number;
+  /** 1-based position within its kind, in upload order. */
+  index: number;
+  /** Canonical prompt label: @Image1, @Video2, @Audio1. */
+  label: string;
+  publicUrl?: { url: string; expiresAt?: Date };
+}
+
+/** Where a reference was put so that Oxen can fetch it. */
+export interface HostedReference {
+  url: string;
+  expiresAt?: Date;
+}
+
+/**
+ * Makes a reference fetchable by Oxen. Implementations: self (the bot's HTTP server),
+ * oxen (a private repository in the operator's namespace, presigned), passthrough (the
+ * platform's own public URL). Private platform URLs and tokens never go through here.
+ */
+export interface ReferenceHost {
+  readonly kind: 'self' | 'oxen' | 'passthrough';
+  /** `minLifetimeMs`: how long the URL must stay fetchable (until the job has surely started). */
+  host(reference: Reference, options: { jobId: string; minLifetimeMs: number }): Promise<HostedReference>;
+  /** Drops what was hosted for a job, once Oxen no longer needs it. */
+  release?(jobId: string): Promise<void>;
+}

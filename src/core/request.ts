@@ -1,0 +1,55 @@
+/** The neutral generation request: what a person asked for, before any model is chosen. */
+
+export const TIERS = ['pro', 'fast', 'mini'] as const;
+export type Tier = (typeof TIERS)[number];
+
+/** text: text-to-video; image: image-to-video (first/last frame); reference: reference-to-video. */
+export const MODES = ['text', 'image', 'reference'] as const;
+export type Mode = (typeof MODES)[number];
+
+export const RESOLUTIONS = ['480p', '720p', '1080p', '4k'] as const;
+export type Resolution = (typeof RESOLUTIONS)[number];
+
+export const ASPECT_RATIOS = ['21:9', '16:9', '4:3', '1:1', '3:4', '9:16'] as const;
+export type AspectRatio = (typeof ASPECT_RATIOS)[number];
+
+export const DURATION_MIN = 4;
+export const DURATION_MAX = 15;
+export const COUNT_MIN = 1;
+export const COUNT_MAX = 4;
+
+/** How uploaded images are used in image-to-video: as the first frame, or first and last. */
+export const FRAME_MODES = ['off', 'first', 'first-last'] as const;
+export type FrameMode = (typeof FRAME_MODES)[number];
+
+export interface GenerationOptions {
+  tier: Tier | 'auto';
+  mode: Mode | 'auto';
+  /** undefined: the model's default. */
+  resolution?: Resolution;
+  /** 'auto' lets the model pick the length; otherwise whole seconds. */
+  duration: 'auto' | number;
+  /** 'auto' lets the model pick (sent as `adaptive` or `auto`, whichever the schema takes). */
+  aspectRatio: 'auto' | AspectRatio;
+  /** undefined: the model's default. */
+  audio?: boolean;
+  watermark: boolean;
+  /** Generations per request, 1-4. */
+  count: number;
+  frames: FrameMode;
+}
+
+export interface GenerationRequest {
+  prompt: string;
+  options: GenerationOptions;
+}
+
+export const DEFAULT_OPTIONS: GenerationOptions = {
+  tier: 'auto',
+  mode: 'auto',
+  duration: 'auto',
+  aspectRatio: 'auto',
+  watermark: false,
+  count: 1,
+  frames: 'off',
+};

@@ -1,0 +1,47 @@
+/** A validator's answer: a value, or every problem found (never a throw). */
+export type Result<T, E = Problem> = { ok: true; value: T } | { ok: false; problems: E[] };
+
+export const ok = <T>(value: T): { ok: true; value: T } => ({ ok: true, value });
+export const fail = <E = Problem>(...problems: E[]): { ok: false; problems: E[] } => ({ ok: false, problems });
+
+/**
+ * A user-facing problem with a stable code. `params` carry what a sentence needs
+ * (file name, allowed values, a suggestion); adapters turn codes into text.
+ */
+export interface Problem {
+  code: ProblemCode;
+  /** The file the problem is about, when there is one. */
+  file?: string;
+  params?: Record<string, string | number | readonly (string | number)[]>;
+}
+
+export type ProblemCode =
+  // text options
+  | 'option.unknown_flag'
+  | 'option.missing_value'
+  | 'option.invalid_value'
+  | 'option.conflict'
+  | 'prompt.empty'
+  | 'prompt.too_long'
+  | 'prompt.unknown_reference'
+  // model selection and translation
+  | 'model.unsupported_value'
+  | 'model.no_media_for_mode'
+  | 'model.too_many_references'
+  | 'model.audio_needs_visual'
+  | 'model.first_frame_needs_image'
+  // references
+  | 'reference.download_failed'
+  | 'reference.unsupported_type'
+  | 'reference.unreadable_media'
+  | 'reference.image_too_large'
+  | 'reference.too_many_images'
+  | 'reference.too_many_videos'
+  | 'reference.videos_too_large'
+  | 'reference.videos_too_short'
+  | 'reference.videos_too_long'
+  | 'reference.too_many_audios'
+  | 'reference.audio_too_large'
+  | 'reference.audios_too_long'
+  | 'reference.audio_needs_visual'
+  | 'reference.too_many_files';

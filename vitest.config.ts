@@ -1,0 +1,11 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    testTimeout: 20_000,
+    hookTimeout: 20_000,
+    // No test may reach the internet: every outside service is a loopback fake.
+    env: { NO_PROXY: '*' },
+  },
+});
