@@ -24,12 +24,16 @@ export type ProblemCode =
   | 'prompt.empty'
   | 'prompt.too_long'
   | 'prompt.unknown_reference'
+  | 'prompt.ambiguous_reference'
   // model selection and translation
   | 'model.unsupported_value'
   | 'model.no_media_for_mode'
   | 'model.too_many_references'
   | 'model.audio_needs_visual'
   | 'model.first_frame_needs_image'
+  | 'model.last_frame_needs_image'
+  | 'model.unsupported_option'
+  | 'model.schema_mismatch'
   // references
   | 'reference.download_failed'
   | 'reference.unsupported_type'
@@ -44,4 +48,5 @@ export type ProblemCode =
   | 'reference.audio_too_large'
   | 'reference.audios_too_long'
   | 'reference.audio_needs_visual'
-  | 'reference.too_many_files';
+  | 'reference.too_many_files'
+  | 'reference.file_too_large';

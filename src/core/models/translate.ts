@@ -1,0 +1,159 @@
+/**
+ * A neutral request -> the JSON body one Seedance model takes, read off that model's
+ * request_schema. Every problem is reported at once, before anything is hosted or spent.
+ */
+import type { RequestSchema } from '../oxen/types.js';
+import type { AspectRatio, GenerationOptions } from '../request.js';
+import type { ReferenceKind } from '../references/types.js';
+import { fail, ok, type Problem, type Result } from '../result.js';
+import type { CatalogEntry } from './catalog.js';
+import { encodeAspectRatio, encodeDuration, encodeResolution, encodeSwitch, type Encoded } from './encode.js';
+import { validateAgainstSchema } from './schema-validation.js';
+import { checkCount, checkMedia } from './validate.js';
+
+/** A reference as translation needs it: its kind and canonical label (@Image1, @Video2...). */
+export interface MediaRef {
+  kind: ReferenceKind;
+  label: string;
+}
+
+export interface HostedMedia extends MediaRef {
+  /** Where Oxen can fetch it. */
+  url: string;
+}
+
+export interface RequestToTranslate<M extends MediaRef> {
+  model: CatalogEntry;
+  schema: RequestSchema;
+  /** Already rewritten to canonical labels. */
+  prompt: string;
+  options: GenerationOptions;
+  media: readonly M[];
+}
+
+/** What the model will be asked to make, in neutral terms: what cost estimation needs. */
+export interface EffectiveSettings {
+  /** undefined when the schema has no resolution. */
+  resolution?: string;
+  duration: 'auto' | number;
+  aspectRatio: 'auto' | AspectRatio;
+  audio: boolean;
+  watermark: boolean;
+  count: number;
+}
+
+export interface Translation {
+  body: Record<string, unknown>;
+  settings: EffectiveSettings;
+}
+
+/**
+ * Everything translateRequest would refuse, decided before the references are hosted. URLs are
+ * not known yet, so stand-ins are used; they never leave this function.
+ */
+export function checkRequest(request: RequestToTranslate<MediaRef>): Result<EffectiveSettings> {
+  const media = request.media.map((m) => ({ ...m, url: `https://reference.invalid/${encodeURIComponent(m.label)}` }));
+  const translated = translateRequest({ ...request, media });
+  return translated.ok ? ok(translated.value.settings) : translated;
+}
+
+export function translateRequest(request: RequestToTranslate<HostedMedia>): Result<Translation> {
+  const { model, schema, options } = request;
+  const props = schema.properties;
+  const problems: Problem[] = [...checkCount(options.count)];
+
+  const body: Record<string, unknown> = { model: model.id, prompt: request.prompt };
+  const take = <E>(name: string, encoded: Encoded<E>): E | undefined => {
+    if (!encoded.ok) {
+      problems.push(encoded.problem);
+      return undefined;
+    }
+    if (encoded.send !== undefined) body[name] = encoded.send;
+    return encoded.effective;
+  };
+  const resolution = take('resolution', encodeResolution(options.resolution, props['resolution']));
+  const duration = take('duration', encodeDuration(options.duration, props['duration']));
+  const aspectRatio = take('aspect_ratio', encodeAspectRatio(options.aspectRatio, props['aspect_ratio']));
+  const audio = take('generate_audio', encodeSwitch('audio', options.audio, props['generate_audio']));
+  const watermark = take('watermark', encodeSwitch('watermark', options.watermark, props['watermark']));
+  // No seed: the neutral request has none, and today's schema dropped it.
+
+  const mediaProblems = checkMedia(model, options.frames, request.media);
+  problems.push(...mediaProblems);
+  if (mediaProblems.length === 0) problems.push(...placeMedia(body, model, schema, options, request.media));
+
+  body['num_generations'] = options.count;
+
+  if (problems.length === 0) {
+    // A safety net for live schemas with rules the encoders do not know (a new required field...).
+    for (const v of validateAgainstSchema(body, schema)) {
+      problems.push({ code: 'model.schema_mismatch', params: { property: v.property, reason: v.message } });
+    }
+  }
+  if (problems.length > 0) return fail(...problems);
+  return ok({
+    body,
+    settings: {
+      ...(resolution !== undefined ? { resolution } : {}),
+      duration: duration ?? options.duration,
+      aspectRatio: aspectRatio ?? options.aspectRatio,
+      audio: audio ?? false,
+      watermark: watermark ?? false,
+      count: options.count,
+    },
+  });
+}
+
+const REFERENCE_FIELDS: Readonly<Record<ReferenceKind, string>> = {
+  image: 'input_images',
+  video: 'input_videos',
+  audio: 'input_audios',
+};
+
+/** Puts the media URLs where the model's mode expects them; the mode's counts are already checked. */
+function placeMedia(
+  body: Record<string, unknown>,
+  model: CatalogEntry,
+  schema: RequestSchema,
+  options: GenerationOptions,
+  media: readonly HostedMedia[],
+): Problem[] {
+  const problems: Problem[] = [];
+  const put = (field: string, value: string | string[], missing: Problem) => {
+    if (schema.properties[field]) body[field] = value;
+    else problems.push(missing);
+  };
+
+  if (model.mode === 'reference') {
+    // input_face_images / input_face_videos are never used: nothing tells us which references
+    // show a real face. Face media would also be numbered before the others (@Image1 is the
+    // first face image), which would break the labels the prompt was rewritten to.
+    for (const kind of ['image', 'video', 'audio'] as const) {
+      const urls = inLabelOrder(media.filter((m) => m.kind === kind)).map((m) => m.url);
+      if (urls.length === 0) continue;
+      put(REFERENCE_FIELDS[kind], urls, { code: 'model.no_media_for_mode', params: { mode: model.mode, kind, count: urls.length } });
+    }
+  }
+
+  if (model.mode === 'image') {
+    // The *_has_face flags are left to their defaults, for the same reason as above.
+    const [first, last] = inLabelOrder(media.filter((m) => m.kind === 'image'));
+    if (first) put('input_image', first.url, { code: 'model.no_media_for_mode', params: { mode: model.mode, kind: 'image', count: 1 } });
+    if (last && options.frames === 'first-last') {
+      put('tail_image_url', last.url, {
+        code: 'model.unsupported_value',
+        params: { option: 'frames', value: 'first-last', allowed: ['first'] },
+      });
+    }
+  }
+  return problems;
+}
+
+/** @Image1 before @Image2 before @Image10; unnumbered labels keep their place at the end. */
+function inLabelOrder<M extends MediaRef>(media: readonly M[]): M[] {
+  const numberOf = (m: M) => Number(/(\d+)$/.exec(m.label)?.[1] ?? Number.POSITIVE_INFINITY);
+  return [...media].sort((a, b) => {
+    const [x, y] = [numberOf(a), numberOf(b)];
+    return x === y ? 0 : x - y;
+  });
+}
