@@ -1,0 +1,93 @@
+/** The job record: everything needed to finish a job after a restart, on any instance. */
+import { randomInt } from 'node:crypto';
+import type { GenerationRequest } from '../request.js';
+import type { GenerationStatus } from '../oxen/types.js';
+import type { ReferenceKind } from '../references/types.js';
+
+export type Platform = 'discord' | 'slack';
+
+/**
+ * waiting: saved, waiting for a free generation slot (our own fair queue).
+ * submitting: references being hosted and the job enqueued at Oxen; ids not saved yet.
+ * running: at Oxen (see each generation's status).
+ * Terminal: done (every generation ended and every success delivered), failed, cancelled, timed_out.
+ */
+export const JOB_STATES = ['waiting', 'submitting', 'running', 'done', 'failed', 'cancelled', 'timed_out'] as const;
+export type JobState = (typeof JOB_STATES)[number];
+export const TERMINAL_JOB_STATES: readonly JobState[] = ['done', 'failed', 'cancelled', 'timed_out'];
+export const isTerminal = (state: JobState) => TERMINAL_JOB_STATES.includes(state);
+
+export interface Requester {
+  platform: Platform;
+  userId: string;
+  displayName?: string;
+  /** Guild (Discord) or workspace (Slack): the scope budgets are counted in. */
+  scopeId: string;
+}
+
+/** Where a job reports: the channel, the status message and the thread opened on it. */
+export interface Destination {
+  platform: Platform;
+  channelId: string;
+  statusMessageId?: string;
+  threadId?: string;
+}
+
+export type DeliveryState = 'pending' | 'delivered' | 'failed';
+
+export interface GenerationRecord {
+  id: string;
+  status: GenerationStatus;
+  resultUrl?: string;
+  error?: string;
+  delivery: DeliveryState;
+  deliveredAt?: number;
+  /** What the adapter reported: an uploaded file, or a link because the file was too big. */
+  deliveredAs?: 'upload' | 'link';
+}
+
+export interface ReferenceSummary {
+  name: string;
+  label: string;
+  kind: ReferenceKind;
+  size: number;
+  durationSec?: number;
+}
+
+export interface JobRecord {
+  id: string;
+  state: JobState;
+  requester: Requester;
+  destination: Destination;
+  request: GenerationRequest;
+  modelId: string;
+  /** The body sent to Oxen, without hosted reference URLs (they are added at enqueue). */
+  body: Record<string, unknown>;
+  references: ReferenceSummary[];
+  generations: GenerationRecord[];
+  /** Video-seconds (and dollars, when the price is known) held against the scope's budget. */
+  reservation: { day: string; videoSeconds: number; usd?: number; settled: boolean };
+  createdAt: number;
+  updatedAt: number;
+  /** When the enqueue was attempted: to find a half-submitted job in Oxen's queue after a crash. */
+  submittedAt?: number;
+  startedAt?: number;
+  endedAt?: number;
+  attempts: number;
+  /** Why the job failed, as a stable code and the server's words when there are any. */
+  failure?: { code: string; detail?: string };
+  /** Set when this job is a retry of another. */
+  retryOf?: string;
+}
+
+// No 0/O, 1/l/I: ids are read aloud and typed by people.
+const ID_ALPHABET = 'abcdefghjkmnpqrstuvwxyz23456789';
+
+/** A short id people can type (`/video cancel k3m9qz`): 31^6 ≈ 887 million. */
+export function newJobId(): string {
+  let id = '';
+  for (let i = 0; i < 6; i++) id += ID_ALPHABET[randomInt(ID_ALPHABET.length)];
+  return id;
+}
+
+export const isJobId = (text: string) => /^[a-hj-km-np-z2-9]{6}$/.test(text.trim().toLowerCase());

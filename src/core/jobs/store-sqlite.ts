@@ -1,0 +1,181 @@
+/**
+ * The embedded store: one SQLite file under DATA_DIR, for a single bot instance. Records go
+ * through keyv; the indexes and counters are small tables in the same file, changed under an
+ * in-process mutex (one process owns the file, so that is enough for atomicity).
+ */
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import Keyv from 'keyv';
+import KeyvSqlite from '@keyv/sqlite';
+import type { JobRecord, Platform } from './job.js';
+import { isTerminal } from './job.js';
+import { Mutex } from './mutex.js';
+import type { JobStore } from './store.js';
+
+const TABLES = [
+  'CREATE TABLE IF NOT EXISTS active_jobs (id TEXT PRIMARY KEY)',
+  'CREATE TABLE IF NOT EXISTS user_jobs (user_key TEXT NOT NULL, id TEXT NOT NULL, created INTEGER NOT NULL, PRIMARY KEY (user_key, id))',
+  'CREATE INDEX IF NOT EXISTS user_jobs_recent ON user_jobs (user_key, created DESC)',
+  'CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value REAL NOT NULL, expires INTEGER NOT NULL)',
+  'CREATE TABLE IF NOT EXISTS set_members (set_name TEXT NOT NULL, member TEXT NOT NULL, PRIMARY KEY (set_name, member))',
+];
+
+type Row = Record<string, unknown>;
+
+export class SqliteJobStore implements JobStore {
+  readonly shared = false;
+  private readonly records: Keyv<JobRecord>;
+  private readonly sqlite: KeyvSqlite;
+  private readonly ready: Promise<void>;
+  private readonly mutex = new Mutex();
+  // One process owns the file, so leases only need to outlive calls within it.
+  private readonly leases = new Map<string, { owner: string; expires: number }>();
+
+  constructor(dataDir: string, private readonly now: () => number = Date.now) {
+    const dir = resolve(dataDir);
+    mkdirSync(dir, { recursive: true });
+    const sqlite = new KeyvSqlite({ uri: `sqlite://${join(dir, 'seedance-bot.sqlite')}`, busyTimeout: 10_000 });
+    this.sqlite = sqlite;
+    this.records = new Keyv<JobRecord>({ store: sqlite, namespace: 'job' });
+    this.records.on('error', () => undefined); // surfaced through the rejected calls instead
+    this.ready = (async () => {
+      for (const statement of ['PRAGMA journal_mode = WAL', ...TABLES]) await sqlite.query(statement);
+    })();
+  }
+
+  private async query(sql: string, ...params: unknown[]): Promise<Row[]> {
+    await this.ready;
+    return (await this.sqlite.query(sql, ...params)) as Row[];
+  }
+
+  async get(id: string): Promise<JobRecord | undefined> {
+    await this.ready;
+    return this.records.get(id);
+  }
+
+  create(record: JobRecord): Promise<boolean> {
+    return this.mutex.run(async () => {
+      if (await this.records.has(record.id)) return false;
+      await this.writeRecord(record);
+      return true;
+    });
+  }
+
+  put(record: JobRecord): Promise<void> {
+    return this.mutex.run(() => this.writeRecord(record));
+  }
+
+  // Index first for active records, record first for finished ones: a crash in between
+  // leaves at worst a stale index entry, which start-up drops; never an unindexed live job.
+  private async writeRecord(record: JobRecord): Promise<void> {
+    await this.ready;
+    const userKey = `${record.requester.platform}:${record.requester.userId}`;
+    await this.query('INSERT OR IGNORE INTO user_jobs (user_key, id, created) VALUES (?, ?, ?)', userKey, record.id, record.createdAt);
+    if (isTerminal(record.state)) {
+      await this.records.set(record.id, record);
+      await this.query('DELETE FROM active_jobs WHERE id = ?', record.id);
+    } else {
+      await this.query('INSERT OR IGNORE INTO active_jobs (id) VALUES (?)', record.id);
+      await this.records.set(record.id, record);
+    }
+  }
+
+  async activeIds(): Promise<string[]> {
+    return (await this.query('SELECT id FROM active_jobs')).map((r) => String(r['id']));
+  }
+
+  async recentIdsOf(platform: Platform, userId: string, limit: number): Promise<string[]> {
+    const rows = await this.query(
+      'SELECT id FROM user_jobs WHERE user_key = ? ORDER BY created DESC LIMIT ?',
+      `${platform}:${userId}`,
+      limit,
+    );
+    return rows.map((r) => String(r['id']));
+  }
+
+  async acquireLease(name: string, owner: string, ttlMs: number): Promise<boolean> {
+    const held = this.leases.get(name);
+    const now = this.now();
+    if (held && held.owner !== owner && held.expires > now) return false;
+    this.leases.set(name, { owner, expires: now + ttlMs });
+    return true;
+  }
+
+  async releaseLease(name: string, owner: string): Promise<void> {
+    if (this.leases.get(name)?.owner === owner) this.leases.delete(name);
+  }
+
+  reserve(counter: string, amount: number, limit: number, ttlMs: number): Promise<{ granted: boolean; used: number }> {
+    return this.mutex.run(async () => {
+      const used = await this.readCounter(counter);
+      if (used + amount > limit) return { granted: false, used };
+      await this.query(
+        'INSERT INTO counters (name, value, expires) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value',
+        counter,
+        used + amount,
+        this.now() + ttlMs,
+      );
+      return { granted: true, used: used + amount };
+    });
+  }
+
+  adjust(counter: string, delta: number): Promise<number> {
+    return this.mutex.run(async () => {
+      const value = Math.max(0, (await this.readCounter(counter)) + delta);
+      await this.query(
+        'INSERT INTO counters (name, value, expires) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value',
+        counter,
+        value,
+        this.now() + 2 * 86_400_000,
+      );
+      return value;
+    });
+  }
+
+  counterValue(counter: string): Promise<number> {
+    return this.readCounter(counter);
+  }
+
+  private async readCounter(counter: string): Promise<number> {
+    const [row] = await this.query('SELECT value, expires FROM counters WHERE name = ?', counter);
+    if (!row || Number(row['expires']) <= this.now()) return 0;
+    return Number(row['value']);
+  }
+
+  joinCapped(set: string, member: string, limit: number): Promise<boolean> {
+    return this.mutex.run(async () => {
+      const [mine] = await this.query('SELECT 1 FROM set_members WHERE set_name = ? AND member = ?', set, member);
+      if (mine) return true;
+      const [count] = await this.query('SELECT COUNT(*) AS n FROM set_members WHERE set_name = ?', set);
+      if (Number(count?.['n'] ?? 0) >= limit) return false;
+      await this.query('INSERT INTO set_members (set_name, member) VALUES (?, ?)', set, member);
+      return true;
+    });
+  }
+
+  leave(set: string, member: string): Promise<void> {
+    return this.mutex.run(async () => {
+      await this.query('DELETE FROM set_members WHERE set_name = ? AND member = ?', set, member);
+    });
+  }
+
+  async members(set: string): Promise<string[]> {
+    return (await this.query('SELECT member FROM set_members WHERE set_name = ?', set)).map((r) => String(r['member']));
+  }
+
+  async ping(): Promise<boolean> {
+    try {
+      await this.query('SELECT 1');
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.mutex.run(async () => {
+      await this.ready.catch(() => undefined);
+      await this.records.disconnect();
+    });
+  }
+}
