@@ -9,6 +9,12 @@ export interface IncomingAttachment {
   contentType?: string;
   /** Downloads the bytes, carrying whatever auth the platform needs. Called at most once. */
   download(signal?: AbortSignal): Promise<Uint8Array>;
+  /**
+   * Optional streaming alternative to `download`. When present it is used instead (still once), so
+   * that a file larger than any reference may be is abandoned after the byte cap rather than
+   * buffered whole by the adapter.
+   */
+  stream?(signal?: AbortSignal): AsyncIterable<Uint8Array> | Promise<AsyncIterable<Uint8Array>>;
   /** A URL anyone may fetch without auth until `expiresAt` (Discord's signed CDN URLs). */
   publicUrl?: { url: string; expiresAt?: Date };
 }
@@ -32,6 +38,8 @@ export interface Reference {
   index: number;
   /** Canonical prompt label: @Image1, @Video2, @Audio1. */
   label: string;
+  /** 1-based position among all attachments as uploaded (what `@2` in a prompt points at). */
+  position?: number;
   publicUrl?: { url: string; expiresAt?: Date };
 }
 
