@@ -18,6 +18,7 @@ import {
 } from '../request.js';
 import type { ReferenceKind } from '../references/types.js';
 import { todaysSchema } from './fallback-schemas.js';
+import { REFERENCE_LIMITS as FILE_LIMITS } from '../references/limits.js';
 
 export interface CatalogEntry {
   /** Oxen model id, e.g. bytedance-seedance-2-0-fast-text-to-video. */
@@ -118,16 +119,15 @@ export function durationChoices(): ('auto' | number)[] {
 }
 
 /**
- * Reference-to-video limits. Per kind from the docs (face and non-face together). The total is
- * 15, as today's model page states; the old walkthrough's 12 came with the old schema dialect.
- * With 9 + 3 + 3 the total never binds on its own, so it is here to be lowered in one place
- * should Oxen confirm 12 (open question 8 in oxen-api.md).
+ * Reference-to-video counts, from the one table of documented limits (references/limits.ts).
+ * The total follows that table's choice of the old page's 12 over today's 15: a 13-file job
+ * that Oxen still refused would fail only after it was paid for (open question 8 in oxen-api.md).
  */
 export const REFERENCE_LIMITS: Readonly<Record<ReferenceKind, number> & { total: number }> = {
-  image: 9,
-  video: 3,
-  audio: 3,
-  total: 15,
+  image: FILE_LIMITS.images.maxCount,
+  video: FILE_LIMITS.videos.maxCount,
+  audio: FILE_LIMITS.audios.maxCount,
+  total: FILE_LIMITS.maxFiles,
 };
 
 /** Image-to-video takes a first frame and, optionally, a last frame. */

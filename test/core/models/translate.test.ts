@@ -371,7 +371,7 @@ describe('translateRequest: refusals name the allowed values', () => {
         { code: 'model.too_many_references', params: { mode: 'reference', kind: 'image', count: 10, max: 9 } },
         { code: 'model.too_many_references', params: { mode: 'reference', kind: 'video', count: 4, max: 3 } },
         { code: 'model.too_many_references', params: { mode: 'reference', kind: 'audio', count: 4, max: 3 } },
-        { code: 'model.too_many_references', params: { mode: 'reference', kind: 'total', count: 18, max: 15 } },
+        { code: 'model.too_many_references', params: { mode: 'reference', kind: 'total', count: 18, max: 12 } },
       ],
     },
     ...[0, 5, 2.5].map((count) => ({
@@ -395,10 +395,13 @@ describe('translateRequest: refusals name the allowed values', () => {
     ]);
   });
 
-  it('accepts 9 images, 3 videos and 3 audios: 15 references in all', () => {
-    const media = [...Array.from({ length: 9 }, (_, i) => image(i + 1)), ...[1, 2, 3].map((n) => video(n)), ...[1, 2, 3].map((n) => audio(n))];
+  it('accepts 12 references in all, and refuses a 13th', () => {
+    const media = [...Array.from({ length: 9 }, (_, i) => image(i + 1)), ...[1, 2, 3].map((n) => video(n))];
     const body = bodyOf(proR2V, proR2V.fallbackSchema, 'x', {}, media);
     expect((body['input_images'] as unknown[]).length).toBe(9);
+    expect(problemsOf(proR2V, proR2V.fallbackSchema, 'x', {}, [...media, audio(1)])).toEqual([
+      { code: 'model.too_many_references', params: { mode: 'reference', kind: 'total', count: 13, max: 12 } },
+    ]);
   });
 });
 
