@@ -93,3 +93,27 @@ export const completionEventSchema = z
   })
   .loose();
 export type CompletionEvent = z.infer<typeof completionEventSchema>;
+
+/** The model's JSON Schema for its request body. The docs call it by two names; read both. */
+export function requestSchemaOf(model: OxenModel): RequestSchema | undefined {
+  return model.request_schema ?? model.json_request_schema ?? undefined;
+}
+
+export type CancelResponse = z.infer<typeof cancelResponseSchema>;
+
+/** Filters of GET /api/ai/queue. Without `status`, only queued and processing rows come back. */
+export interface QueueListFilters {
+  status?: GenerationStatus;
+  model?: string;
+  media_type?: 'image' | 'video';
+  /** Matches the `target_repo` the job was enqueued with. */
+  repo?: string;
+  /** Matches the `target_directory` the job was enqueued with. */
+  folder?: string;
+  namespace?: string;
+}
+
+// Reference upload (undocumented, used by an Oxen-authored client; oxen-api.md section 7).
+export const whoAmIResponseSchema = z.object({ user: z.object({ username: z.string().min(1) }).loose() }).loose();
+export const workbenchUploadResponseSchema = z.object({ asset_path: z.string().min(1) }).loose();
+export const presignedUrlResponseSchema = z.object({ url: z.string().min(1) }).loose();
