@@ -1,0 +1,93 @@
+/**
+ * Problem codes -> sentences that say what went wrong and what to do next. Plain text with
+ * `code` spans, which both Discord and Slack render; adapters add their own framing.
+ */
+import type { Problem, ProblemCode } from './result.js';
+
+type Params = NonNullable<Problem['params']>;
+
+/** A value or file name inside `code`, with backticks removed so it cannot break out. */
+export const code = (value: unknown) => `\`${String(value).replace(/`/g, "'").slice(0, 200)}\``;
+const list = (values: unknown) => (Array.isArray(values) ? values.map(code).join(', ') : code(values));
+const num = (value: unknown) => (typeof value === 'number' ? Number(value.toFixed(1)).toString() : String(value));
+const fileOf = (problem: Problem) => (problem.file ? code(problem.file) : 'A file');
+
+const OPTION_NAMES: Record<string, string> = {
+  tier: 'tier',
+  mode: 'mode',
+  resolution: 'resolution',
+  duration: 'duration',
+  aspectRatio: 'aspect ratio',
+  audio: 'audio',
+  watermark: 'watermark',
+  count: 'count',
+  frames: 'frames',
+};
+const optionName = (p: Params) => OPTION_NAMES[String(p['option'])] ?? String(p['option']);
+
+const SENTENCES: Record<ProblemCode, (p: Params, problem: Problem) => string> = {
+  'option.unknown_flag': (p) =>
+    `${code(p['flag'])} is not an option${p['suggestion'] ? `: did you mean ${code(p['suggestion'])}?` : '.'} Type \`/video help\` for the list.`,
+  'option.missing_value': (p) => `${code(p['flag'])} needs a value: one of ${list(p['allowed'])}.`,
+  'option.invalid_value': (p) => `${code(p['value'])} is not a valid ${optionName(p)}. Use one of ${list(p['allowed'])}.`,
+  'option.conflict': (p) => `The ${optionName(p)} was given twice (${list(p['values'])}). Keep one.`,
+  'prompt.empty': () => 'The prompt is empty. Describe the video you want, for example `a red fox running through snow`.',
+  'prompt.too_long': (p) => `The prompt is ${num(p['length'])} characters long; the limit is ${num(p['max'])}. Shorten it.`,
+  'prompt.unknown_reference': (p) =>
+    `The prompt mentions ${code(p['reference'])}, but no attached file has that name. ` +
+    (Array.isArray(p['names']) && p['names'].length > 0
+      ? `Attached: ${list(p['names'])}${Array.isArray(p['labels']) && p['labels'].length > 0 ? ` (or use ${list(p['labels'])})` : ''}.`
+      : 'Attach the file, or remove the mention.'),
+  'prompt.ambiguous_reference': (p) =>
+    `${code(p['reference'])} could mean ${list(p['names'])}. Use the full file name or ${list(p['labels'])}.`,
+  'model.unsupported_value': (p) =>
+    `This model cannot take ${optionName(p)} ${code(p['value'])}. Use one of ${list(p['allowed'])}` +
+    (p['option'] === 'resolution' ? ', or choose `--pro` for 1080p and 4k.' : '.'),
+  'model.unsupported_option': (p) => `This model has no ${optionName(p)} switch. Leave it out.`,
+  'model.schema_mismatch': (p) =>
+    `Oxen's model no longer accepts this request (${code(p['property'])}: ${String(p['reason'])}). Try other options, or tell the operator.`,
+  'model.no_media_for_mode': (p) =>
+    p['mode'] === 'text'
+      ? 'Text-to-video takes no files. Remove the attachments, or leave the mode on auto to use them as references.'
+      : `This mode cannot take ${p['kind']} files. Remove them, or leave the mode on auto.`,
+  'model.too_many_references': (p) =>
+    p['kind'] === 'total'
+      ? `${num(p['count'])} files were given; at most ${num(p['max'])} can be used together. Remove some.`
+      : p['mode'] === 'image'
+        ? `Image-to-video uses ${num(p['max'])} image(s) for these frames, but ${num(p['count'])} were given. Remove the extra images, or drop the frames option to use them as references.`
+        : `${num(p['count'])} ${p['kind']} files were given; at most ${num(p['max'])} can be used. Remove some.`,
+  'model.audio_needs_visual': () => 'Audio references need at least one image or video with them. Attach one.',
+  'model.first_frame_needs_image': () => 'Using a first frame needs an image. Attach one, or leave out the frames option.',
+  'model.last_frame_needs_image': (p) =>
+    `First and last frames need ${num(p['needed'])} images, but ${num(p['count'])} were given. Attach the last frame as a second image.`,
+  'reference.download_failed': (_p, problem) =>
+    `${fileOf(problem)} could not be downloaded${_p['reason'] === 'timeout' ? ' in time' : ''}. Upload it again, or try a smaller file.`,
+  'reference.unsupported_type': (p, problem) =>
+    `${fileOf(problem)} is ${p['detected'] === 'unknown' ? 'not a format I can read' : `a ${code(p['detected'])} file`}. ` +
+    'Use JPEG, PNG or WebP images, MP4 or MOV videos, and MP3 or WAV audio.',
+  'reference.unreadable_media': (p, problem) =>
+    `${fileOf(problem)} looks like ${String(p['kind'])} but its length cannot be read. Export it again as a standard MP4, MOV, MP3 or WAV.`,
+  'reference.file_too_large': (p, problem) =>
+    `${fileOf(problem)} is ${num(p['sizeMB'])} MB; no reference may be over ${num(p['maxMB'])} MB. Compress or trim it.`,
+  'reference.image_too_large': (p, problem) => `${fileOf(problem)} is ${num(p['sizeMB'])} MB; images may be at most ${num(p['maxMB'])} MB each. Resize or compress it.`,
+  'reference.too_many_images': (p) => `${num(p['count'])} images were attached; at most ${num(p['max'])} can be used. Remove some of ${list(p['files'])}.`,
+  'reference.videos_too_large': (p) => `The videos (${list(p['files'])}) are ${num(p['sizeMB'])} MB together; they must be under ${num(p['maxMB'])} MB. Compress or trim them.`,
+  'reference.too_many_videos': (p) => `${num(p['count'])} videos were attached; at most ${num(p['max'])} can be used. Remove some of ${list(p['files'])}.`,
+  'reference.videos_too_short': (p) => `The videos (${list(p['files'])}) last ${num(p['totalSec'])} s together; they must last at least ${num(p['minSec'])} s. Attach a longer clip.`,
+  'reference.videos_too_long': (p) => `The videos (${list(p['files'])}) last ${num(p['totalSec'])} s together; at most ${num(p['maxSec'])} s can be used. Trim them.`,
+  'reference.too_many_audios': (p) => `${num(p['count'])} audio files were attached; at most ${num(p['max'])} can be used. Remove some of ${list(p['files'])}.`,
+  'reference.audio_too_large': (p, problem) => `${fileOf(problem)} is ${num(p['sizeMB'])} MB; audio files may be at most ${num(p['maxMB'])} MB each. Compress or trim it.`,
+  'reference.audios_too_long': (p) => `The audio files (${list(p['files'])}) last ${num(p['totalSec'])} s together; at most ${num(p['maxSec'])} s can be used. Trim them.`,
+  'reference.audio_needs_visual': (p) => `Audio (${list(p['files'])}) can only be used with at least one image or video. Attach one.`,
+  'reference.too_many_files': (p) => `${num(p['count'])} files were attached; at most ${num(p['max'])} can be used together. Remove some.`,
+};
+
+export function describeProblem(problem: Problem): string {
+  return SENTENCES[problem.code](problem.params ?? {}, problem);
+}
+
+/** Every problem, one per line, under a heading that says nothing was spent. */
+export function describeProblems(problems: readonly Problem[]): string {
+  const heading = problems.length === 1 ? 'I could not start this video (nothing was spent):' : `I could not start this video, for ${problems.length} reasons (nothing was spent):`;
+  return [heading, ...problems.map((p) => `• ${describeProblem(p)}`)].join('\n');
+}

@@ -1,0 +1,70 @@
+/**
+ * Step 3 of a request (DESIGN.md): from what a person typed and attached to a plan that is
+ * known to be acceptable, before anything is hosted, enqueued or spent. Every problem found —
+ * options, files, model — is returned at once.
+ */
+import { checkRequest, translateRequest, type EffectiveSettings, type HostedMedia, type Translation } from './models/translate.js';
+import { estimateCostOf, type CostEstimate } from './models/cost.js';
+import type { ModelSchemas, SchemaOrigin } from './models/schemas.js';
+import { selectModel, type Selection } from './models/select.js';
+import type { CatalogEntry } from './models/catalog.js';
+import type { RequestSchema } from './oxen/types.js';
+import { prepareReferences, type PrepareOptions } from './references/prepare.js';
+import type { ReferenceMapping } from './references/prompt-references.js';
+import type { IncomingAttachment, Reference } from './references/types.js';
+import type { GenerationRequest } from './request.js';
+import { fail, ok, type Problem, type Result } from './result.js';
+
+export interface GenerationPlan {
+  /** The request with its prompt rewritten to canonical labels. */
+  request: GenerationRequest;
+  model: CatalogEntry;
+  selection: Omit<Selection, 'model'>;
+  schema: RequestSchema;
+  schemaSource: SchemaOrigin;
+  references: Reference[];
+  mapping: ReferenceMapping[];
+  settings: EffectiveSettings;
+  estimate: CostEstimate;
+}
+
+// Problems about the model's options that hold whatever the files turn out to be.
+const OPTION_PROBLEMS = new Set<Problem['code']>(['model.unsupported_value', 'model.unsupported_option', 'option.invalid_value']);
+
+export async function planGeneration(
+  request: GenerationRequest,
+  attachments: readonly IncomingAttachment[],
+  deps: { schemas: ModelSchemas; referenceOptions?: PrepareOptions },
+): Promise<Result<GenerationPlan>> {
+  const prepared = await prepareReferences(attachments, request.prompt, deps.referenceOptions);
+  const references = prepared.ok ? prepared.value.references : [];
+  const selection = selectModel(request.options, references);
+  const modelSchema = await deps.schemas.get(selection.model);
+  const prompt = prepared.ok ? prepared.value.prompt : request.prompt;
+  const checked = checkRequest({ model: selection.model, schema: modelSchema.schema, prompt, options: request.options, media: references });
+
+  if (!prepared.ok) {
+    // The files could not all be read, so only the option problems of the model are certain.
+    const optionProblems = checked.ok ? [] : checked.problems.filter((p) => OPTION_PROBLEMS.has(p.code) && p.params?.['option'] !== 'frames');
+    return fail(...prepared.problems, ...optionProblems);
+  }
+  if (!checked.ok) return checked;
+
+  const { model, ...reasons } = selection;
+  return ok({
+    request: { prompt, options: request.options },
+    model,
+    selection: reasons,
+    schema: modelSchema.schema,
+    schemaSource: modelSchema.source,
+    references,
+    mapping: prepared.value.mapping,
+    settings: checked.value,
+    estimate: estimateCostOf(checked.value, modelSchema.pricing),
+  });
+}
+
+/** The body to enqueue, once every reference has a URL Oxen can fetch. */
+export function bodyForPlan(plan: Pick<GenerationPlan, 'model' | 'schema' | 'request'>, hosted: readonly HostedMedia[]): Result<Translation> {
+  return translateRequest({ model: plan.model, schema: plan.schema, prompt: plan.request.prompt, options: plan.request.options, media: hosted });
+}
