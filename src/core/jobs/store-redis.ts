@@ -16,6 +16,19 @@ if holder == false or holder == ARGV[1] then
 end
 return 0`;
 
+const RENEW_LEASES = `
+local held = {}
+for i, key in ipairs(KEYS) do
+  local holder = redis.call('GET', key)
+  if holder == false or holder == ARGV[1] then
+    redis.call('SET', key, ARGV[1], 'PX', ARGV[2])
+    held[i] = 1
+  else
+    held[i] = 0
+  end
+end
+return held`;
+
 const RELEASE_LEASE = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0`;
@@ -109,6 +122,17 @@ export class RedisJobStore implements JobStore {
 
   async acquireLease(name: string, owner: string, ttlMs: number): Promise<boolean> {
     return (await this.eval(RENEW_LEASE, [this.key('lease', name)], [owner, Math.max(1, Math.round(ttlMs))])) === 1;
+  }
+
+  async acquireLeases(names: readonly string[], owner: string, ttlMs: number): Promise<boolean[]> {
+    const held: boolean[] = [];
+    // Chunks keep one script from blocking Redis for long.
+    for (let i = 0; i < names.length; i += 1000) {
+      const keys = names.slice(i, i + 1000).map((name) => this.key('lease', name));
+      const answer = (await this.eval(RENEW_LEASES, keys, [owner, Math.max(1, Math.round(ttlMs))])) as number[];
+      held.push(...answer.map((n) => n === 1));
+    }
+    return held;
   }
 
   async releaseLease(name: string, owner: string): Promise<void> {

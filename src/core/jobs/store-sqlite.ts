@@ -101,6 +101,10 @@ export class SqliteJobStore implements JobStore {
     return true;
   }
 
+  async acquireLeases(names: readonly string[], owner: string, ttlMs: number): Promise<boolean[]> {
+    return Promise.all(names.map((name) => this.acquireLease(name, owner, ttlMs)));
+  }
+
   async releaseLease(name: string, owner: string): Promise<void> {
     if (this.leases.get(name)?.owner === owner) this.leases.delete(name);
   }

@@ -21,6 +21,8 @@ export interface JobStore {
 
   /** Takes or renews a named lease; true when `owner` holds it for `ttlMs` from now. */
   acquireLease(name: string, owner: string, ttlMs: number): Promise<boolean>;
+  /** acquireLease for many names at once (one round trip): which ones `owner` now holds. */
+  acquireLeases(names: readonly string[], owner: string, ttlMs: number): Promise<boolean[]>;
   /** Gives a lease back, only if `owner` still holds it. */
   releaseLease(name: string, owner: string): Promise<void>;
 

@@ -106,6 +106,13 @@ describe.each(backends)('%s job store', (_name, open) => {
     expect(await store.acquireLease('job:a', 'one', 200)).toBe(true);
   });
 
+  it('takes many leases in one call, skipping those held by others', async () => {
+    const store = open();
+    await store.acquireLease('job:b', 'two', 5_000);
+    expect(await store.acquireLeases(['job:a', 'job:b', 'job:c'], 'one', 5_000)).toEqual([true, false, true]);
+    expect(await store.acquireLeases(['job:a', 'job:c'], 'two', 5_000)).toEqual([false, false]);
+  });
+
   it('never lets a burst of concurrent reservations pass the limit', async () => {
     const store = open();
     const results = await Promise.all(Array.from({ length: 50 }, () => store.reserve('budget:g1', 15, 150, 60_000)));
