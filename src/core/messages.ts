@@ -80,6 +80,18 @@ const SENTENCES: Record<ProblemCode, (p: Params, problem: Problem) => string> = 
   'reference.audios_too_long': (p) => `The audio files (${list(p['files'])}) last ${num(p['totalSec'])} s together; at most ${num(p['maxSec'])} s can be used. Trim them.`,
   'reference.audio_needs_visual': (p) => `Audio (${list(p['files'])}) can only be used with at least one image or video. Attach one.`,
   'reference.too_many_files': (p) => `${num(p['count'])} files were attached; at most ${num(p['max'])} can be used together. Remove some.`,
+  'quota.user_in_flight': (p) =>
+    `You already have ${num(p['limit'])} video(s) in progress (${list(p['jobs'])}), which is the most at once. Wait for one to finish, or cancel one with \`/video cancel <id>\`.`,
+  'quota.budget_exhausted': (p) =>
+    p['unit'] === 'usd'
+      ? `This server has used $${num(p['used'])} of its $${num(p['limit'])} daily video budget; this video would go over it. Try again tomorrow (UTC), or a shorter or lower-resolution video.`
+      : `This server has used ${num(p['used'])} of its ${num(p['limit'])} video-seconds for today; this video needs ${num(p['needed'])} more. Try again tomorrow (UTC), or pick a shorter \`--duration\`.`,
+  'job.not_found': (p) => `There is no job ${code(p['id'])}. \`/video jobs\` lists yours.`,
+  'job.not_owner': (p) => `Only the person who started ${code(p['id'])} (or an admin) can do that.`,
+  'job.already_ended': (p) => `Job ${code(p['id'])} has already ended (${String(p['state'])}).`,
+  'job.retry_needs_files': (p) => `Job ${code(p['id'])} used files I no longer have. Send the request again with the files attached.`,
+  'platform.cannot_post': (p) =>
+    `I could not post the status message and thread here (${String(p['reason'])}). Ask an admin to let me send messages, create threads and attach files in this channel. Nothing was spent.`,
 };
 
 export function describeProblem(problem: Problem): string {

@@ -49,4 +49,12 @@ export type ProblemCode =
   | 'reference.audios_too_long'
   | 'reference.audio_needs_visual'
   | 'reference.too_many_files'
-  | 'reference.file_too_large';
+  | 'reference.file_too_large'
+  // limits and jobs
+  | 'quota.user_in_flight'
+  | 'quota.budget_exhausted'
+  | 'job.not_found'
+  | 'job.not_owner'
+  | 'job.already_ended'
+  | 'job.retry_needs_files'
+  | 'platform.cannot_post';

@@ -1,0 +1,54 @@
+/**
+ * Daily allowances per guild or workspace, in video-seconds and, where the price is known,
+ * dollars. A job's estimate is reserved atomically before it is enqueued and settled when it
+ * ends: what failed or was cancelled is given back.
+ */
+import type { CostEstimate } from '../models/cost.js';
+import type { JobRecord, Requester } from './job.js';
+import type { JobStore } from './store.js';
+
+export interface BudgetLimits {
+  videoSecondsPerDay?: number;
+  usdPerDay?: number;
+}
+
+const TWO_DAYS_MS = 2 * 86_400_000;
+
+export const budgetDay = (now: number) => new Date(now).toISOString().slice(0, 10);
+
+export const budgetCounter = (job: { requester: Requester; reservation: { day: string } }, unit: 'seconds' | 'usd') =>
+  `budget:${job.requester.platform}:${job.requester.scopeId}:${job.reservation.day}:${unit}`;
+
+export type Reservation = { granted: true } | { granted: false; unit: 'seconds' | 'usd'; used: number; limit: number };
+
+/** Holds the estimate against today's allowance; nothing is held when it would not fit. */
+export async function reserveBudget(
+  store: JobStore,
+  owner: { requester: Requester; reservation: { day: string } },
+  estimate: CostEstimate,
+  limits: BudgetLimits,
+): Promise<Reservation> {
+  const seconds = limits.videoSecondsPerDay;
+  if (seconds !== undefined) {
+    const held = await store.reserve(budgetCounter(owner, 'seconds'), estimate.videoSeconds, seconds, TWO_DAYS_MS);
+    if (!held.granted) return { granted: false, unit: 'seconds', used: held.used, limit: seconds };
+  } else {
+    await store.adjust(budgetCounter(owner, 'seconds'), estimate.videoSeconds);
+  }
+  if (limits.usdPerDay !== undefined && estimate.usd !== undefined) {
+    const held = await store.reserve(budgetCounter(owner, 'usd'), estimate.usd, limits.usdPerDay, TWO_DAYS_MS);
+    if (!held.granted) {
+      await store.adjust(budgetCounter(owner, 'seconds'), -estimate.videoSeconds);
+      return { granted: false, unit: 'usd', used: held.used, limit: limits.usdPerDay };
+    }
+  }
+  return { granted: true };
+}
+
+/** What a finished job gives back: the share of every generation that did not succeed. */
+export function refundShare(job: JobRecord, state: JobRecord['state']): { videoSeconds: number; usd: number } {
+  const count = Math.max(1, Number(job.body['num_generations'] ?? job.request.options.count));
+  const succeeded = state === 'done' || state === 'timed_out' ? job.generations.filter((g) => g.status === 'succeeded').length : 0;
+  const share = (count - succeeded) / count;
+  return { videoSeconds: job.reservation.videoSeconds * share, usd: (job.reservation.usd ?? 0) * share };
+}

@@ -1,0 +1,87 @@
+/**
+ * Delivers one finished generation exactly once: claim it (a lease), check it was not posted
+ * already, stream it from Oxen into the thread (or post a link when it is too big), record it
+ * delivered, then let the claim go. A crash while holding the claim lets another attempt take
+ * it over when the lease expires.
+ */
+import type { OxenClient } from '../oxen/client.js';
+import type { ResultStream } from '../oxen/client.js';
+import type { GenerationRecord, JobRecord } from './job.js';
+import type { PlatformPort } from './ports.js';
+import type { JobStore } from './store.js';
+
+export interface DeliveryInput {
+  job: JobRecord;
+  generation: GenerationRecord;
+  port: PlatformPort;
+  oxen: OxenClient;
+  store: JobStore;
+  owner: string;
+  leaseMs: number;
+}
+
+export async function deliverGeneration({ job, generation, port, oxen, store, owner, leaseMs }: DeliveryInput): Promise<void> {
+  const lease = `deliver:${generation.id}`;
+  if (!(await store.acquireLease(lease, owner, leaseMs))) return; // another attempt holds it
+  const renewal = setInterval(() => void store.acquireLease(lease, owner, leaseMs).catch(() => undefined), Math.max(1000, leaseMs / 3));
+  renewal.unref();
+  try {
+    const saved = (await store.get(job.id))?.generations.find((g) => g.id === generation.id);
+    if (saved && saved.delivery !== 'pending') {
+      Object.assign(generation, saved);
+      return;
+    }
+    if (await port.findDelivered?.(job, generation)) {
+      await markDelivered(store, job, generation, 'upload');
+      return;
+    }
+    const result = await openFreshResult(oxen, generation);
+    const limit = await port.uploadLimitBytes?.(job);
+    if (limit !== undefined && result.contentLength !== undefined && result.contentLength > limit) {
+      result.body.destroy();
+      await port.postLink(job, generation, result.url, 'too_big');
+      await markDelivered(store, job, generation, 'link');
+      return;
+    }
+    const index = job.generations.indexOf(generation) + 1;
+    const outcome = await port.uploadVideo(job, {
+      generation,
+      fileName: `seedance-${job.id}${job.generations.length > 1 ? `-${index}` : ''}.mp4`,
+      contentType: result.contentType ?? 'video/mp4',
+      ...(result.contentLength !== undefined ? { size: result.contentLength } : {}),
+      body: result.body,
+    });
+    if (outcome.kind === 'too_big') {
+      await port.postLink(job, generation, generation.resultUrl ?? result.url, 'too_big');
+      await markDelivered(store, job, generation, 'link');
+      return;
+    }
+    await markDelivered(store, job, generation, 'upload');
+  } finally {
+    clearInterval(renewal);
+    await store.releaseLease(lease, owner);
+  }
+}
+
+/** Result URLs are presigned and expire: when the saved one fails, ask Oxen for a fresh one. */
+async function openFreshResult(oxen: OxenClient, generation: GenerationRecord): Promise<ResultStream> {
+  if (generation.resultUrl) {
+    try {
+      return await oxen.openResult(generation.resultUrl);
+    } catch {
+      // fall through to a fresh URL
+    }
+  }
+  const fresh = await oxen.getGeneration(generation.id);
+  if (!fresh.result_url) throw new Error(`generation ${generation.id} has no result URL`);
+  generation.resultUrl = fresh.result_url;
+  return oxen.openResult(fresh.result_url);
+}
+
+async function markDelivered(store: JobStore, job: JobRecord, generation: GenerationRecord, as: 'upload' | 'link'): Promise<void> {
+  generation.delivery = 'delivered';
+  generation.deliveredAs = as;
+  generation.deliveredAt = Date.now();
+  job.updatedAt = Date.now();
+  await store.put(job);
+}

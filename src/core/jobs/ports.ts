@@ -1,0 +1,50 @@
+/**
+ * What an adapter implements for the core: post and update a job's status, open its thread,
+ * deliver the video. Abilities a platform may lack are optional members, never fakes.
+ */
+import type { Readable } from 'node:stream';
+import type { GenerationRecord, JobRecord, Platform } from './job.js';
+
+export type JobPhase = 'waiting' | 'submitting' | 'queued' | 'processing' | 'delivering' | 'done' | 'failed' | 'cancelled' | 'timed_out';
+
+/** Everything an adapter needs to render a job's status message. */
+export interface JobView {
+  job: JobRecord;
+  phase: JobPhase;
+  /** Place in our own queue (1 = next), while waiting for a free generation slot. */
+  position?: number;
+  /** Seconds since the job was sent to Oxen. */
+  elapsedSec?: number;
+  /** Why the job ended badly, as a code an adapter turns into a sentence. */
+  failure?: { code: string; detail?: string };
+}
+
+export interface VideoFile {
+  generation: GenerationRecord;
+  fileName: string;
+  contentType: string;
+  /** Bytes, when the server said. */
+  size?: number;
+  body: Readable;
+}
+
+export type UploadOutcome = { kind: 'uploaded'; messageId?: string } | { kind: 'too_big'; limitBytes: number };
+
+export interface PlatformPort {
+  readonly platform: Platform;
+  /** Posts the status message in the job's channel and opens the job's thread on it. */
+  openThread(job: JobRecord, view: JobView): Promise<{ statusMessageId: string; threadId?: string }>;
+  /** Edits the status message. */
+  updateStatus(job: JobRecord, view: JobView): Promise<void>;
+  /** Uploads a finished video into the thread, streaming it. */
+  uploadVideo(job: JobRecord, video: VideoFile): Promise<UploadOutcome>;
+  /** Posts a link instead of the file, saying why. */
+  postLink(job: JobRecord, generation: GenerationRecord, url: string, reason: 'too_big' | 'upload_failed'): Promise<void>;
+  /** The largest file the thread accepts, if the platform can tell before an upload. */
+  uploadLimitBytes?(job: JobRecord): Promise<number | undefined>;
+  /**
+   * Whether this generation's video is already in the thread: closes the window between a
+   * post and its record after a crash. Platforms that cannot look may leave it out.
+   */
+  findDelivered?(job: JobRecord, generation: GenerationRecord): Promise<boolean>;
+}

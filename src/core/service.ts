@@ -1,0 +1,177 @@
+/**
+ * The one facade the adapters call: submit, cancel, retry, list, status. Inputs are already
+ * parsed; every refusal comes back as Problems with stable codes, never as a throw.
+ */
+import { isBotError } from './errors.js';
+import { findModel, modelFor } from './models/catalog.js';
+import type { ModelSchemas } from './models/schemas.js';
+import { planGeneration } from './plan.js';
+import type { IncomingAttachment } from './references/types.js';
+import type { GenerationRequest } from './request.js';
+import { fail, ok, type Problem, type Result } from './result.js';
+import type { ReferenceMapping } from './references/prompt-references.js';
+import { budgetCounter, budgetDay, reserveBudget, type BudgetLimits } from './jobs/budget.js';
+import { JobEngine, userSet } from './jobs/engine.js';
+import { isTerminal, newJobId, type Destination, type JobRecord, type Platform, type Requester } from './jobs/job.js';
+import type { JobView, PlatformPort } from './jobs/ports.js';
+import type { JobStore } from './jobs/store.js';
+
+export interface ServiceSettings {
+  /** Jobs one person may have in flight at once. */
+  perUserLimit: number;
+  budget: BudgetLimits;
+  /** `platform:userId` of people who may cancel or retry anyone's job. */
+  admins: ReadonlySet<string>;
+  now: () => number;
+}
+
+export const DEFAULT_SERVICE_SETTINGS: ServiceSettings = { perUserLimit: 2, budget: {}, admins: new Set(), now: Date.now };
+
+export interface SubmitInput {
+  request: GenerationRequest;
+  attachments: readonly IncomingAttachment[];
+  requester: Requester;
+  /** Where to report; the status message and thread are created by the adapter's openThread. */
+  destination: Pick<Destination, 'platform' | 'channelId'>;
+  retryOf?: string;
+}
+
+export interface Submitted {
+  job: JobRecord;
+  view: JobView;
+  mapping: ReferenceMapping[];
+}
+
+export interface Actor {
+  platform: Platform;
+  userId: string;
+}
+
+export class VideoService {
+  readonly settings: ServiceSettings;
+
+  constructor(
+    private readonly deps: { store: JobStore; schemas: ModelSchemas; engine: JobEngine; ports: ReadonlyMap<string, PlatformPort> },
+    settings: Partial<ServiceSettings> = {},
+  ) {
+    this.settings = { ...DEFAULT_SERVICE_SETTINGS, ...settings };
+  }
+
+  async submit(input: SubmitInput): Promise<Result<Submitted>> {
+    const { store, engine } = this.deps;
+    const port = this.deps.ports.get(input.destination.platform);
+    if (!port) throw new Error(`no adapter for ${input.destination.platform}`);
+
+    const planned = await planGeneration(input.request, input.attachments, { schemas: this.deps.schemas });
+    if (!planned.ok) return planned;
+    const plan = planned.value;
+
+    const id = newJobId();
+    const now = this.settings.now();
+    const userKey = userSet({ requester: input.requester });
+    if (!(await store.joinCapped(userKey, id, this.settings.perUserLimit))) {
+      const jobs = await store.members(userKey);
+      return fail({ code: 'quota.user_in_flight', params: { limit: this.settings.perUserLimit, jobs } });
+    }
+    const reservation = { day: budgetDay(now), videoSeconds: plan.estimate.videoSeconds, ...(plan.estimate.usd !== undefined ? { usd: plan.estimate.usd } : {}), settled: false };
+    const held = await reserveBudget(store, { requester: input.requester, reservation }, plan.estimate, this.settings.budget);
+    if (!held.granted) {
+      await store.leave(userKey, id);
+      return fail({ code: 'quota.budget_exhausted', params: { unit: held.unit, used: held.used, limit: held.limit, needed: held.unit === 'usd' ? (plan.estimate.usd ?? 0) : plan.estimate.videoSeconds } });
+    }
+
+    const body = { model: plan.model.id, prompt: plan.request.prompt, num_generations: plan.settings.count };
+    const job: JobRecord = {
+      id,
+      state: 'waiting',
+      requester: input.requester,
+      destination: { ...input.destination },
+      request: plan.request,
+      modelId: plan.model.id,
+      body,
+      references: plan.references.map((r) => ({ name: r.name, label: r.label, kind: r.kind, size: r.size, ...(r.durationSec !== undefined ? { durationSec: r.durationSec } : {}) })),
+      generations: [],
+      reservation,
+      createdAt: now,
+      updatedAt: now,
+      attempts: 0,
+      ...(input.retryOf ? { retryOf: input.retryOf } : {}),
+    };
+
+    // The status message and thread first, then the record with where to report (DESIGN.md step 4).
+    try {
+      const opened = await port.openThread(job, engine.view(job));
+      job.destination = { ...job.destination, statusMessageId: opened.statusMessageId, ...(opened.threadId ? { threadId: opened.threadId } : {}) };
+    } catch (error) {
+      await this.giveBack(job);
+      return fail({ code: 'platform.cannot_post', params: { reason: isBotError(error) ? error.code : 'unknown' } });
+    }
+    if (!(await store.create(job))) {
+      await this.giveBack(job);
+      throw new Error(`job id ${id} was taken`);
+    }
+    await engine.admit(job, { model: plan.model, schema: plan.schema, references: plan.references });
+    return ok({ job, view: engine.view(job), mapping: plan.mapping });
+  }
+
+  async cancel(id: string, actor: Actor): Promise<Result<JobView>> {
+    const job = await this.ownJob(id, actor);
+    if (!job.ok) return job;
+    if (isTerminal(job.value.state)) return fail({ code: 'job.already_ended', params: { id, state: job.value.state } });
+    const after = await this.deps.engine.cancel(id);
+    return ok(this.deps.engine.view(after ?? job.value));
+  }
+
+  /** The same request again as a new job; files must be attached again if the job had any. */
+  async retry(id: string, actor: Actor, attachments: readonly IncomingAttachment[] = []): Promise<Result<Submitted>> {
+    const job = await this.ownJob(id, actor);
+    if (!job.ok) return job;
+    const previous = job.value;
+    if (previous.references.length > 0 && attachments.length === 0) return fail({ code: 'job.retry_needs_files', params: { id } });
+    return this.submit({
+      request: previous.request,
+      attachments,
+      requester: previous.requester,
+      destination: { platform: previous.destination.platform, channelId: previous.destination.channelId },
+      retryOf: previous.id,
+    });
+  }
+
+  /** A person's recent jobs, newest first, with queue positions. */
+  async list(actor: Actor, limit = 10): Promise<JobView[]> {
+    const ids = await this.deps.store.recentIdsOf(actor.platform, actor.userId, limit);
+    const jobs = await Promise.all(ids.map((id) => this.deps.store.get(id)));
+    return jobs.filter((j): j is JobRecord => j !== undefined).map((j) => this.deps.engine.view(j));
+  }
+
+  async status(id: string): Promise<Result<JobView>> {
+    const job = await this.deps.store.get(id.trim().toLowerCase());
+    return job ? ok(this.deps.engine.view(job)) : fail({ code: 'job.not_found', params: { id } });
+  }
+
+  isAdmin(actor: Actor): boolean {
+    return this.settings.admins.has(`${actor.platform}:${actor.userId}`);
+  }
+
+  /** The catalog entry and live schema of a job resumed after a restart. */
+  static relaunch(schemas: ModelSchemas) {
+    return async (job: JobRecord) => {
+      const model = findModel(job.modelId) ?? modelFor('fast', 'text');
+      return { model, schema: (await schemas.get(model)).schema };
+    };
+  }
+
+  private async ownJob(id: string, actor: Actor): Promise<Result<JobRecord, Problem>> {
+    const job = await this.deps.store.get(id.trim().toLowerCase());
+    if (!job) return fail({ code: 'job.not_found', params: { id } });
+    const owner = job.requester.platform === actor.platform && job.requester.userId === actor.userId;
+    if (!owner && !this.isAdmin(actor)) return fail({ code: 'job.not_owner', params: { id } });
+    return ok(job);
+  }
+
+  private async giveBack(job: JobRecord): Promise<void> {
+    await this.deps.store.leave(userSet(job), job.id);
+    await this.deps.store.adjust(budgetCounter(job, 'seconds'), -job.reservation.videoSeconds);
+    if (job.reservation.usd) await this.deps.store.adjust(budgetCounter(job, 'usd'), -job.reservation.usd);
+  }
+}

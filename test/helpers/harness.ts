@@ -1,0 +1,99 @@
+/** Builds the real core — store, Oxen client, schemas, reference host, engine, service — around a fake Oxen. */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { JobEngine, type EngineSettings } from '../../src/core/jobs/engine.js';
+import { RedisJobStore } from '../../src/core/jobs/store-redis.js';
+import { SqliteJobStore } from '../../src/core/jobs/store-sqlite.js';
+import type { JobStore } from '../../src/core/jobs/store.js';
+import type { PlatformPort } from '../../src/core/jobs/ports.js';
+import { ModelSchemas } from '../../src/core/models/schemas.js';
+import { OxenClient } from '../../src/core/oxen/client.js';
+import { SelfReferenceHost } from '../../src/core/references/self-host.js';
+import { VideoService, type ServiceSettings } from '../../src/core/service.js';
+import type { FakeOxen } from '../fakes/oxen/index.js';
+import { dropRedisPrefix, REDIS_URL } from './redis.js';
+
+export const FAST_ENGINE: Partial<EngineSettings> = {
+  tickMs: 20,
+  pollMinMs: 300,
+  pollMaxMs: 1_000,
+  pollWithoutStreamMs: 100,
+  progressIntervalMs: 50,
+  leaseTtlMs: 1_000,
+  leaseRenewMs: 200,
+  deliveryLeaseMs: 2_000,
+};
+
+export interface StoreHandle {
+  store: JobStore;
+  /** Opens another handle on the same data (a restart, or a second instance). */
+  reopen(): JobStore;
+  cleanup(): Promise<void>;
+}
+
+export function sqliteStore(dir = mkdtempSync(join(tmpdir(), 'seedance-engine-'))): StoreHandle {
+  return {
+    store: new SqliteJobStore(dir),
+    reopen: () => new SqliteJobStore(dir),
+    cleanup: async () => rmSync(dir, { recursive: true, force: true }),
+  };
+}
+
+export function redisStore(prefix = `test-${randomUUID()}`): StoreHandle {
+  return { store: new RedisJobStore(REDIS_URL, prefix), reopen: () => new RedisJobStore(REDIS_URL, prefix), cleanup: () => dropRedisPrefix(prefix) };
+}
+
+export interface Core {
+  oxen: OxenClient;
+  schemas: ModelSchemas;
+  host: SelfReferenceHost;
+  engine: JobEngine;
+  service: VideoService;
+  errors: { step: string; error: unknown }[];
+  stop(): Promise<void>;
+}
+
+export async function startCore(options: {
+  fake: FakeOxen;
+  store: JobStore;
+  port: PlatformPort;
+  engine?: Partial<EngineSettings>;
+  service?: Partial<ServiceSettings>;
+  start?: boolean;
+}): Promise<Core> {
+  const oxen = new OxenClient({ baseUrl: options.fake.url, apiKey: options.fake.apiKey, timeouts: { requestMs: 2_000, eventsIdleMs: 5_000 }, retry: { maxAttempts: 2, baseDelayMs: 10, maxDelayMs: 50 } });
+  const schemas = new ModelSchemas(oxen);
+  const host = new SelfReferenceHost({ publicBaseUrl: 'https://bot.example.com', sweepIntervalMs: 0 });
+  const ports = new Map([[options.port.platform, options.port]]);
+  const errors: Core['errors'] = [];
+  const engine = new JobEngine(
+    { store: options.store, oxen, host, ports, relaunch: VideoService.relaunch(schemas), onError: (error, { step }) => errors.push({ step, error }) },
+    { ...FAST_ENGINE, ...options.engine },
+  );
+  const service = new VideoService({ store: options.store, schemas, engine, ports }, options.service);
+  if (options.start !== false) await engine.start();
+  return {
+    oxen,
+    schemas,
+    host,
+    engine,
+    service,
+    errors,
+    async stop() {
+      await engine.stop();
+      host.close();
+    },
+  };
+}
+
+/** Polls `check` until it is true or `ms` pass. */
+export async function eventually(check: () => boolean | Promise<boolean>, ms = 5_000, what = 'condition'): Promise<void> {
+  const until = Date.now() + ms;
+  while (Date.now() < until) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
