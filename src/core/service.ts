@@ -70,8 +70,13 @@ export class VideoService {
     const now = this.settings.now();
     const userKey = userSet({ requester: input.requester });
     if (!(await store.joinCapped(userKey, id, this.settings.perUserLimit))) {
-      const jobs = await store.members(userKey);
-      return fail({ code: 'quota.user_in_flight', params: { limit: this.settings.perUserLimit, jobs } });
+      const jobs = (await Promise.all((await store.members(userKey)).map((jobId) => store.get(jobId)))).filter((j) => j !== undefined);
+      const positions = engine.positions();
+      const described = jobs.map((j) => {
+        const view = engine.view(j, positions);
+        return `${j.id}: ${view.phase}${view.position !== undefined ? `, #${view.position} in line` : ''}`;
+      });
+      return fail({ code: 'quota.user_in_flight', params: { limit: this.settings.perUserLimit, jobs: described } });
     }
     const reservation = { day: budgetDay(now), videoSeconds: plan.estimate.videoSeconds, ...(plan.estimate.usd !== undefined ? { usd: plan.estimate.usd } : {}), settled: false };
     const held = await reserveBudget(store, { requester: input.requester, reservation }, plan.estimate, this.settings.budget);
@@ -141,7 +146,8 @@ export class VideoService {
   async list(actor: Actor, limit = 10): Promise<JobView[]> {
     const ids = await this.deps.store.recentIdsOf(actor.platform, actor.userId, limit);
     const jobs = await Promise.all(ids.map((id) => this.deps.store.get(id)));
-    return jobs.filter((j): j is JobRecord => j !== undefined).map((j) => this.deps.engine.view(j));
+    const positions = this.deps.engine.positions();
+    return jobs.filter((j): j is JobRecord => j !== undefined).map((j) => this.deps.engine.view(j, positions));
   }
 
   async status(id: string): Promise<Result<JobView>> {

@@ -162,9 +162,10 @@ export class JobEngine {
     return this.waiting.positions();
   }
 
-  view(job: JobRecord): JobView {
+  /** `positions`: pass them when viewing many jobs at once, to compute them once. */
+  view(job: JobRecord, positions?: ReadonlyMap<string, number>): JobView {
     const phase = phaseOf(job);
-    const position = phase === 'waiting' ? this.positions().get(job.id) : undefined;
+    const position = phase === 'waiting' ? (positions ?? this.positions()).get(job.id) : undefined;
     const elapsedSec = job.submittedAt ? Math.max(0, Math.round(((job.endedAt ?? this.settings.now()) - job.submittedAt) / 1000)) : undefined;
     return {
       job,
@@ -221,7 +222,7 @@ export class JobEngine {
     const positions = this.positions();
     for (const [id] of positions) {
       const job = this.tracked.get(id);
-      if (job) void this.show(job, false);
+      if (job) void this.show(job, false, positions);
     }
   }
 
@@ -532,14 +533,14 @@ export class JobEngine {
   }
 
   /** Edits the status message: at once for a new phase, at most every progressIntervalMs otherwise. */
-  private async show(job: JobRecord, phaseChanged: boolean): Promise<void> {
+  private async show(job: JobRecord, phaseChanged: boolean, positions?: ReadonlyMap<string, number>): Promise<void> {
     const port = this.deps.ports.get(job.destination.platform);
     if (!port || !job.destination.statusMessageId) return;
     const now = this.settings.now();
     const last = this.lastEdit.get(job.id) ?? 0;
     if (!phaseChanged && now - last < this.settings.progressIntervalMs) return;
     this.lastEdit.set(job.id, now);
-    await port.updateStatus(job, this.view(job)).catch((error: unknown) => this.report(error, 'status', job.id));
+    await port.updateStatus(job, this.view(job, positions)).catch((error: unknown) => this.report(error, 'status', job.id));
   }
 
   private report(error: unknown, step: string, jobId?: string): void {
