@@ -10,6 +10,9 @@ import type { GenerationRecord, JobRecord } from './job.js';
 import type { PlatformPort } from './ports.js';
 import type { JobStore } from './store.js';
 
+/** Failed uploads of one video before the person gets a link instead. */
+export const MAX_UPLOAD_FAILURES = 3;
+
 export interface DeliveryInput {
   job: JobRecord;
   generation: GenerationRecord;
@@ -44,13 +47,26 @@ export async function deliverGeneration({ job, generation, port, oxen, store, ow
       return;
     }
     const index = job.generations.indexOf(generation) + 1;
-    const outcome = await port.uploadVideo(job, {
-      generation,
-      fileName: `seedance-${job.id}${job.generations.length > 1 ? `-${index}` : ''}.mp4`,
-      contentType: result.contentType ?? 'video/mp4',
-      ...(result.contentLength !== undefined ? { size: result.contentLength } : {}),
-      body: result.body,
-    });
+    let outcome;
+    try {
+      outcome = await port.uploadVideo(job, {
+        generation,
+        fileName: `seedance-${job.id}${job.generations.length > 1 ? `-${index}` : ''}.mp4`,
+        contentType: result.contentType ?? 'video/mp4',
+        ...(result.contentLength !== undefined ? { size: result.contentLength } : {}),
+        body: result.body,
+      });
+    } catch (error) {
+      result.body.destroy();
+      generation.deliveryFailures = (generation.deliveryFailures ?? 0) + 1;
+      if (generation.deliveryFailures < MAX_UPLOAD_FAILURES) {
+        await store.put(job);
+        throw error;
+      }
+      await port.postLink(job, generation, generation.resultUrl ?? result.url, 'upload_failed');
+      await markDelivered(store, job, generation, 'link');
+      return;
+    }
     if (outcome.kind === 'too_big') {
       await port.postLink(job, generation, generation.resultUrl ?? result.url, 'too_big');
       await markDelivered(store, job, generation, 'link');

@@ -44,6 +44,8 @@ export interface GenerationRecord {
   deliveredAt?: number;
   /** What the adapter reported: an uploaded file, or a link because the file was too big. */
   deliveredAs?: 'upload' | 'link';
+  /** Failed upload attempts so far; after a few, a link is posted instead. */
+  deliveryFailures?: number;
 }
 
 export interface ReferenceSummary {

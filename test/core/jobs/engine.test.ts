@@ -86,6 +86,19 @@ describe('a job, end to end', () => {
     expect(port.links).toEqual([expect.objectContaining({ jobId: job.id, reason: 'too_big' })]);
   });
 
+  it('posts a link after the upload fails a few times, instead of retrying for ever', async () => {
+    const { port, core } = await setUp();
+    let attempts = 0;
+    port.beforeUpload = async () => {
+      attempts++;
+      throw new Error('upload refused');
+    };
+    const { job } = submitted(await core.service.submit(request('cannot upload')));
+    await eventually(async () => (await stateOf(core, job.id)) === 'done', 8_000);
+    expect(attempts).toBe(3);
+    expect(port.links).toEqual([expect.objectContaining({ jobId: job.id, reason: 'upload_failed' })]);
+  });
+
   it('refuses and spends nothing when the status message cannot be posted', async () => {
     const { fake, port, core } = await setUp({ service: { budget: { videoSecondsPerDay: 100 } } });
     port.openError = Object.assign(new Error('Missing Permissions'), { code: 'platform.missing_permission' });
