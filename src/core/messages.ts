@@ -103,3 +103,29 @@ export function describeProblems(problems: readonly Problem[]): string {
   const heading = problems.length === 1 ? 'I could not start this video (nothing was spent):' : `I could not start this video, for ${problems.length} reasons (nothing was spent):`;
   return [heading, ...problems.map((p) => `• ${describeProblem(p)}`)].join('\n');
 }
+
+/** Why a job ended badly, in a sentence that says what to do next. */
+export function describeFailure(failure: { code: string; detail?: string }): string {
+  const detail = failure.detail ? ` Oxen said: ${code(failure.detail)}.` : '';
+  switch (failure.code) {
+    case 'job.timed_out':
+      return 'The video took longer than the bot waits (30 minutes), so it was cancelled. Try again, perhaps shorter or at a lower resolution.';
+    case 'job.references_lost':
+      return 'The bot restarted before your files were sent to Oxen, so the job could not start; nothing was spent. Send the request again with the files.';
+    case 'oxen.generation_failed':
+      return /credit/i.test(failure.detail ?? '')
+        ? 'The Oxen account has run out of credits. Tell the operator of this bot.'
+        : `The model could not make this video.${detail} Try rewording the prompt or changing the options.`;
+    case 'oxen.insufficient_credits':
+      return 'The Oxen account has run out of credits. Tell the operator of this bot.';
+    case 'oxen.unauthenticated':
+    case 'oxen.update_required':
+      return 'The bot is not allowed to use Oxen right now (its API key was refused). Tell the operator of this bot.';
+    case 'oxen.rate_limited':
+      return 'Oxen is busy and asked the bot to slow down. Try again in a few minutes.';
+    case 'oxen.invalid_params':
+      return `Oxen refused the request.${detail} Try other options.`;
+    default:
+      return `Something went wrong on Oxen's side.${detail} Try again in a few minutes; nothing is lost by retrying.`;
+  }
+}

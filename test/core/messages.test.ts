@@ -44,3 +44,15 @@ describe('describeProblem', () => {
     expect(describeProblems([{ code: 'prompt.empty' }, { code: 'model.audio_needs_visual' }]).split('\n')).toHaveLength(3);
   });
 });
+
+describe('describeFailure', () => {
+  it('says what to do for each way a job can end badly', async () => {
+    const { describeFailure } = await import('../../src/core/messages.js');
+    expect(describeFailure({ code: 'oxen.generation_failed', detail: 'Insufficient credits' })).toMatch(/run out of credits/);
+    expect(describeFailure({ code: 'oxen.generation_failed', detail: 'duration: 3 is not one of' })).toBe(
+      'The model could not make this video. Oxen said: `duration: 3 is not one of`. Try rewording the prompt or changing the options.',
+    );
+    expect(describeFailure({ code: 'job.timed_out' })).toMatch(/30 minutes/);
+    expect(describeFailure({ code: 'oxen.server' })).toMatch(/Try again in a few minutes/);
+  });
+});
