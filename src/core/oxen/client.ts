@@ -9,7 +9,7 @@ import { OxenError } from './errors.js';
 import { DEFAULT_BASE_URL, DEFAULT_USER_AGENT, validApiKey, validBaseUrl, validUserAgent } from './client-options.js';
 import { errorFromResponse } from './error-mapping.js';
 import { completionEvents, DEFAULT_IDLE_TIMEOUT_MS, type CompletionEventStream, type EventStreamOptions } from './events.js';
-import { discard, exchange, headerValue, type Exchange, type HttpMethod } from './http.js';
+import { discard, exchange, headerValue, type Exchange, type ExchangeOptions, type HttpMethod } from './http.js';
 import { emptyEnqueueError, ignoreBody, isSuccess, jsonOf } from './responses.js';
 import { openResultStream, type ResultStream } from './result-download.js';
 import { DEFAULT_RETRY_POLICY, isRetryableEnqueue, isRetryableRead, withRetries, type RetryPolicy } from './retry.js';
@@ -338,16 +338,7 @@ export class OxenClient {
     return withRetries(attempt, retryable, this.retry, spec.signal);
   }
 
-  private send(options: {
-    method: HttpMethod;
-    url: string;
-    headers: Record<string, string>;
-    body?: string | FormData;
-    timeoutMs: number;
-    bodyIdleTimeoutMs?: number;
-    operation: string;
-    signal?: AbortSignal | undefined;
-  }): Promise<Exchange> {
+  private send(options: Omit<ExchangeOptions, 'dispatcher' | 'secrets' | 'signal'> & { signal?: AbortSignal | undefined }): Promise<Exchange> {
     const { signal, ...rest } = options;
     return exchange({ ...rest, dispatcher: this.dispatcher, secrets: [this.apiKey], ...(signal ? { signal } : {}) });
   }
