@@ -111,7 +111,7 @@ export class VideoService {
       await this.giveBack(job);
       return fail({ code: 'platform.cannot_post', params: { reason: isBotError(error) ? error.code : 'unknown' } });
     }
-    if (!(await store.create(job))) {
+    if (!(await engine.claim(id)) || !(await store.create(job))) {
       await this.giveBack(job);
       throw new Error(`job id ${id} was taken`);
     }

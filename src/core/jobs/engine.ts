@@ -88,6 +88,7 @@ export class JobEngine {
   private readonly locks = new Map<string, Mutex>();
   private readonly nextPoll = new Map<string, { at: number; delay: number }>();
   private readonly lastEdit = new Map<string, number>();
+  private readonly edits = new Map<string, Promise<void>>();
   private readonly delivering = new Set<string>();
   private readonly abort = new AbortController();
   private timers: NodeJS.Timeout[] = [];
@@ -147,9 +148,16 @@ export class JobEngine {
     this.tracked.clear();
   }
 
-  /** Takes a new job (its record already saved with where to report) and starts it when a slot is free. */
+  /**
+   * Holds a new job's lease before its record is saved, so no other instance can adopt the job
+   * in the moment between the save and admit().
+   */
+  claim(id: string): Promise<boolean> {
+    return this.deps.store.acquireLease(jobLease(id), this.settings.instanceId, this.settings.leaseTtlMs);
+  }
+
+  /** Takes a new job (claimed, its record saved with where to report) and starts it when a slot is free. */
   async admit(job: JobRecord, launch: Launch): Promise<void> {
-    await this.deps.store.acquireLease(jobLease(job.id), this.settings.instanceId, this.settings.leaseTtlMs);
     this.launches.set(job.id, launch);
     this.track(job);
     this.waiting.push(userSet(job), job);
@@ -232,6 +240,11 @@ export class JobEngine {
     if (!latest || latest.state !== 'waiting') {
       if (latest) Object.assign(job, latest);
       if (latest && isTerminal(latest.state)) await this.finish(job, latest.state as 'done' | 'failed' | 'cancelled' | 'timed_out');
+      else if (latest) {
+        // Launched elsewhere already (after a takeover): follow it rather than launch it again.
+        this.track(job);
+        this.pollSoon(job.id, 0);
+      }
       return;
     }
     const launch = this.launches.get(job.id) ?? (job.references.length === 0 ? { ...(await this.deps.relaunch(job)), references: [] } : undefined);
@@ -507,6 +520,7 @@ export class JobEngine {
     this.tracked.delete(id);
     this.nextPoll.delete(id);
     this.lastEdit.delete(id);
+    this.edits.delete(id);
     this.launches.delete(id);
     this.waiting.remove(id);
     this.locks.delete(id);
@@ -540,7 +554,14 @@ export class JobEngine {
     const last = this.lastEdit.get(job.id) ?? 0;
     if (!phaseChanged && now - last < this.settings.progressIntervalMs) return;
     this.lastEdit.set(job.id, now);
-    await port.updateStatus(job, this.view(job, positions)).catch((error: unknown) => this.report(error, 'status', job.id));
+    // Edits of one message go out one after another, so a slow progress edit can never land
+    // after the final one and leave the message saying "delivering".
+    const view = this.view(job, positions);
+    const edit = (this.edits.get(job.id) ?? Promise.resolve())
+      .then(() => port.updateStatus(job, view))
+      .catch((error: unknown) => this.report(error, 'status', job.id));
+    this.edits.set(job.id, edit);
+    await edit;
   }
 
   private report(error: unknown, step: string, jobId?: string): void {

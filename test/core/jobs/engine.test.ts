@@ -59,6 +59,7 @@ describe('a job, end to end', () => {
     expect(port.uploads).toHaveLength(1);
     expect(port.uploads[0]!.bytes.equals(VIDEO)).toBe(true);
     expect(fake.results.sawAuthorization()).toBe(false);
+    await eventually(() => port.phasesOf(job.id).at(-1) === 'done', 2_000, 'the final status edit');
     const phases = port.phasesOf(job.id);
     expect(phases[0]).toBe('waiting');
     expect(phases).toContain('queued');
@@ -221,7 +222,7 @@ describe('Oxen faults end in a video or a clear message', () => {
     const { job } = submitted(await core.service.submit(request('forever')));
     await eventually(async () => (await stateOf(core, job.id)) === 'timed_out', 5_000);
     expect(fake.requestsTo('cancel')).toHaveLength(1);
-    expect(port.phasesOf(job.id).at(-1)).toBe('timed_out');
+    await eventually(() => port.phasesOf(job.id).at(-1) === 'timed_out', 2_000, 'the final status edit');
   });
 
   it('a failed generation tells the person why', async () => {
@@ -230,7 +231,7 @@ describe('Oxen faults end in a video or a clear message', () => {
     const { job } = submitted(await core.service.submit(request('no money')));
     await eventually(async () => (await stateOf(core, job.id)) === 'failed');
     expect((await handle.store.get(job.id))?.failure).toEqual({ code: 'oxen.generation_failed', detail: 'Insufficient credits' });
-    expect(port.phasesOf(job.id).at(-1)).toBe('failed');
+    await eventually(() => port.phasesOf(job.id).at(-1) === 'failed', 2_000, 'the final status edit');
     expect(port.uploads).toHaveLength(0);
   });
 });
