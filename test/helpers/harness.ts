@@ -56,7 +56,8 @@ export interface Core {
 }
 
 export async function startCore(options: {
-  fake: FakeOxen;
+  /** Only where the fake listens is needed, so a child process can pass a fake run by its parent. */
+  fake: Pick<FakeOxen, 'url' | 'apiKey'>;
   store: JobStore;
   port: PlatformPort;
   engine?: Partial<EngineSettings>;

@@ -1,0 +1,143 @@
+/**
+ * A bot process for the crash tests (test/process/crash.test.ts): the real core from
+ * test/helpers/harness.ts, run as its own OS process so a test can kill -9 it at any step.
+ *
+ *   node --import tsx test/process/bot-process.ts
+ *
+ * Environment:
+ *   OXEN_URL, OXEN_API_KEY      the fake Oxen, run by the test process
+ *   SINK_URL                    the test's loopback "platform": every PlatformPort call is reported there
+ *   DATA_DIR                    SQLite store, or
+ *   STORE_URL + STORE_PREFIX    Redis store shared with other bot processes
+ *   BOT_NAME                    a label sent with every report (and part of the engine's instance id)
+ *
+ * It listens on 127.0.0.1 for the test's submissions (POST /submit {prompt, user}) and job look-ups
+ * (GET /job/<id>), and prints `READY {"port":N}` on stdout once the engine has started. It exits when
+ * its stdin closes, so it never outlives the test process.
+ */
+import { randomUUID } from 'node:crypto';
+import { createServer, request as httpRequest, type IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { pipeline } from 'node:stream/promises';
+import type { GenerationRecord, JobRecord } from '../../src/core/jobs/job.js';
+import type { JobView, PlatformPort, UploadOutcome, VideoFile } from '../../src/core/jobs/ports.js';
+import { RedisJobStore } from '../../src/core/jobs/store-redis.js';
+import { SqliteJobStore } from '../../src/core/jobs/store-sqlite.js';
+import type { JobStore } from '../../src/core/jobs/store.js';
+import { DEFAULT_OPTIONS } from '../../src/core/request.js';
+import { startCore } from '../helpers/harness.js';
+
+function env(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is required`);
+  return value;
+}
+
+const name = process.env['BOT_NAME'] ?? 'bot';
+const sink = new URL(env('SINK_URL'));
+
+/** One request to the sink; resolves with the status and the body text. */
+function toSink(method: string, path: string, headers: Record<string, string>, body?: string | NodeJS.ReadableStream): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest({ host: '127.0.0.1', port: sink.port, method, path, headers: { 'x-bot': name, ...headers } }, (res: IncomingMessage) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    if (body === undefined) req.end();
+    else if (typeof body === 'string') req.end(body);
+    else pipeline(body, req).catch(reject);
+  });
+}
+
+async function sinkJson<T>(method: string, path: string, payload?: unknown): Promise<T> {
+  const { status, text } = await toSink(method, path, { 'content-type': 'application/json' }, payload === undefined ? undefined : JSON.stringify(payload));
+  if (status !== 200) throw new Error(`sink ${path} answered ${status}: ${text}`);
+  return JSON.parse(text) as T;
+}
+
+/** The PlatformPort: reports every call to the sink, streams uploads to it. */
+class SinkPort implements PlatformPort {
+  readonly platform = 'discord' as const;
+
+  openThread(job: JobRecord, view: JobView) {
+    return sinkJson<{ statusMessageId: string; threadId: string }>('POST', '/status', { kind: 'open', jobId: job.id, phase: view.phase });
+  }
+
+  async updateStatus(job: JobRecord, view: JobView) {
+    await sinkJson('POST', '/status', { kind: 'update', jobId: job.id, phase: view.phase });
+  }
+
+  async uploadVideo(job: JobRecord, video: VideoFile): Promise<UploadOutcome> {
+    // Streamed (chunked), as an adapter streams a multipart body to Discord or Slack.
+    const { status, text } = await toSink('POST', '/upload', { 'x-job-id': job.id, 'x-generation-id': video.generation.id, 'x-file-name': video.fileName, 'content-type': video.contentType }, video.body);
+    if (status !== 200) throw new Error(`upload answered ${status}: ${text}`);
+    return { kind: 'uploaded' };
+  }
+
+  async postLink(job: JobRecord, generation: GenerationRecord, url: string, reason: 'too_big' | 'upload_failed') {
+    await sinkJson('POST', '/link', { jobId: job.id, generationId: generation.id, url, reason });
+  }
+
+  /** Looks in the "thread", as the real adapters look for the file in theirs. */
+  async findDelivered(job: JobRecord, generation: GenerationRecord) {
+    const answer = await sinkJson<{ delivered: boolean }>('GET', `/delivered?job=${encodeURIComponent(job.id)}&generation=${encodeURIComponent(generation.id)}`);
+    return answer.delivered;
+  }
+}
+
+const store: JobStore = process.env['DATA_DIR'] ? new SqliteJobStore(process.env['DATA_DIR']) : new RedisJobStore(env('STORE_URL'), env('STORE_PREFIX'));
+const core = await startCore({
+  fake: { url: env('OXEN_URL'), apiKey: env('OXEN_API_KEY') },
+  store,
+  port: new SinkPort(),
+  engine: { instanceId: `${name}-${randomUUID()}` },
+  service: { perUserLimit: 100 },
+});
+
+// Engine errors go to stderr, for the test's failure messages.
+let reported = 0;
+setInterval(() => {
+  for (; reported < core.errors.length; reported++) {
+    const { step, error } = core.errors[reported]!;
+    process.stderr.write(`[${name}] ${step}: ${error instanceof Error ? error.message : String(error)}\n`);
+  }
+}, 50).unref();
+
+const server = createServer((req, res) => {
+  void (async () => {
+    const url = new URL(req.url ?? '/', 'http://bot');
+    const chunks: Buffer[] = [];
+    for await (const chunk of req as AsyncIterable<Buffer>) chunks.push(chunk);
+    const send = (status: number, body: unknown) => {
+      res.writeHead(status, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(body));
+    };
+    if (req.method === 'POST' && url.pathname === '/submit') {
+      const { prompt, user } = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { prompt: string; user: string };
+      const result = await core.service.submit({
+        request: { prompt, options: DEFAULT_OPTIONS },
+        attachments: [],
+        requester: { platform: 'discord', userId: user, scopeId: 'guild-1' },
+        destination: { platform: 'discord', channelId: 'channel-1' },
+      });
+      return send(200, result.ok ? { ok: true, id: result.value.job.id } : { ok: false, problems: result.problems });
+    }
+    const job = /^\/job\/([^/]+)$/.exec(url.pathname);
+    if (req.method === 'GET' && job) return send(200, (await store.get(decodeURIComponent(job[1]!))) ?? null);
+    send(404, { error: 'not found' });
+  })().catch((error: unknown) => {
+    if (!res.headersSent) res.writeHead(500);
+    res.end(String(error));
+  });
+});
+await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+
+// Never outlive the test: the parent holds our stdin open.
+process.stdin.on('close', () => process.exit(0));
+process.stdin.on('end', () => process.exit(0));
+process.stdin.resume();
+
+process.stdout.write(`READY ${JSON.stringify({ port: (server.address() as AddressInfo).port })}\n`);
