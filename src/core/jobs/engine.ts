@@ -41,6 +41,8 @@ export interface EngineSettings {
   deliveryLeaseMs: number;
   /** How often the engine looks at due polls, deadlines and progress. */
   tickMs: number;
+  /** Polls of Oxen under way at once. */
+  maxConcurrentPolls: number;
   now: () => number;
 }
 
@@ -55,6 +57,7 @@ export const DEFAULT_ENGINE_SETTINGS: Omit<EngineSettings, 'instanceId'> = {
   leaseRenewMs: 10_000,
   deliveryLeaseMs: 120_000,
   tickMs: 1_000,
+  maxConcurrentPolls: 200,
   now: Date.now,
 };
 
@@ -93,6 +96,8 @@ export class JobEngine {
   private readonly abort = new AbortController();
   private timers: NodeJS.Timeout[] = [];
   private streamUp = false;
+  private pollsInFlight = 0;
+  private pollCursor = 0;
   private dispatching = false;
   private stopped = false;
 
@@ -444,18 +449,29 @@ export class JobEngine {
 
   private async tick(): Promise<void> {
     const now = this.settings.now();
-    for (const [id, job] of this.tracked) {
+    // Start where the last tick stopped, so capped polls reach every job in turn.
+    const ids = [...this.tracked.keys()];
+    const start = ids.length === 0 ? 0 : this.pollCursor % ids.length;
+    for (let k = 0; k < ids.length; k++) {
+      const id = ids[(start + k) % ids.length]!;
+      const job = this.tracked.get(id)!;
       if (job.state === 'running' && job.submittedAt && now - job.submittedAt > this.settings.deadlineMs) {
         void this.withJob(id, () => this.timeOut(id)).catch((error) => this.report(error, 'deadline', id));
         continue;
       }
       const due = this.nextPoll.get(id);
-      if (due && due.at <= now) {
+      // A cap on polls under way: after a restart or a reconnect every job is due at once, and
+      // 10,000 requests in one burst stall the event loop for a second. The rest wait a tick.
+      if (due && due.at <= now && this.pollsInFlight < this.settings.maxConcurrentPolls) {
         this.nextPoll.set(id, { at: now + this.backoff(due.delay), delay: this.backoff(due.delay) });
-        void this.withJob(id, () => this.poll(id)).catch((error) => {
-          this.report(error, 'poll', id);
-          this.pollSoon(id, this.backoff(due.delay));
-        });
+        this.pollsInFlight++;
+        this.pollCursor = start + k + 1;
+        void this.withJob(id, () => this.poll(id))
+          .catch((error) => {
+            this.report(error, 'poll', id);
+            this.pollSoon(id, this.backoff(due.delay));
+          })
+          .finally(() => this.pollsInFlight--);
       }
       if (job.state === 'running') void this.show(job, false);
     }
