@@ -24,6 +24,8 @@ export interface ResultRequest {
 export interface ResultsServer {
   url: string;
   requests: ResultRequest[];
+  /** Requests this origin has answered, counted even when not recorded. */
+  servedCount(): number;
   /** True if any request to this origin carried an Authorization header. */
   sawAuthorization(): boolean;
   /** A URL serving this result video. */
@@ -39,10 +41,12 @@ export async function startResultsServer(options: { video: Uint8Array; now: () =
   const requests: ResultRequest[] = [];
   const assets = new Map<string, StoredAsset>();
   let authorizationSeen = false;
+  let served = 0;
 
   const server = createServer((req, res) => {
     const path = new URL(req.url ?? '/', 'http://results').pathname;
     const authorization = req.headers.authorization;
+    served++;
     if (authorization !== undefined) authorizationSeen = true;
     if (options.record) requests.push({ method: req.method ?? 'GET', path, authorization, headers: req.headers });
     const sendBytes = (bytes: Uint8Array, contentType: string) => {
@@ -69,6 +73,7 @@ export async function startResultsServer(options: { video: Uint8Array; now: () =
   return {
     url,
     requests,
+    servedCount: () => served,
     sawAuthorization: () => authorizationSeen,
     resultUrl: (generationId) => `${url}/results/${generationId}.mp4?X-Amz-Expires=3600&X-Amz-Signature=fake`,
     presign: (asset) => {

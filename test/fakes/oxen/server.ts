@@ -86,6 +86,8 @@ export interface FakeOxen {
   username: string;
   switches: FakeSwitches;
   requests: RecordedRequest[];
+  /** Requests per route, counted always (cheap, unlike `requests`); result-file GETs to the storage origin count as 'resultFile'. */
+  requestCounts(): Record<string, number>;
   requestsTo(route: RouteName): RecordedRequest[];
   clearRequests(): void;
   results: ResultsServer;
@@ -171,6 +173,7 @@ export async function startFakeOxen(options: FakeOxenOptions = {}): Promise<Fake
   };
   const models = new Map<string, SeedanceModelInfo>(SEEDANCE_MODELS.map((m) => [m.id, m]));
   const requests: RecordedRequest[] = [];
+  const counts: Record<string, number> = {};
   const repos = new Map<string, { visibility: string; workbench: boolean }>();
   const files = new Map<string, StoredFile>();
   const faults = new FaultQueue();
@@ -339,6 +342,7 @@ export async function startFakeOxen(options: FakeOxenOptions = {}): Promise<Fake
     const rawBody = await readBody(req);
     const body = rawBody.toString('utf8');
     const query = Object.fromEntries(url.searchParams);
+    counts[route.name] = (counts[route.name] ?? 0) + 1;
     if (record) requests.push({ method, path: url.pathname, query, route: route.name, headers: req.headers, body });
 
     const fault = faults.take(route.name);
@@ -366,6 +370,7 @@ export async function startFakeOxen(options: FakeOxenOptions = {}): Promise<Fake
     username,
     switches,
     requests,
+    requestCounts: () => ({ ...counts, resultFile: results.servedCount() }),
     requestsTo: (route) => requests.filter((r) => r.route === route),
     clearRequests: () => {
       requests.length = 0;
