@@ -196,6 +196,17 @@ describe('Oxen faults end in a video or a clear message', () => {
     submitted(await core.service.submit(request('the budget came back')));
   });
 
+  it('an enqueue that hangs: no second POST, the queue is checked, and the person told', async () => {
+    const { fake, port, core, handle } = await setUp();
+    fake.hangNext(1, 'enqueue');
+    const { job } = submitted(await core.service.submit(request('into the void')));
+    await eventually(async () => (await stateOf(core, job.id)) === 'failed', 8_000);
+    expect(fake.requestsTo('enqueue')).toHaveLength(1);
+    expect(fake.requestsTo('listQueue').length).toBeGreaterThan(0);
+    expect((await handle.store.get(job.id))?.failure?.code).toBe('oxen.timeout');
+    await eventually(() => port.phasesOf(job.id).at(-1) === 'failed', 2_000, 'the final status edit');
+  });
+
   it('a 429 on enqueue is retried and the job is delivered', async () => {
     const { fake, port, core } = await setUp();
     fake.rateLimitNext(1, 0, 'enqueue');
