@@ -10,7 +10,7 @@ import type { IncomingAttachment } from './references/types.js';
 import type { GenerationRequest } from './request.js';
 import { fail, ok, type Problem, type Result } from './result.js';
 import type { ReferenceMapping } from './references/prompt-references.js';
-import { budgetCounter, budgetDay, reserveBudget, type BudgetLimits } from './jobs/budget.js';
+import { budgetDay, giveBack, reserveBudget, type BudgetLimits } from './jobs/budget.js';
 import { JobEngine, userSet } from './jobs/engine.js';
 import { isTerminal, newJobId, type Destination, type JobRecord, type Platform, type Requester } from './jobs/job.js';
 import type { JobView, PlatformPort } from './jobs/ports.js';
@@ -108,11 +108,11 @@ export class VideoService {
       const opened = await port.openThread(job, engine.view(job));
       job.destination = { ...job.destination, statusMessageId: opened.statusMessageId, ...(opened.threadId ? { threadId: opened.threadId } : {}) };
     } catch (error) {
-      await this.giveBack(job);
+      await this.undoAdmission(job);
       return fail({ code: 'platform.cannot_post', params: { reason: isBotError(error) ? error.code : 'unknown' } });
     }
     if (!(await engine.claim(id)) || !(await store.create(job))) {
-      await this.giveBack(job);
+      await this.undoAdmission(job);
       throw new Error(`job id ${id} was taken`);
     }
     await engine.admit(job, { model: plan.model, schema: plan.schema, references: plan.references });
@@ -175,9 +175,9 @@ export class VideoService {
     return ok(job);
   }
 
-  private async giveBack(job: JobRecord): Promise<void> {
+  /** Frees the person's slot and the budget of a job that never started. */
+  private async undoAdmission(job: JobRecord): Promise<void> {
     await this.deps.store.leave(userSet(job), job.id);
-    await this.deps.store.adjust(budgetCounter(job, 'seconds'), -job.reservation.videoSeconds);
-    if (job.reservation.usd) await this.deps.store.adjust(budgetCounter(job, 'usd'), -job.reservation.usd);
+    await giveBack(this.deps.store, job, { videoSeconds: job.reservation.videoSeconds, usd: job.reservation.usd ?? 0 });
   }
 }

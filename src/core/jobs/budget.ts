@@ -45,6 +45,16 @@ export async function reserveBudget(
   return { granted: true };
 }
 
+/** Returns held allowance to the scope's counters (a refund, or a job that never started). */
+export async function giveBack(
+  store: JobStore,
+  owner: { requester: Requester; reservation: { day: string } },
+  amount: { videoSeconds: number; usd: number },
+): Promise<void> {
+  if (amount.videoSeconds > 0) await store.adjust(budgetCounter(owner, 'seconds'), -amount.videoSeconds);
+  if (amount.usd > 0) await store.adjust(budgetCounter(owner, 'usd'), -amount.usd);
+}
+
 /** What a finished job gives back: the share of every generation that did not succeed. */
 export function refundShare(job: JobRecord, state: JobRecord['state']): { videoSeconds: number; usd: number } {
   const count = Math.max(1, Number(job.body['num_generations'] ?? job.request.options.count));

@@ -21,7 +21,7 @@ import { isTerminal } from './job.js';
 import { Mutex } from './mutex.js';
 import type { JobPhase, JobView, PlatformPort } from './ports.js';
 import type { JobStore } from './store.js';
-import { budgetCounter, refundShare } from './budget.js';
+import { giveBack, refundShare } from './budget.js';
 
 export interface EngineSettings {
   instanceId: string;
@@ -199,9 +199,7 @@ export class JobEngine {
       await this.cancelAtOxen(record);
       if (record.state === 'waiting') {
         // Its owner re-reads the record before starting it, and will not.
-        const refund = refundShare(record, 'cancelled');
-        await this.deps.store.adjust(budgetCounter(record, 'seconds'), -refund.videoSeconds);
-        if (refund.usd > 0) await this.deps.store.adjust(budgetCounter(record, 'usd'), -refund.usd);
+        await giveBack(this.deps.store, record, refundShare(record, 'cancelled'));
         await this.deps.store.put({ ...record, state: 'cancelled', endedAt: this.settings.now(), reservation: { ...record.reservation, settled: true } });
         await this.deps.store.leave(userSet(record), id);
       }
@@ -416,9 +414,7 @@ export class JobEngine {
   /** Ends a job: settles its budget, frees its slots and files, tells the person, lets it go. */
   private async finish(job: JobRecord, state: 'done' | 'failed' | 'cancelled' | 'timed_out'): Promise<void> {
     if (!job.reservation.settled) {
-      const refund = refundShare(job, state);
-      if (refund.videoSeconds > 0) await this.deps.store.adjust(budgetCounter(job, 'seconds'), -refund.videoSeconds);
-      if (refund.usd > 0) await this.deps.store.adjust(budgetCounter(job, 'usd'), -refund.usd);
+      await giveBack(this.deps.store, job, refundShare(job, state));
       job.reservation.settled = true;
     }
     job.state = state;
