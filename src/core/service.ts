@@ -34,6 +34,15 @@ export interface SubmitInput {
   /** Where to report; the status message and thread are created by the adapter's openThread. */
   destination: Pick<Destination, 'platform' | 'channelId'>;
   retryOf?: string;
+  /** Stored with the job for the adapter (see JobRecord.origin). */
+  origin?: string;
+}
+
+export interface RetryChanges {
+  /** The files again: needed when the job had references (the core keeps no copies). */
+  attachments?: readonly IncomingAttachment[];
+  /** A new prompt (Discord's "Edit prompt"); the options stay. */
+  prompt?: string;
 }
 
 export interface Submitted {
@@ -101,6 +110,7 @@ export class VideoService {
       updatedAt: now,
       attempts: 0,
       ...(input.retryOf ? { retryOf: input.retryOf } : {}),
+      ...(input.origin ? { origin: input.origin } : {}),
     };
 
     // The status message and thread first, then the record with where to report (DESIGN.md step 4).
@@ -128,14 +138,16 @@ export class VideoService {
   }
 
   /** The same request again as a new job; files must be attached again if the job had any. */
-  async retry(id: string, actor: Actor, attachments: readonly IncomingAttachment[] = []): Promise<Result<Submitted>> {
+  async retry(id: string, actor: Actor, changes: RetryChanges = {}): Promise<Result<Submitted>> {
     const job = await this.ownJob(id, actor);
     if (!job.ok) return job;
     const previous = job.value;
+    const attachments = changes.attachments ?? [];
     if (previous.references.length > 0 && attachments.length === 0) return fail({ code: 'job.retry_needs_files', params: { id } });
     return this.submit({
-      request: previous.request,
+      request: changes.prompt !== undefined ? { ...previous.request, prompt: changes.prompt } : previous.request,
       attachments,
+      ...(previous.origin ? { origin: previous.origin } : {}),
       requester: previous.requester,
       destination: { platform: previous.destination.platform, channelId: previous.destination.channelId },
       retryOf: previous.id,

@@ -80,6 +80,11 @@ export interface JobRecord {
   failure?: { code: string; detail?: string };
   /** Set when this job is a retry of another. */
   retryOf?: string;
+  /**
+   * The adapter's own note of where the attachments came from (message ids, file ids), opaque to
+   * the core, so Retry can fetch the same files again. Keep it small: it is stored with the job.
+   */
+  origin?: string;
 }
 
 // No 0/O, 1/l/I: ids are read aloud and typed by people.

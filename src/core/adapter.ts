@@ -1,0 +1,33 @@
+/**
+ * What a platform adapter (src/discord, src/slack) offers main.ts: its port for the core, a start
+ * that connects and begins taking commands, and the hooks for readiness and shutdown.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Platform } from './jobs/job.js';
+import type { PlatformPort } from './jobs/ports.js';
+import type { Logger } from './log.js';
+import type { VideoService } from './service.js';
+
+export interface AdapterContext {
+  service: VideoService;
+  log: Logger;
+}
+
+/** Handles a request on the bot's one HTTP server; resolves true when it answered it. */
+export type HttpRoute = (req: IncomingMessage, res: ServerResponse) => boolean | Promise<boolean>;
+
+export interface PlatformAdapter {
+  readonly platform: Platform;
+  /** Given to the engine before start: the engine may resume jobs for this platform at once. */
+  readonly port: PlatformPort;
+  /** Connects and begins taking commands. Rejects with a clear reason (bad token, missing intent). */
+  start(context: AdapterContext): Promise<void>;
+  /** From now on, new commands get a short "restarting, try again in a minute" answer. */
+  stopAccepting(): void;
+  /** Disconnects. Called after the engine has stopped. */
+  close(): Promise<void>;
+  /** Connected to the platform: for /readyz. */
+  isConnected(): boolean;
+  /** Paths this adapter serves on the bot's HTTP server (Slack's `/slack/events`), when it has any. */
+  readonly httpRoute?: HttpRoute;
+}
