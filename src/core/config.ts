@@ -14,6 +14,18 @@ const optionalUrl = (example: string) =>
   z.preprocess((v) => (typeof v === 'string' && v.trim() === '' ? undefined : v), url(example).optional());
 const withDefault = <T extends z.ZodTypeAny>(schema: T, value: string) =>
   z.preprocess((v) => (typeof v === 'string' && v.trim() !== '' ? v : value), schema);
+/** A number from text, with one message that says what it should look like. */
+const numberText = (message: string, check: (n: number) => boolean) =>
+  z
+    .string()
+    .trim()
+    .refine((v) => /^\d+(\.\d+)?$/.test(v) && check(Number(v)), { message })
+    .transform(Number);
+const optionalNumber = (message: string, check: (n: number) => boolean) =>
+  z.preprocess((v) => (typeof v === 'string' && v.trim() === '' ? undefined : v), numberText(message, check).optional());
+const ADMIN = /^(discord:\d{5,25}|slack:[A-Z0-9]{5,25})$/;
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 const envSchema = z.object({
   OXEN_API_KEY: z
@@ -42,7 +54,25 @@ const envSchema = z.object({
   STORE_URL: optionalText.pipe(
     z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL, like redis://127.0.0.1:6379').optional(),
   ),
+  LOG_LEVEL: withDefault(z.enum(LOG_LEVELS, { message: `must be one of ${LOG_LEVELS.join(', ')}` }), 'info'),
+  MAX_JOBS_PER_USER: withDefault(numberText('must be a whole number from 1 to 100, like 2', (n) => Number.isInteger(n) && n >= 1 && n <= 100), '2'),
+  MAX_RUNNING_JOBS: withDefault(numberText('must be a whole number from 1 to 10000, like 20', (n) => Number.isInteger(n) && n >= 1 && n <= 10_000), '20'),
+  JOB_TIMEOUT_MINUTES: withDefault(numberText('must be a number of minutes above 0 and at most 1440, like 30', (n) => n > 0 && n <= 1440), '30'),
+  DAILY_VIDEO_SECONDS: optionalNumber('must be a number of video-seconds above 0, like 600 (leave it empty for no limit)', (n) => n > 0),
+  DAILY_BUDGET_USD: optionalNumber('must be an amount in dollars above 0, like 25 or 12.50 (leave it empty for no limit)', (n) => n > 0),
+  BOT_ADMINS: optionalText.pipe(
+    z
+      .string()
+      .refine((v) => v.split(',').every((entry) => ADMIN.test(entry.trim())), {
+        message: 'must be a comma-separated list of discord:<user id> or slack:<user id>, like discord:123456789012345678,slack:U0123ABCD',
+      })
+      .optional(),
+  ),
+  SHUTDOWN_GRACE_SECONDS: withDefault(numberText('must be a number of seconds from 0 to 600, like 25', (n) => n <= 600), '25'),
 });
+
+/** Every variable the bot reads: .env.example and README.md document each one (a test checks). */
+export const ENV_VARIABLES = Object.keys(envSchema.shape) as (keyof typeof envSchema.shape)[];
 
 export type Env = z.infer<typeof envSchema>;
 
@@ -53,7 +83,32 @@ export interface Config {
   slack?: { botToken: string; signingSecret?: string; appToken?: string; apiUrl: string };
   http: { port: number; publicBaseUrl?: string };
   store: { dataDir: string; url?: string };
+  log: { level: (typeof LOG_LEVELS)[number] };
+  limits: {
+    /** Jobs one person may have in flight (MAX_JOBS_PER_USER). */
+    perUser: number;
+    /** Generations at Oxen at once, across all instances (MAX_RUNNING_JOBS). */
+    running: number;
+    /** A job still at Oxen after this long is cancelled (JOB_TIMEOUT_MINUTES). */
+    jobTimeoutMs: number;
+    /** Daily allowance per Discord server or Slack workspace; absent means no limit. */
+    budget: { videoSecondsPerDay?: number; usdPerDay?: number };
+  };
+  /** `discord:<id>` and `slack:<id>` of people who may cancel or retry anyone's job. */
+  admins: string[];
+  /** How long a shutdown waits for uploads in progress before handing them back. */
+  shutdown: { graceMs: number };
 }
+
+export interface LoadConfigOptions {
+  /** Refuse a configuration that enables neither Discord nor Slack (what `npm start` needs). */
+  requirePlatform?: boolean;
+}
+
+export const NO_PLATFORM_MESSAGE =
+  'No chat platform is configured. Enable Discord with DISCORD_TOKEN and DISCORD_APPLICATION_ID, ' +
+  'or Slack with SLACK_BOT_TOKEN plus SLACK_SIGNING_SECRET (HTTP mode) or SLACK_APP_TOKEN (Socket Mode). ' +
+  'See README.md ("Discord application" and "Slack app") and .env.example.';
 
 export class ConfigError extends Error {
   constructor(readonly issues: string[]) {
@@ -63,11 +118,13 @@ export class ConfigError extends Error {
 }
 
 /** Parses the environment into a Config, or throws a ConfigError naming every bad variable. */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadConfigOptions = {}): Config {
   const parsed = envSchema.safeParse(env);
   const issues: string[] = [];
+  const noPlatform = options.requirePlatform && !['DISCORD_TOKEN', 'DISCORD_APPLICATION_ID', 'SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'SLACK_APP_TOKEN'].some((name) => env[name]?.trim());
   if (!parsed.success) {
     for (const issue of parsed.error.issues) issues.push(`${String(issue.path[0])} ${issue.message}`);
+    if (noPlatform) issues.push(NO_PLATFORM_MESSAGE);
     throw new ConfigError(issues);
   }
   const e = parsed.data;
@@ -84,6 +141,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (referenceHosting === 'self' && !e.PUBLIC_BASE_URL) {
     issues.push('PUBLIC_BASE_URL is required when REFERENCE_HOSTING=self: the public address of this bot, like https://bot.example.com');
   }
+  if (noPlatform) issues.push(NO_PLATFORM_MESSAGE);
   if (issues.length > 0) throw new ConfigError(issues);
 
   return {
@@ -111,5 +169,37 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       : {}),
     http: { port: e.PORT, ...(e.PUBLIC_BASE_URL ? { publicBaseUrl: e.PUBLIC_BASE_URL } : {}) },
     store: { dataDir: e.DATA_DIR, ...(e.STORE_URL ? { url: e.STORE_URL } : {}) },
+    log: { level: e.LOG_LEVEL },
+    limits: {
+      perUser: e.MAX_JOBS_PER_USER,
+      running: e.MAX_RUNNING_JOBS,
+      jobTimeoutMs: Math.round(e.JOB_TIMEOUT_MINUTES * 60_000),
+      budget: {
+        ...(e.DAILY_VIDEO_SECONDS !== undefined ? { videoSecondsPerDay: e.DAILY_VIDEO_SECONDS } : {}),
+        ...(e.DAILY_BUDGET_USD !== undefined ? { usdPerDay: e.DAILY_BUDGET_USD } : {}),
+      },
+    },
+    admins: e.BOT_ADMINS ? [...new Set(e.BOT_ADMINS.split(',').map((a) => a.trim()))] : [],
+    shutdown: { graceMs: Math.round(e.SHUTDOWN_GRACE_SECONDS * 1000) },
   };
+}
+
+/** Every secret value in the config, for the log scrubber: keys, tokens, the store's password. */
+export function configSecrets(config: Config): string[] {
+  const secrets = [config.oxen.apiKey, config.discord?.token, config.slack?.botToken, config.slack?.signingSecret, config.slack?.appToken];
+  if (config.store.url && URL.canParse(config.store.url)) {
+    const url = new URL(config.store.url);
+    if (url.password) secrets.push(decodeURIComponent(url.password), url.password);
+    secrets.push(config.store.url);
+  }
+  return secrets.filter((s): s is string => typeof s === 'string' && s.length > 0);
+}
+
+/** The store URL with its password masked, for logs. */
+export function describeStore(config: Config['store']): string {
+  if (!config.url) return `sqlite:${config.dataDir}`;
+  if (!URL.canParse(config.url)) return 'redis';
+  const url = new URL(config.url);
+  if (url.password) url.password = 'redacted';
+  return url.href;
 }

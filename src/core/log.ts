@@ -14,6 +14,8 @@ export interface Logger {
   error(event: string, fields?: LogFields): void;
   /** A logger that adds `fields` (a job id, a platform) to every line. */
   child(fields: LogFields): Logger;
+  /** Writes out buffered lines now (before the process exits). */
+  flush?(): void;
 }
 
 export const REDACTED = '[redacted]';
@@ -64,6 +66,7 @@ export interface LoggerOptions {
 
 export function createLogger(options: LoggerOptions = {}): Logger {
   const scrub = secretScrubber(options.secrets ?? []);
+  const destination = options.destination ?? pino.destination({ dest: 1, sync: false });
   const base = pino(
     {
       level: options.level ?? 'info',
@@ -72,8 +75,15 @@ export function createLogger(options: LoggerOptions = {}): Logger {
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
     },
-    options.destination ?? pino.destination({ dest: 1, sync: false }),
+    destination,
   );
+  const flush = () => {
+    try {
+      (destination as { flushSync?: () => void }).flushSync?.();
+    } catch {
+      // not open yet, or already closed: nothing buffered to write
+    }
+  };
   const wrap = (p: pino.Logger): Logger => {
     const line = (level: 'debug' | 'info' | 'warn' | 'error') => (event: string, fields?: LogFields) => {
       if (!p.isLevelEnabled(level)) return;
@@ -85,6 +95,7 @@ export function createLogger(options: LoggerOptions = {}): Logger {
       warn: line('warn'),
       error: line('error'),
       child: (fields) => wrap(p.child(scrub(fields) as LogFields)),
+      flush,
     };
   };
   return wrap(base);

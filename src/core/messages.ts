@@ -104,12 +104,17 @@ export function describeProblems(problems: readonly Problem[]): string {
   return [heading, ...problems.map((p) => `• ${describeProblem(p)}`)].join('\n');
 }
 
+const minutes = (n: number) => {
+  const rounded = Number(n.toFixed(1));
+  return `${rounded} minute${rounded === 1 ? '' : 's'}`;
+};
+
 /** Why a job ended badly, in a sentence that says what to do next. */
-export function describeFailure(failure: { code: string; detail?: string }): string {
+export function describeFailure(failure: { code: string; detail?: string; limitMinutes?: number }): string {
   const detail = failure.detail ? ` Oxen said: ${code(failure.detail)}.` : '';
   switch (failure.code) {
     case 'job.timed_out':
-      return 'The video took longer than the bot waits (30 minutes), so it was cancelled. Try again, perhaps shorter or at a lower resolution.';
+      return `The video took longer than the bot waits (${minutes(failure.limitMinutes ?? 30)}), so it was cancelled. Try again, perhaps shorter or at a lower resolution.`;
     case 'job.references_lost':
       return 'The bot restarted before your files were sent to Oxen, so the job could not start; nothing was spent. Send the request again with the files.';
     case 'oxen.generation_failed':

@@ -53,6 +53,8 @@ describe('describeFailure', () => {
       'The model could not make this video. Oxen said: `duration: 3 is not one of`. Try rewording the prompt or changing the options.',
     );
     expect(describeFailure({ code: 'job.timed_out' })).toMatch(/30 minutes/);
+    expect(describeFailure({ code: 'job.timed_out', limitMinutes: 45 })).toMatch(/\(45 minutes\)/);
+    expect(describeFailure({ code: 'job.timed_out', limitMinutes: 1 })).toMatch(/\(1 minute\)/);
     expect(describeFailure({ code: 'oxen.server' })).toMatch(/Try again in a few minutes/);
   });
 });

@@ -14,9 +14,9 @@ import { bodyForPlan } from '../plan.js';
 import type { Reference, ReferenceHost } from '../references/types.js';
 import type { CatalogEntry } from '../models/catalog.js';
 import type { RequestSchema } from '../oxen/types.js';
-import { deliverGeneration } from './delivery.js';
+import { deliverGeneration, deliveryLease, type DeliveryOutcome } from './delivery.js';
 import { FairQueue } from './fair-queue.js';
-import type { GenerationRecord, JobRecord } from './job.js';
+import type { GenerationRecord, JobRecord, JobState } from './job.js';
 import { isTerminal } from './job.js';
 import { Mutex } from './mutex.js';
 import type { JobPhase, JobView, PlatformPort } from './ports.js';
@@ -76,6 +76,43 @@ export interface EngineDeps {
   /** Looks up a catalog entry and schema again for a job resumed after a restart. */
   relaunch(job: JobRecord): Promise<Omit<Launch, 'references'>>;
   onError?(error: unknown, context: { jobId?: string; step: string }): void;
+  /** What happens to jobs, for logs and metrics. Each hook must not throw. */
+  events?: EngineEvents;
+  /**
+   * Masks secrets in text from the outside (Oxen's failure reasons) before it is saved and shown
+   * to people: Oxen may echo the API key, or anything a prompt carried. Default: unchanged.
+   */
+  redact?(text: string): string;
+}
+
+export interface EngineEvents {
+  /** A job's record was saved by this engine (its state may have changed). */
+  saved?(job: JobRecord): void;
+  /** A job ended in a terminal state. */
+  ended?(job: JobRecord): void;
+  /** A delivery attempt ended. `latencyMs`: from the video being ready to it being in the thread. */
+  delivery?(report: DeliveryReport): void;
+}
+
+export interface DeliveryReport {
+  job: JobRecord;
+  generation: GenerationRecord;
+  /** DeliveryOutcome, 'failed' (will be tried again) or 'handed_back' (cut off by a shutdown). */
+  outcome: DeliveryOutcome | 'failed' | 'handed_back';
+  latencyMs?: number;
+}
+
+export interface StopOptions {
+  /**
+   * Give the job leases back so another instance (or the next start) takes the jobs at once.
+   * `false` leaves them to expire, as a crash would, and does not wait for deliveries.
+   */
+  handBack?: boolean;
+  /**
+   * How long uploads in progress may take to finish. Those still running then are cut off and
+   * their claims given back, to be delivered by the next owner. Default 5 s.
+   */
+  graceMs?: number;
 }
 
 const INFLIGHT = 'inflight';
@@ -92,7 +129,7 @@ export class JobEngine {
   private readonly nextPoll = new Map<string, { at: number; delay: number }>();
   private readonly lastEdit = new Map<string, number>();
   private readonly edits = new Map<string, Promise<void>>();
-  private readonly delivering = new Set<string>();
+  private readonly deliveries = new Map<string, { done: Promise<void>; abort: AbortController }>();
   private readonly abort = new AbortController();
   private timers: NodeJS.Timeout[] = [];
   private streamUp = false;
@@ -111,6 +148,18 @@ export class JobEngine {
 
   get trackedCount(): number {
     return this.tracked.size;
+  }
+
+  /** Uploads under way on this instance. */
+  get deliveriesInFlight(): number {
+    return this.deliveries.size;
+  }
+
+  /** Jobs this instance follows, by state (for metrics). */
+  countByState(): Map<JobState, number> {
+    const counts = new Map<JobState, number>();
+    for (const job of this.tracked.values()) counts.set(job.state, (counts.get(job.state) ?? 0) + 1);
+    return counts;
   }
 
   /** Opens the completion stream, resumes every active job this instance can own, starts the timers. */
@@ -140,14 +189,26 @@ export class JobEngine {
   }
 
   /**
-   * Stops following jobs. By default their leases are given back so another instance takes them
-   * at once; `handBack: false` leaves them to expire, as a crash would.
+   * Stops following jobs: no new launch, poll or delivery starts. With `handBack` (the default)
+   * uploads in progress get `graceMs` to finish; the rest are cut off and their claims given
+   * back; then every job lease is given back so another instance (or the next start) takes the
+   * jobs at once. `handBack: false` leaves everything to expire, as a crash would.
    */
-  async stop({ handBack = true }: { handBack?: boolean } = {}): Promise<void> {
+  async stop({ handBack = true, graceMs = 5_000 }: StopOptions = {}): Promise<void> {
     this.stopped = true;
     this.abort.abort();
     for (const timer of this.timers) clearInterval(timer);
     this.timers = [];
+    if (handBack && this.deliveries.size > 0) {
+      const all = Promise.allSettled([...this.deliveries.values()].map((d) => d.done));
+      if (!(await within(all, graceMs))) {
+        for (const delivery of this.deliveries.values()) delivery.abort.abort(new Error('the bot is shutting down'));
+        // An aborted upload unwinds at once and gives its claim back; one stuck in a port call
+        // gets a moment, then its claim is given back here.
+        await within(all, 2_000);
+        await Promise.all([...this.deliveries.keys()].map((id) => this.deps.store.releaseLease(deliveryLease(id), this.settings.instanceId).catch(() => undefined)));
+      }
+    }
     await Promise.all([...this.locks.values()].map((lock) => lock.run(async () => undefined)));
     if (handBack) await Promise.all([...this.tracked.keys()].map((id) => this.deps.store.releaseLease(jobLease(id), this.settings.instanceId)));
     this.tracked.clear();
@@ -370,6 +431,7 @@ export class JobEngine {
     if (answer.result_url) generation.resultUrl = answer.result_url;
     if (answer.error_message) generation.error = answer.error_message;
     if (answer.status === 'processing' && !job.startedAt) job.startedAt = this.settings.now();
+    if (answer.status === 'succeeded' && generation.succeededAt === undefined) generation.succeededAt = this.settings.now();
     this.nextPoll.set(job.id, { at: this.settings.now() + this.settings.pollMinMs, delay: this.settings.pollMinMs });
     await this.save(job);
     await this.show(job, changed);
@@ -378,12 +440,26 @@ export class JobEngine {
   }
 
   private async deliver(job: JobRecord, generation: GenerationRecord): Promise<void> {
-    if (this.delivering.has(generation.id)) return;
-    this.delivering.add(generation.id);
+    if (this.stopped || this.deliveries.has(generation.id)) return;
+    const abort = new AbortController();
+    const done = this.runDelivery(job, generation, abort.signal);
+    this.deliveries.set(generation.id, { done, abort });
+    try {
+      await done;
+    } finally {
+      this.deliveries.delete(generation.id);
+    }
+  }
+
+  private async runDelivery(job: JobRecord, generation: GenerationRecord, signal: AbortSignal): Promise<void> {
     try {
       const port = this.deps.ports.get(job.destination.platform);
       if (!port) throw new Error(`no adapter for ${job.destination.platform}`);
-      await deliverGeneration({ job, generation, port, oxen: this.deps.oxen, store: this.deps.store, owner: this.settings.instanceId, leaseMs: this.settings.deliveryLeaseMs });
+      const outcome = await deliverGeneration({ job, generation, port, oxen: this.deps.oxen, store: this.deps.store, owner: this.settings.instanceId, leaseMs: this.settings.deliveryLeaseMs, signal });
+      if (outcome) {
+        const latencyMs = outcome !== 'found' && generation.succeededAt !== undefined && generation.deliveredAt !== undefined ? generation.deliveredAt - generation.succeededAt : undefined;
+        this.tell('delivery', { job, generation, outcome, ...(latencyMs !== undefined ? { latencyMs } : {}) });
+      }
       await this.withJob(job.id, async () => {
         const fresh = await this.deps.store.get(job.id);
         const saved = fresh?.generations.find((g) => g.id === generation.id);
@@ -391,10 +467,13 @@ export class JobEngine {
         await this.maybeFinish(job);
       });
     } catch (error) {
+      if (signal.aborted) {
+        this.tell('delivery', { job, generation, outcome: 'handed_back' });
+        return;
+      }
+      this.tell('delivery', { job, generation, outcome: 'failed' });
       this.report(error, 'delivery', job.id);
       this.pollSoon(job.id, this.settings.pollWithoutStreamMs);
-    } finally {
-      this.delivering.delete(generation.id);
     }
   }
 
@@ -420,6 +499,7 @@ export class JobEngine {
     job.state = state;
     job.endedAt = this.settings.now();
     await this.save(job);
+    this.tell('ended', job);
     await this.deps.store.leave(INFLIGHT, job.id);
     await this.deps.store.leave(userSet(job), job.id);
     await this.deps.host.release?.(job.id).catch((error: unknown) => this.report(error, 'release', job.id));
@@ -480,7 +560,7 @@ export class JobEngine {
     for (const g of job.generations) if (!TERMINAL_STATUSES.includes(g.status)) g.status = 'cancelled';
     // Finished generations are still delivered; the job ends as timed out once they are.
     if (job.generations.some((g) => g.status === 'succeeded' && g.delivery === 'pending')) return;
-    job.failure = { code: 'job.timed_out' };
+    job.failure = { code: 'job.timed_out', limitMinutes: Math.round((this.settings.deadlineMs / 60_000) * 10) / 10 };
     await this.finish(job, 'timed_out');
   }
 
@@ -554,8 +634,22 @@ export class JobEngine {
   }
 
   private async save(job: JobRecord): Promise<void> {
+    const redact = this.deps.redact;
+    if (redact) {
+      if (job.failure?.detail) job.failure.detail = redact(job.failure.detail);
+      for (const g of job.generations) if (g.error) g.error = redact(g.error);
+    }
     job.updatedAt = this.settings.now();
     await this.deps.store.put(job);
+    this.tell('saved', job);
+  }
+
+  private tell<K extends keyof EngineEvents>(event: K, ...args: Parameters<NonNullable<EngineEvents[K]>>): void {
+    try {
+      (this.deps.events?.[event] as ((...a: typeof args) => void) | undefined)?.(...args);
+    } catch (error) {
+      this.report(error, `events.${event}`);
+    }
   }
 
   /** Edits the status message: at once for a new phase, at most every progressIntervalMs otherwise. */
@@ -578,6 +672,17 @@ export class JobEngine {
 
   private report(error: unknown, step: string, jobId?: string): void {
     this.deps.onError?.(error, { step, ...(jobId ? { jobId } : {}) });
+  }
+}
+
+/** True when `promise` settles within `ms`. */
+async function within(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+  try {
+    return await Promise.race([promise.then(() => true as const), late]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 

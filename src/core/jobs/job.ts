@@ -44,8 +44,18 @@ export interface GenerationRecord {
   deliveredAt?: number;
   /** What the adapter reported: an uploaded file, or a link because the file was too big. */
   deliveredAs?: 'upload' | 'link';
+  /** When the bot learned the video was ready: delivery latency is measured from here. */
+  succeededAt?: number;
   /** Failed upload attempts so far; after a few, a link is posted instead. */
   deliveryFailures?: number;
+}
+
+/** Why a job ended badly: a stable code, Oxen's words when there are any, the deadline when it timed out. */
+export interface JobFailure {
+  code: string;
+  detail?: string;
+  /** job.timed_out: the deadline that was passed (JOB_TIMEOUT_MINUTES). */
+  limitMinutes?: number;
 }
 
 export interface ReferenceSummary {
@@ -77,7 +87,7 @@ export interface JobRecord {
   endedAt?: number;
   attempts: number;
   /** Why the job failed, as a stable code and the server's words when there are any. */
-  failure?: { code: string; detail?: string };
+  failure?: JobFailure;
   /** Set when this job is a retry of another. */
   retryOf?: string;
   /**

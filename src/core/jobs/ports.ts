@@ -3,7 +3,7 @@
  * deliver the video. Abilities a platform may lack are optional members, never fakes.
  */
 import type { Readable } from 'node:stream';
-import type { GenerationRecord, JobRecord, Platform } from './job.js';
+import type { GenerationRecord, JobFailure, JobRecord, Platform } from './job.js';
 
 export type JobPhase = 'waiting' | 'submitting' | 'queued' | 'processing' | 'delivering' | 'done' | 'failed' | 'cancelled' | 'timed_out';
 
@@ -16,7 +16,7 @@ export interface JobView {
   /** Seconds since the job was sent to Oxen. */
   elapsedSec?: number;
   /** Why the job ended badly, as a code an adapter turns into a sentence. */
-  failure?: { code: string; detail?: string };
+  failure?: JobFailure;
 }
 
 export interface VideoFile {
@@ -26,6 +26,11 @@ export interface VideoFile {
   /** Bytes, when the server said. */
   size?: number;
   body: Readable;
+  /**
+   * Aborted when the bot shuts down and the grace period is over: stop the upload (pass it to the
+   * HTTP call) and reject. The delivery is handed back and made again by the next start.
+   */
+  signal?: AbortSignal;
 }
 
 export type UploadOutcome = { kind: 'uploaded'; messageId?: string } | { kind: 'too_big'; limitBytes: number };

@@ -55,6 +55,16 @@ export interface OxenClientOptions {
   dispatcher?: Dispatcher;
   timeouts?: OxenClientTimeouts;
   retry?: Partial<RetryPolicy>;
+  /** Told once per HTTP exchange (each retry counts), for metrics. Must not throw. */
+  onRequest?: (info: OxenRequestInfo) => void;
+}
+
+/** One exchange with Oxen: which call, the HTTP status when one came, and the error code when it failed. */
+export interface OxenRequestInfo {
+  /** The operation: "enqueue", "get generation", "event stream", "result download", ... */
+  route: string;
+  status?: number;
+  code?: string;
 }
 
 export interface CallOptions {
@@ -89,6 +99,7 @@ export class OxenClient {
   private readonly requestMs: number;
   private readonly uploadMs: number;
   private readonly eventsIdleMs: number;
+  private readonly onRequest: ((info: OxenRequestInfo) => void) | undefined;
 
   constructor(options: OxenClientOptions) {
     this.apiKey = validApiKey(options.apiKey);
@@ -101,6 +112,7 @@ export class OxenClient {
     this.requestMs = options.timeouts?.requestMs ?? 30_000;
     this.uploadMs = options.timeouts?.uploadMs ?? 120_000;
     this.eventsIdleMs = options.timeouts?.eventsIdleMs ?? DEFAULT_IDLE_TIMEOUT_MS;
+    this.onRequest = options.onRequest;
   }
 
   /**
@@ -338,20 +350,39 @@ export class OxenClient {
     return withRetries(attempt, retryable, this.retry, spec.signal);
   }
 
-  private send(options: Omit<ExchangeOptions, 'dispatcher' | 'secrets' | 'signal'> & { signal?: AbortSignal | undefined }): Promise<Exchange> {
+  private async send(options: Omit<ExchangeOptions, 'dispatcher' | 'secrets' | 'signal'> & { signal?: AbortSignal | undefined }): Promise<Exchange> {
     const { signal, ...rest } = options;
-    return exchange({ ...rest, dispatcher: this.dispatcher, secrets: [this.apiKey], ...(signal ? { signal } : {}) });
+    let ex: Exchange;
+    try {
+      ex = await exchange({ ...rest, dispatcher: this.dispatcher, secrets: [this.apiKey], ...(signal ? { signal } : {}) });
+    } catch (error) {
+      this.tell({ route: options.operation, code: error instanceof OxenError ? error.code : 'aborted' });
+      throw error;
+    }
+    // Error answers are told by errorOf, with the code they map to.
+    if (ex.status < 400) this.tell({ route: options.operation, status: ex.status });
+    return ex;
   }
 
   private async errorOf(ex: Exchange, operation: string): Promise<OxenError> {
     const bodyText = await ex.text(ERROR_BODY_LIMIT, 'truncate').catch(() => '');
-    return errorFromResponse({
+    const error = errorFromResponse({
       status: ex.status,
       bodyText,
       retryAfter: headerValue(ex.headers, 'retry-after'),
       operation,
       secrets: [this.apiKey],
     });
+    this.tell({ route: operation, status: ex.status, code: error.code });
+    return error;
+  }
+
+  private tell(info: OxenRequestInfo): void {
+    try {
+      this.onRequest?.(info);
+    } catch {
+      // metrics must never break a call
+    }
   }
 
   private apiHeaders(): Record<string, string> {

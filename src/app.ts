@@ -1,0 +1,210 @@
+/**
+ * The bot assembled from its Config: store -> Oxen client -> model schemas -> reference host ->
+ * engine -> service -> adapters -> one HTTP server. `start()` brings it up; `shutdown()` takes it
+ * down gracefully (see its comment); `readiness()` is what /readyz reports.
+ */
+import type { Dispatcher } from 'undici';
+import { trackInFlight } from './app/in-flight.js';
+import { jobEvents } from './app/job-events.js';
+import type { PlatformAdapter } from './core/adapter.js';
+import { configSecrets, describeStore, type Config } from './core/config.js';
+import { JobEngine, type EngineSettings } from './core/jobs/engine.js';
+import { openJobStore } from './core/jobs/open-store.js';
+import type { PlatformPort } from './core/jobs/ports.js';
+import type { JobStore } from './core/jobs/store.js';
+import { secretScrubber, type Logger } from './core/log.js';
+import { createMetrics, type Metrics } from './core/metrics.js';
+import { ModelSchemas } from './core/models/schemas.js';
+import { OxenClient, type OxenClientOptions } from './core/oxen/client.js';
+import { createReferenceHost } from './core/references/create-host.js';
+import { OxenReferenceHost } from './core/references/oxen-host.js';
+import { SelfReferenceHost } from './core/references/self-host.js';
+import { VideoService } from './core/service.js';
+import { createBotServer, type BotServer } from './server/http-server.js';
+import { checkReadiness, type Readiness } from './server/readiness.js';
+
+export interface AppOptions {
+  adapters: readonly PlatformAdapter[];
+  log: Logger;
+  /** Overrides for tests and tools. */
+  store?: JobStore;
+  engine?: Partial<EngineSettings>;
+  oxen?: Pick<OxenClientOptions, 'timeouts' | 'retry'> & { dispatcher?: Dispatcher };
+  /** Where the HTTP server listens; default all interfaces. */
+  host?: string;
+  /** Include Node's process metrics (CPU, memory, event loop) in /metrics. Default true. */
+  processMetrics?: boolean;
+}
+
+export interface App {
+  readonly config: Config;
+  readonly service: VideoService;
+  readonly engine: JobEngine;
+  readonly store: JobStore;
+  readonly metrics: Metrics;
+  /** The HTTP server's port once started. */
+  readonly port: number | undefined;
+  start(): Promise<void>;
+  /**
+   * Graceful shutdown, in this order: the adapters stop taking commands; /readyz turns 503 and
+   * connections stop being kept alive; the engine stops launching and polling, lets uploads in
+   * progress finish for up to SHUTDOWN_GRACE_SECONDS and hands the rest back (their claims
+   * released, to be delivered by another instance or the next start), then gives every job lease
+   * back; the adapters disconnect; the store closes; the HTTP server closes; logs are flushed.
+   * Calling it again returns the same promise.
+   */
+  shutdown(reason: string): Promise<void>;
+  readiness(): Promise<Readiness>;
+}
+
+async function settleWithin(promise: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([promise, new Promise((resolve) => (timer = setTimeout(resolve, ms)))]);
+  clearTimeout(timer);
+}
+
+export function createApp(config: Config, options: AppOptions): App {
+  const log = options.log;
+  const adapters = [...options.adapters];
+  const store = options.store ?? openJobStore(config.store);
+  let lifecycle: 'starting' | 'running' | 'stopping' = 'starting';
+  let metrics: Metrics | undefined;
+
+  const oxen = new OxenClient({
+    apiKey: config.oxen.apiKey,
+    baseUrl: config.oxen.baseUrl,
+    ...options.oxen,
+    onRequest: (info) => metrics?.oxenRequest(info),
+  });
+  const schemas = new ModelSchemas(oxen, {
+    onFallback: (modelId, reason, error) => log.warn('model.schema_fallback', { model: modelId, reason, ...(error ? { error } : {}) }),
+  });
+  const self =
+    config.http.publicBaseUrl && (config.referenceHosting === 'self' || config.referenceHosting === 'passthrough')
+      ? new SelfReferenceHost({ publicBaseUrl: config.http.publicBaseUrl })
+      : undefined;
+  const host = createReferenceHost({
+    kind: config.referenceHosting,
+    ...(self ? { self } : {}),
+    oxen: new OxenReferenceHost({ client: oxen, repo: config.oxen.referenceRepo }),
+  });
+
+  const ports = new Map<string, PlatformPort>();
+  for (const adapter of adapters) {
+    if (ports.has(adapter.platform)) throw new Error(`two adapters for ${adapter.platform}`);
+    ports.set(adapter.platform, adapter.port);
+  }
+
+  const scrub = secretScrubber(configSecrets(config));
+  const engineHolder: { engine?: JobEngine } = {};
+  metrics = createMetrics({ jobsByState: () => engineHolder.engine?.countByState() ?? new Map(), store }, { defaultMetrics: options.processMetrics !== false });
+  const engine = new JobEngine(
+    {
+      store,
+      oxen,
+      host,
+      ports,
+      relaunch: VideoService.relaunch(schemas),
+      onError: (error, { step, jobId }) => (jobId ? log.child({ job: jobId }) : log).error('job.error', { step, error }),
+      events: jobEvents(log, metrics),
+      redact: (text) => scrub(text) as string,
+    },
+    { globalLimit: config.limits.running, deadlineMs: config.limits.jobTimeoutMs, ...options.engine },
+  );
+  engineHolder.engine = engine;
+  const service = new VideoService(
+    { store, schemas, engine, ports },
+    { perUserLimit: config.limits.perUser, budget: config.limits.budget, admins: new Set(config.admins) },
+  );
+
+  // What the adapters call: counted, so a shutdown lets commands under way finish first.
+  const commands = trackInFlight(service);
+
+  const readiness = () =>
+    checkReadiness({ lifecycle: () => lifecycle, store, adapters, streamConnected: () => engine.streamConnected });
+  const server: BotServer = createBotServer({
+    log,
+    readiness,
+    metrics,
+    ...(self ? { references: (req, res) => self.handle(req, res) } : {}),
+    routes: adapters.flatMap((a) => (a.httpRoute ? [a.httpRoute] : [])),
+  });
+
+  let port: number | undefined;
+  let started: Promise<void> | undefined;
+  let stopped: Promise<void> | undefined;
+
+  async function start(): Promise<void> {
+    const began = Date.now();
+    // Listen first: /healthz answers while the rest comes up, and Slack's HTTP route is needed.
+    port = await server.listen(config.http.port, options.host);
+    log.info('http.listening', { port });
+    await engine.start();
+    log.info('engine.started', { instance: engine.settings.instanceId, store: describeStore(config.store), jobs: engine.trackedCount, referenceHosting: config.referenceHosting });
+    for (const adapter of adapters) {
+      await adapter.start({ service: commands.target, log });
+      log.info('platform.started', { platform: adapter.platform });
+    }
+    if (lifecycle === 'starting') lifecycle = 'running';
+    log.info('bot.started', { ms: Date.now() - began, platforms: adapters.map((a) => a.platform) });
+  }
+
+  async function stop(reason: string): Promise<void> {
+    const began = Date.now();
+    lifecycle = 'stopping';
+    log.info('shutdown.begin', { reason, uploadsInFlight: engine.deliveriesInFlight, jobs: engine.trackedCount, graceMs: config.shutdown.graceMs });
+    // No new commands from this moment (synchronously, before anything else can run).
+    for (const adapter of adapters) {
+      try {
+        adapter.stopAccepting();
+      } catch (error) {
+        log.error('shutdown.step_failed', { step: `${adapter.platform}.stopAccepting`, error });
+      }
+    }
+    server.drain();
+    // If start is still under way, let it settle first, so nothing starts after we stopped it.
+    await started?.catch(() => undefined);
+    const step = async (name: string, fn: () => unknown) => {
+      try {
+        await fn();
+      } catch (error) {
+        log.error('shutdown.step_failed', { step: name, error });
+      }
+    };
+    // Commands accepted just before: their jobs are saved and admitted while the engine still runs.
+    const deadline = began + config.shutdown.graceMs;
+    if (commands.count > 0) {
+      log.info('shutdown.waiting_for_commands', { count: commands.count });
+      await settleWithin(commands.idle(), config.shutdown.graceMs);
+    }
+    const uploads = engine.deliveriesInFlight;
+    await step('engine', () => engine.stop({ handBack: true, graceMs: Math.max(0, deadline - Date.now()) }));
+    log.info('shutdown.engine_stopped', { uploadsAtStart: uploads, ms: Date.now() - began });
+    for (const adapter of adapters) await step(`${adapter.platform}.close`, () => adapter.close());
+    await step('references', () => self?.close());
+    await step('store', () => store.close());
+    await step('http', () => server.close());
+    log.info('shutdown.done', { reason, ms: Date.now() - began });
+    log.flush?.();
+  }
+
+  return {
+    config,
+    service,
+    engine,
+    store,
+    metrics,
+    get port() {
+      return port;
+    },
+    start() {
+      started ??= start();
+      return started;
+    },
+    shutdown(reason) {
+      stopped ??= stop(reason);
+      return stopped;
+    },
+    readiness,
+  };
+}
