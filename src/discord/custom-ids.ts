@@ -1,0 +1,28 @@
+/**
+ * Custom ids of buttons and modals. They carry the action and the job id (or the target message),
+ * so a click works after a restart, on any instance, with no per-message state in memory.
+ */
+
+export const JOB_ACTIONS = ['cancel', 'retry', 'edit', 'params'] as const;
+export type JobAction = (typeof JOB_ACTIONS)[number];
+
+export type ParsedCustomId =
+  | { kind: 'job'; action: JobAction; jobId: string }
+  | { kind: 'edit-modal'; jobId: string }
+  | { kind: 'make-modal'; channelId: string; messageId: string };
+
+export const jobButtonId = (action: JobAction, jobId: string) => `job:${action}:${jobId}`;
+export const editModalId = (jobId: string) => `modal:edit:${jobId}`;
+export const makeModalId = (channelId: string, messageId: string) => `modal:make:${channelId}:${messageId}`;
+
+export function parseCustomId(customId: string): ParsedCustomId | undefined {
+  const parts = customId.split(':');
+  if (parts[0] === 'job' && parts.length === 3 && (JOB_ACTIONS as readonly string[]).includes(parts[1]!)) {
+    return { kind: 'job', action: parts[1] as JobAction, jobId: parts[2]! };
+  }
+  if (parts[0] === 'modal' && parts[1] === 'edit' && parts.length === 3) return { kind: 'edit-modal', jobId: parts[2]! };
+  if (parts[0] === 'modal' && parts[1] === 'make' && parts.length === 4 && /^\d+$/.test(parts[2]!) && /^\d+$/.test(parts[3]!)) {
+    return { kind: 'make-modal', channelId: parts[2]!, messageId: parts[3]! };
+  }
+  return undefined;
+}

@@ -1,0 +1,153 @@
+/**
+ * What the bot posts: the status message, the summary that goes with a video, the parameters
+ * of a job, the list of a person's jobs. Every body disables mentions: prompts and file names
+ * are echoed as they were typed.
+ */
+import { ButtonStyle, ComponentType, type APIActionRowComponent, type APIButtonComponent } from 'discord.js';
+import type { GenerationRecord, JobRecord } from '../core/jobs/job.js';
+import type { JobPhase, JobView } from '../core/jobs/ports.js';
+import { code, describeFailure } from '../core/messages.js';
+import { findModel } from '../core/models/catalog.js';
+import type { ReferenceMapping } from '../core/references/prompt-references.js';
+import { jobButtonId, type JobAction } from './custom-ids.js';
+
+export const NO_MENTIONS = { parse: [] as [] };
+
+export interface MessageBody {
+  content: string;
+  components: APIActionRowComponent<APIButtonComponent>[];
+  allowed_mentions: typeof NO_MENTIONS;
+}
+
+const ACTIVE_PHASES: readonly JobPhase[] = ['waiting', 'submitting', 'queued', 'processing', 'delivering'];
+export const isActivePhase = (phase: JobPhase) => ACTIVE_PHASES.includes(phase);
+
+const LABELS: Record<JobAction, { label: string; style: ButtonStyle }> = {
+  cancel: { label: 'Cancel', style: ButtonStyle.Danger },
+  retry: { label: 'Retry', style: ButtonStyle.Primary },
+  edit: { label: 'Edit prompt', style: ButtonStyle.Secondary },
+  params: { label: 'Parameters', style: ButtonStyle.Secondary },
+};
+
+export function buttonRow(jobId: string, actions: readonly JobAction[]): APIActionRowComponent<APIButtonComponent> {
+  return {
+    type: ComponentType.ActionRow,
+    components: actions.map((action) => ({ type: ComponentType.Button, custom_id: jobButtonId(action, jobId), label: LABELS[action].label, style: LABELS[action].style }) as APIButtonComponent),
+  };
+}
+
+/** Buttons for a job in this phase: Cancel while it runs, Retry and Edit once it ended. */
+export function actionsFor(phase: JobPhase): JobAction[] {
+  return isActivePhase(phase) ? ['cancel', 'edit', 'params'] : ['retry', 'edit', 'params'];
+}
+
+export function modelName(job: JobRecord): string {
+  return findModel(job.modelId)?.displayName ?? job.modelId;
+}
+
+/** A prompt as a block quote, shortened. */
+export function quote(text: string, max = 300): string {
+  const short = text.length > max ? `${text.slice(0, max - 1)}…` : text;
+  return short
+    .split('\n')
+    .map((line) => `> ${line}`)
+    .join('\n');
+}
+
+export function elapsed(seconds: number | undefined): string {
+  if (seconds === undefined) return '';
+  const s = Math.max(0, Math.round(seconds));
+  return s < 60 ? ` ${s}s` : ` ${Math.floor(s / 60)}m ${String(s % 60).padStart(2, '0')}s`;
+}
+
+export function phaseLine(view: JobView): string {
+  switch (view.phase) {
+    case 'waiting':
+      return `⏳ Waiting for a free slot${view.position !== undefined ? ` (#${view.position} in line)` : ''}.`;
+    case 'submitting':
+      return '📤 Sending to Oxen…';
+    case 'queued':
+      return `🕒 Queued at Oxen…${elapsed(view.elapsedSec)}`;
+    case 'processing':
+      return `⚙️ Generating…${elapsed(view.elapsedSec)}`;
+    case 'delivering':
+      return '📦 Uploading the video…';
+    case 'done':
+      return view.job.destination.threadId ? `✅ Done: the video is in <#${view.job.destination.threadId}>.` : '✅ Done.';
+    case 'failed':
+      return `❌ ${describeFailure(view.failure ?? view.job.failure ?? { code: 'unknown' })}`;
+    case 'cancelled':
+      return '🚫 Cancelled.';
+    case 'timed_out':
+      return `⌛ ${describeFailure({ code: 'job.timed_out' })}`;
+  }
+}
+
+export function statusMessage(view: JobView): MessageBody {
+  const { job } = view;
+  const lines = [`🎬 **${modelName(job)}** for <@${job.requester.userId}>`, quote(job.request.prompt), phaseLine(view), `-# Job ${code(job.id)}`];
+  return { content: lines.join('\n').slice(0, 2000), components: [buttonRow(job.id, actionsFor(view.phase))], allowed_mentions: NO_MENTIONS };
+}
+
+export function settingsLine(job: JobRecord): string {
+  const o = job.request.options;
+  const parts = [
+    o.resolution ?? 'default resolution',
+    o.duration === 'auto' ? 'auto length' : `${o.duration} s`,
+    o.audio === undefined ? 'audio: model default' : o.audio ? 'audio on' : 'no audio',
+    ...(o.aspectRatio !== 'auto' ? [o.aspectRatio] : []),
+    ...(o.count > 1 ? [`${o.count} videos`] : []),
+  ];
+  return parts.join(' · ');
+}
+
+export function referenceLine(references: readonly { name: string; label: string }[]): string | undefined {
+  if (references.length === 0) return undefined;
+  return `References: ${references.map((r) => `${r.label} = ${code(r.name)}`).join(', ')}`;
+}
+
+/** What findDelivered looks for: the generation id, in the footer of the post that delivers it. */
+export const deliveryMarker = (generation: GenerationRecord) => `gen ${generation.id}`;
+
+function footer(job: JobRecord, generation: GenerationRecord): string {
+  return `-# Job ${code(job.id)} · ${deliveryMarker(generation)}`;
+}
+
+/** The text posted with a finished video. */
+export function videoSummary(job: JobRecord, generation: GenerationRecord): MessageBody {
+  const lines = [`🎬 **${modelName(job)}** · ${settingsLine(job)}`, referenceLine(job.references), footer(job, generation)].filter((l): l is string => l !== undefined);
+  return { content: lines.join('\n').slice(0, 2000), components: [buttonRow(job.id, ['retry', 'edit', 'params'])], allowed_mentions: NO_MENTIONS };
+}
+
+export function linkMessage(job: JobRecord, generation: GenerationRecord, url: string, why: string): MessageBody {
+  const summary = videoSummary(job, generation);
+  const lines = [summary.content.split('\n')[0]!, `${why}\n${url}`, ...summary.content.split('\n').slice(1)];
+  return { ...summary, content: lines.join('\n').slice(0, 2000) };
+}
+
+export function parametersText(job: JobRecord): string {
+  const o = job.request.options;
+  const lines = [
+    `**Job ${code(job.id)}** · ${modelName(job)} · ${job.state}`,
+    quote(job.request.prompt, 1500),
+    `tier ${code(o.tier)} · mode ${code(o.mode)} · resolution ${code(o.resolution ?? 'default')} · duration ${code(o.duration)} · aspect ratio ${code(o.aspectRatio)}`,
+    `audio ${code(o.audio === undefined ? 'default' : o.audio ? 'on' : 'off')} · watermark ${code(o.watermark ? 'on' : 'off')} · count ${code(o.count)} · frames ${code(o.frames)}`,
+    referenceLine(job.references),
+    job.retryOf ? `Retry of ${code(job.retryOf)}` : undefined,
+  ];
+  return lines.filter((l): l is string => l !== undefined).join('\n').slice(0, 2000);
+}
+
+export function startedText(job: JobRecord, mapping: readonly ReferenceMapping[]): string {
+  const where = job.destination.threadId ? ` Follow it in <#${job.destination.threadId}>.` : '';
+  const refs = referenceLine(mapping);
+  return [`Started job ${code(job.id)} with ${modelName(job)}.${where}`, refs].filter(Boolean).join('\n');
+}
+
+export function jobsList(views: readonly JobView[]): { content: string; components: APIActionRowComponent<APIButtonComponent>[] } {
+  if (views.length === 0) return { content: 'You have no videos yet. Start one with `/video`.', components: [] };
+  const lines = views.map((v) => `${code(v.job.id)} · ${v.phase}${v.position !== undefined ? ` · #${v.position} in line` : ''}${elapsed(v.elapsedSec)} · ${quote(v.job.request.prompt, 60).slice(2)}`);
+  // Discord allows five rows of buttons: one per job, newest first.
+  const components = views.slice(0, 5).map((v) => buttonRow(v.job.id, isActivePhase(v.phase) ? ['cancel', 'params'] : ['retry', 'params']));
+  return { content: ['Your videos, newest first:', ...lines].join('\n').slice(0, 2000), components };
+}
