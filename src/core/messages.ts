@@ -25,9 +25,26 @@ const OPTION_NAMES: Record<string, string> = {
 };
 const optionName = (p: Params) => OPTION_NAMES[String(p['option'])] ?? String(p['option']);
 
-const SENTENCES: Record<ProblemCode, (p: Params, problem: Problem) => string> = {
-  'option.unknown_flag': (p) =>
-    `${code(p['flag'])} is not an option${p['suggestion'] ? `: did you mean ${code(p['suggestion'])}?` : '.'} Type \`/video help\` for the list.`,
+/** How people reach help, their job list and Cancel on one platform: the sentences point there. */
+export interface CommandHints {
+  /** Where the options are listed: "Type `/video help` for the list." */
+  help: string;
+  /** How to cancel a job: "cancel one with `/video cancel <id>`". */
+  cancel: string;
+  /** Where a person's jobs are listed: "`/video jobs` lists yours." */
+  jobs: string;
+}
+
+/** Slack's words: everything is a `/video` sub-command there. */
+export const TEXT_COMMAND_HINTS: CommandHints = {
+  help: 'Type `/video help` for the list.',
+  cancel: 'cancel one with `/video cancel <id>`',
+  jobs: '`/video jobs` lists yours.',
+};
+
+const SENTENCES: Record<ProblemCode, (p: Params, problem: Problem, hints: CommandHints) => string> = {
+  'option.unknown_flag': (p, _problem, hints) =>
+    `${code(p['flag'])} is not an option${p['suggestion'] ? `: did you mean ${code(p['suggestion'])}?` : '.'} ${hints.help}`,
   'option.missing_value': (p) => `${code(p['flag'])} needs a value: one of ${list(p['allowed'])}.`,
   'option.invalid_value': (p) => `${code(p['value'])} is not a valid ${optionName(p)}. Use one of ${list(p['allowed'])}.`,
   'option.conflict': (p) => `The ${optionName(p)} was given twice (${list(p['values'])}). Keep one.`,
@@ -80,13 +97,13 @@ const SENTENCES: Record<ProblemCode, (p: Params, problem: Problem) => string> = 
   'reference.audios_too_long': (p) => `The audio files (${list(p['files'])}) last ${num(p['totalSec'])} s together; at most ${num(p['maxSec'])} s can be used. Trim them.`,
   'reference.audio_needs_visual': (p) => `Audio (${list(p['files'])}) can only be used with at least one image or video. Attach one.`,
   'reference.too_many_files': (p) => `${num(p['count'])} files were attached; at most ${num(p['max'])} can be used together. Remove some.`,
-  'quota.user_in_flight': (p) =>
-    `You already have ${num(p['limit'])} video(s) in progress (${list(p['jobs'])}), which is the most at once. Wait for one to finish, or cancel one with \`/video cancel <id>\`.`,
+  'quota.user_in_flight': (p, _problem, hints) =>
+    `You already have ${num(p['limit'])} video(s) in progress (${list(p['jobs'])}), which is the most at once. Wait for one to finish, or ${hints.cancel}.`,
   'quota.budget_exhausted': (p) =>
     p['unit'] === 'usd'
       ? `This server has used $${num(p['used'])} of its $${num(p['limit'])} daily video budget; this video would go over it. Try again tomorrow (UTC), or a shorter or lower-resolution video.`
       : `This server has used ${num(p['used'])} of its ${num(p['limit'])} video-seconds for today; this video needs ${num(p['needed'])} more. Try again tomorrow (UTC), or pick a shorter \`--duration\`.`,
-  'job.not_found': (p) => `There is no job ${code(p['id'])}. \`/video jobs\` lists yours.`,
+  'job.not_found': (p, _problem, hints) => `There is no job ${code(p['id'])}. ${hints.jobs}`,
   'job.not_owner': (p) => `Only the person who started ${code(p['id'])} (or an admin) can do that.`,
   'job.already_ended': (p) => `Job ${code(p['id'])} has already ended (${String(p['state'])}).`,
   'job.retry_needs_files': (p) => `Job ${code(p['id'])} used files I no longer have. Send the request again with the files attached.`,
@@ -94,15 +111,24 @@ const SENTENCES: Record<ProblemCode, (p: Params, problem: Problem) => string> = 
     `I could not post the status message and thread here (${String(p['reason'])}). Ask an admin to let me send messages, create threads and attach files in this channel. Nothing was spent.`,
 };
 
-export function describeProblem(problem: Problem): string {
-  return SENTENCES[problem.code](problem.params ?? {}, problem);
+/** Sentences for problems, pointing at one platform's commands. */
+export function problemDescriber(hints: CommandHints) {
+  const one = (problem: Problem) => SENTENCES[problem.code](problem.params ?? {}, problem, hints);
+  return {
+    problem: one,
+    /** Every problem, one per line, under a heading that says nothing was spent. */
+    problems(problems: readonly Problem[]): string {
+      const heading = problems.length === 1 ? 'I could not start this video (nothing was spent):' : `I could not start this video, for ${problems.length} reasons (nothing was spent):`;
+      return [heading, ...problems.map((p) => `• ${one(p)}`)].join('\n');
+    },
+  };
 }
 
+const textCommands = problemDescriber(TEXT_COMMAND_HINTS);
+/** One problem in a sentence, with Slack's `/video` sub-commands as the hints. */
+export const describeProblem = (problem: Problem): string => textCommands.problem(problem);
 /** Every problem, one per line, under a heading that says nothing was spent. */
-export function describeProblems(problems: readonly Problem[]): string {
-  const heading = problems.length === 1 ? 'I could not start this video (nothing was spent):' : `I could not start this video, for ${problems.length} reasons (nothing was spent):`;
-  return [heading, ...problems.map((p) => `• ${describeProblem(p)}`)].join('\n');
-}
+export const describeProblems = (problems: readonly Problem[]): string => textCommands.problems(problems);
 
 const minutes = (n: number) => {
   const rounded = Number(n.toFixed(1));

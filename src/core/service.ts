@@ -103,6 +103,7 @@ export class VideoService {
       request: plan.request,
       modelId: plan.model.id,
       body,
+      settings: plan.settings,
       references: plan.references.map((r) => ({ name: r.name, label: r.label, kind: r.kind, size: r.size, ...(r.durationSec !== undefined ? { durationSec: r.durationSec } : {}) })),
       generations: [],
       reservation,

@@ -6,7 +6,7 @@
  */
 import { Routes, type APIMessage, type REST } from 'discord.js';
 import type { GenerationRecord, JobRecord } from '../core/jobs/job.js';
-import type { JobView, PlatformPort, UploadOutcome, VideoFile } from '../core/jobs/ports.js';
+import type { JobView, LinkReason, PlatformPort, UploadOutcome, VideoFile } from '../core/jobs/ports.js';
 import type { Logger } from '../core/log.js';
 import { apiCode, asDiscordError, DISCORD_CODES, discordProblemSentence, isPermissionError } from './errors.js';
 import { deliveryMarker, isActivePhase, linkMessage, NO_MENTIONS, statusMessage, videoSummary } from './render.js';
@@ -35,8 +35,6 @@ export interface DiscordPortDeps {
 export class DiscordPort implements PlatformPort {
   readonly platform = 'discord' as const;
   private readonly tiers = new Map<string, { tier: number; at: number }>();
-  /** Jobs whose thread refused files: their "too big" link says why instead. */
-  private readonly attachDenied = new Set<string>();
 
   constructor(private readonly deps: DiscordPortDeps) {}
 
@@ -104,17 +102,15 @@ export class DiscordPort implements PlatformPort {
     } catch (error) {
       if (apiCode(error) === DISCORD_CODES.entityTooLarge) return { kind: 'too_big', limitBytes: limit };
       if (isPermissionError(error)) {
-        // Not allowed to attach files: the person gets a link, with the reason (see postLink).
-        this.attachDenied.add(job.id);
-        return { kind: 'too_big', limitBytes: 0 };
+        return { kind: 'not_allowed', code: 'discord.cannot_attach_files' };
       }
       throw error;
     }
   }
 
-  async postLink(job: JobRecord, generation: GenerationRecord, url: string, reason: 'too_big' | 'upload_failed'): Promise<void> {
+  async postLink(job: JobRecord, generation: GenerationRecord, url: string, reason: LinkReason): Promise<void> {
     let why: string;
-    if (this.attachDenied.delete(job.id)) why = `${discordProblemSentence('discord.cannot_attach_files')} Here is a link to the video instead:`;
+    if (typeof reason === 'object') why = `${discordProblemSentence(reason.notAllowed) ?? 'I am not allowed to attach files here.'} Here is a link to the video instead:`;
     else if (reason === 'too_big') {
       const limit = (await this.uploadLimitBytes(job).catch(() => undefined)) ?? limitForTier(0);
       why = `The video is larger than this server's upload limit (${Math.round(limit / MiB)} MB), so here is a link instead (it expires after a while, so save the video):`;

@@ -7,6 +7,7 @@ import { ButtonStyle, ComponentType, type APIActionRowComponent, type APIButtonC
 import type { GenerationRecord, JobRecord } from '../core/jobs/job.js';
 import type { JobPhase, JobView } from '../core/jobs/ports.js';
 import { code, describeFailure } from '../core/messages.js';
+import { settingsSummary } from '../core/summary.js';
 import { findModel } from '../core/models/catalog.js';
 import type { ReferenceMapping } from '../core/references/prompt-references.js';
 import { jobButtonId, type JobAction } from './custom-ids.js';
@@ -89,17 +90,6 @@ export function statusMessage(view: JobView): MessageBody {
   return { content: lines.join('\n').slice(0, 2000), components: [buttonRow(job.id, actionsFor(view.phase))], allowed_mentions: NO_MENTIONS };
 }
 
-export function settingsLine(job: JobRecord): string {
-  const o = job.request.options;
-  const parts = [
-    o.resolution ?? 'default resolution',
-    o.duration === 'auto' ? 'auto length' : `${o.duration} s`,
-    o.audio === undefined ? 'audio: model default' : o.audio ? 'audio on' : 'no audio',
-    ...(o.aspectRatio !== 'auto' ? [o.aspectRatio] : []),
-    ...(o.count > 1 ? [`${o.count} videos`] : []),
-  ];
-  return parts.join(' · ');
-}
 
 export function referenceLine(references: readonly { name: string; label: string }[]): string | undefined {
   if (references.length === 0) return undefined;
@@ -115,7 +105,7 @@ function footer(job: JobRecord, generation: GenerationRecord): string {
 
 /** The text posted with a finished video. */
 export function videoSummary(job: JobRecord, generation: GenerationRecord): MessageBody {
-  const lines = [`🎬 **${modelName(job)}** · ${settingsLine(job)}`, referenceLine(job.references), footer(job, generation)].filter((l): l is string => l !== undefined);
+  const lines = [`🎬 **${modelName(job)}** · ${settingsSummary(job)}`, referenceLine(job.references), footer(job, generation)].filter((l): l is string => l !== undefined);
   return { content: lines.join('\n').slice(0, 2000), components: [buttonRow(job.id, ['retry', 'edit', 'params'])], allowed_mentions: NO_MENTIONS };
 }
 

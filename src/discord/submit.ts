@@ -6,7 +6,7 @@
 import { Routes, type REST } from 'discord.js';
 import type { Requester } from '../core/jobs/job.js';
 import type { Logger } from '../core/log.js';
-import { describeProblem, describeProblems } from '../core/messages.js';
+import { problemDescriber } from '../core/messages.js';
 import type { IncomingAttachment } from '../core/references/types.js';
 import type { GenerationRequest } from '../core/request.js';
 import type { Problem } from '../core/result.js';
@@ -15,19 +15,26 @@ import { encodeOrigin, referencesMarker, toIncoming, type DiscordFile, type Orig
 import { discordProblemSentence } from './errors.js';
 import { NO_MENTIONS, referenceLine } from './render.js';
 
+/** Discord has no `/video help` or `/video cancel`: the options are in the command and Cancel is a button. */
+export const discordSentences = problemDescriber({
+  help: 'The options of `/video` list what is possible.',
+  cancel: 'press Cancel on its status message',
+  jobs: '`/jobs` lists yours.',
+});
+
 /** Problems as one message; a refused status post gets the specific Discord sentence. */
 export function problemsText(problems: readonly Problem[]): string {
   const posting = problems.find((p) => p.code === 'platform.cannot_post');
   if (posting) {
     const specific = discordProblemSentence(String(posting.params?.['reason'] ?? ''));
-    return specific ? `I could not start this video: ${specific} Nothing was spent.` : describeProblem(posting);
+    return specific ? `I could not start this video: ${specific} Nothing was spent.` : discordSentences.problem(posting);
   }
-  return describeProblems(problems);
+  return discordSentences.problems(problems);
 }
 
 /** Problems that are not about a new request (cancel, retry refusals): one sentence each. */
 export function sentences(problems: readonly Problem[]): string {
-  return problems.map((p) => describeProblem(p)).join('\n');
+  return problems.map(discordSentences.problem).join('\n');
 }
 
 export interface StartInput {

@@ -1,10 +1,21 @@
 import { describe, expect, it } from 'vitest';
-import { describeProblem, describeProblems } from '../../src/core/messages.js';
+import { describeProblem, describeProblems, problemDescriber } from '../../src/core/messages.js';
 import { checkReferenceLimits } from '../../src/core/references/limits.js';
 import { parseOptionsText } from '../../src/core/options/parse-options.js';
 import type { Problem } from '../../src/core/result.js';
 
 describe('describeProblem', () => {
+  it("points at each platform's own commands", () => {
+    const busy: Problem = { code: 'quota.user_in_flight', params: { limit: 2, jobs: ['abc234: queued'] } };
+    const missing: Problem = { code: 'job.not_found', params: { id: 'zzzzzz' } };
+    expect(describeProblem(busy)).toContain('`/video cancel <id>`');
+    expect(describeProblem(missing)).toBe('There is no job `zzzzzz`. `/video jobs` lists yours.');
+    const buttons = problemDescriber({ help: 'See the options.', cancel: 'press Cancel on its status message', jobs: '`/jobs` lists yours.' });
+    expect(buttons.problem(busy)).toMatch(/or press Cancel on its status message\.$/);
+    expect(buttons.problem(missing)).toBe('There is no job `zzzzzz`. `/jobs` lists yours.');
+    expect(buttons.problems([busy, missing])).not.toContain('/video');
+  });
+
   it('keeps a hostile file name inside its code span', () => {
     const text = describeProblem({ code: 'reference.image_too_large', file: 'x` @everyone `y.png', params: { sizeMB: 31, maxMB: 30 } });
     expect(text).toBe("`x' @everyone 'y.png` is 31 MB; images may be at most 30 MB each. Resize or compress it.");

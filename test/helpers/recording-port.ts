@@ -4,7 +4,7 @@
  * the last byte, as a real upload would.
  */
 import type { GenerationRecord, JobRecord } from '../../src/core/jobs/job.js';
-import type { JobView, PlatformPort, UploadOutcome, VideoFile } from '../../src/core/jobs/ports.js';
+import type { JobView, LinkReason, PlatformPort, UploadOutcome, VideoFile } from '../../src/core/jobs/ports.js';
 
 export interface RecordedUpload {
   jobId: string;
@@ -49,8 +49,8 @@ export class RecordingPort implements PlatformPort {
     return { kind: 'uploaded' };
   }
 
-  async postLink(job: JobRecord, generation: GenerationRecord, url: string, reason: 'too_big' | 'upload_failed') {
-    this.links.push({ jobId: job.id, generationId: generation.id, url, reason });
+  async postLink(job: JobRecord, generation: GenerationRecord, url: string, reason: LinkReason) {
+    this.links.push({ jobId: job.id, generationId: generation.id, url, reason: typeof reason === 'string' ? reason : `not_allowed:${reason.notAllowed}` });
   }
 
   phasesOf(jobId: string): string[] {

@@ -22,7 +22,7 @@ export const deliveryLease = (generationId: string) => `deliver:${generationId}`
  * will be tried again throws instead; an attempt that found the claim held elsewhere, or the
  * generation already delivered, returns undefined.
  */
-export type DeliveryOutcome = 'uploaded' | 'too_big' | 'link' | 'found';
+export type DeliveryOutcome = 'uploaded' | 'too_big' | 'not_allowed' | 'link' | 'found';
 
 export interface DeliveryInput {
   job: JobRecord;
@@ -101,6 +101,11 @@ export async function deliverGeneration({ job, generation, port, oxen, store, ow
       await port.postLink(job, generation, generation.resultUrl ?? result.url, 'too_big');
       await markDelivered(store, job, generation, 'link');
       return 'too_big';
+    }
+    if (outcome.kind === 'not_allowed') {
+      await port.postLink(job, generation, generation.resultUrl ?? result.url, { notAllowed: outcome.code });
+      await markDelivered(store, job, generation, 'link');
+      return 'not_allowed';
     }
     await markDelivered(store, job, generation, 'upload');
     return 'uploaded';

@@ -1,4 +1,5 @@
 /** The job record: everything needed to finish a job after a restart, on any instance. */
+import type { EffectiveSettings } from '../models/translate.js';
 import { randomInt } from 'node:crypto';
 import type { GenerationRequest } from '../request.js';
 import type { GenerationStatus } from '../oxen/types.js';
@@ -75,6 +76,8 @@ export interface JobRecord {
   modelId: string;
   /** The body sent to Oxen, without hosted reference URLs (they are added at enqueue). */
   body: Record<string, unknown>;
+  /** What the model was asked to make (resolution, length, audio...), for summaries. */
+  settings?: EffectiveSettings;
   references: ReferenceSummary[];
   generations: GenerationRecord[];
   /** Video-seconds (and dollars, when the price is known) held against the scope's budget. */

@@ -33,7 +33,14 @@ export interface VideoFile {
   signal?: AbortSignal;
 }
 
-export type UploadOutcome = { kind: 'uploaded'; messageId?: string } | { kind: 'too_big'; limitBytes: number };
+export type UploadOutcome =
+  | { kind: 'uploaded'; messageId?: string }
+  | { kind: 'too_big'; limitBytes: number }
+  /** The bot may post but not attach files here: a link goes instead, with `code` (the adapter's own) saying why. */
+  | { kind: 'not_allowed'; code: string };
+
+/** Why a link is posted instead of the file; `not_allowed` comes with the adapter's code from uploadVideo. */
+export type LinkReason = 'too_big' | 'upload_failed' | { notAllowed: string };
 
 export interface PlatformPort {
   readonly platform: Platform;
@@ -44,7 +51,7 @@ export interface PlatformPort {
   /** Uploads a finished video into the thread, streaming it. */
   uploadVideo(job: JobRecord, video: VideoFile): Promise<UploadOutcome>;
   /** Posts a link instead of the file, saying why. */
-  postLink(job: JobRecord, generation: GenerationRecord, url: string, reason: 'too_big' | 'upload_failed'): Promise<void>;
+  postLink(job: JobRecord, generation: GenerationRecord, url: string, reason: LinkReason): Promise<void>;
   /** The largest file the thread accepts, if the platform can tell before an upload. */
   uploadLimitBytes?(job: JobRecord): Promise<number | undefined>;
   /**
