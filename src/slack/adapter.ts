@@ -1,0 +1,152 @@
+/**
+ * The Slack adapter: a Bolt App in HTTP mode (Bolt's own HTTPReceiver, signature and 5-minute
+ * replay checks included, served as a route on the bot's one HTTP server) or in Socket Mode, the
+ * handlers for the command, mentions, the shortcut, the modal and the buttons, and the core's port.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { App, HTTPReceiver } from '@slack/bolt';
+import type { AdapterContext, HttpRoute, PlatformAdapter } from '../core/adapter.js';
+import type { Config } from '../core/config.js';
+import type { Logger } from '../core/log.js';
+import { registerActions } from './actions.js';
+import { boltLogger } from './bolt-logger.js';
+import { registerCommand } from './command.js';
+import type { FileAccess } from './files.js';
+import type { Flow } from './flow.js';
+import { registerMention } from './mention.js';
+import { SlackPort } from './port.js';
+import { registerShortcut } from './shortcut.js';
+import { DEFAULT_THROTTLE, StatusThrottle, type ThrottleSettings } from './status-throttle.js';
+
+export type SlackConfig = NonNullable<Config['slack']>;
+
+/** The path Slack posts to in HTTP mode (request URLs in manifest.yml). */
+export const SLACK_EVENTS_PATH = '/slack/events';
+
+/** Slack's replay window for request timestamps. */
+const REPLAY_WINDOW_S = 5 * 60;
+
+export interface SlackAdapterDeps {
+  log: Logger;
+  /** Status-edit pacing; tests shorten it. */
+  throttle?: Partial<ThrottleSettings>;
+  /** Web API retries (429s are always waited out as Slack asks). */
+  retries?: number;
+}
+
+export class SlackAdapter implements PlatformAdapter {
+  readonly platform = 'slack' as const;
+  readonly port: SlackPort;
+  readonly httpRoute?: HttpRoute;
+  readonly mode: 'http' | 'socket';
+  readonly throttle: StatusThrottle;
+  private readonly app: App;
+  private readonly receiver?: HTTPReceiver;
+  private readonly log: Logger;
+  private context?: AdapterContext;
+  private accepting = true;
+  private connected = false;
+  private botUserId?: string;
+  private botName = 'seedance';
+
+  constructor(config: SlackConfig, deps: SlackAdapterDeps) {
+    this.log = deps.log.child({ platform: 'slack' });
+    const logger = boltLogger(this.log);
+    const clientOptions = {
+      slackApiUrl: config.apiUrl.endsWith('/') ? config.apiUrl : `${config.apiUrl}/`,
+      retryConfig: { retries: deps.retries ?? 2, factor: 2, minTimeout: 250, maxTimeout: 2_000 },
+      logger,
+    };
+    if (config.appToken) {
+      this.mode = 'socket';
+      this.app = new App({ token: config.botToken, appToken: config.appToken, socketMode: true, clientOptions, logger, convoStore: false, deferInitialization: true });
+    } else {
+      if (!config.signingSecret) throw new Error('Slack needs SLACK_SIGNING_SECRET (HTTP mode) or SLACK_APP_TOKEN (Socket Mode)');
+      this.mode = 'http';
+      this.receiver = new HTTPReceiver({ signingSecret: config.signingSecret, endpoints: [SLACK_EVENTS_PATH], logger });
+      this.app = new App({ token: config.botToken, receiver: this.receiver, clientOptions, logger, convoStore: false, deferInitialization: true });
+      const receiver = this.receiver;
+      this.httpRoute = (req: IncomingMessage, res: ServerResponse) => {
+        const path = (req.url ?? '').split('?')[0];
+        if (path !== SLACK_EVENTS_PATH) return false;
+        if (req.method !== 'POST') {
+          res.writeHead(405, { allow: 'POST' }).end();
+          return true;
+        }
+        if (!this.connected) {
+          // Not started yet (or closed): Slack will retry events; commands show "not responding".
+          res.writeHead(503).end();
+          return true;
+        }
+        // Bolt checks the signature and refuses timestamps over 5 minutes old; Slack's rule is 5
+        // minutes either way, so one from the future is refused here too.
+        const stamp = Number(req.headers['x-slack-request-timestamp']);
+        if (Number.isFinite(stamp) && stamp - Date.now() / 1000 > REPLAY_WINDOW_S) {
+          res.writeHead(401).end();
+          return true;
+        }
+        receiver.requestListener(req, res);
+        return true;
+      };
+    }
+    this.app.error(async (error) => {
+      this.log.error('slack.unhandled_error', { error });
+    });
+
+    this.throttle = new StatusThrottle({ ...DEFAULT_THROTTLE, ...deps.throttle }, (error, terminal) =>
+      this.log.warn('slack.status_update_failed', { terminal, error }),
+    );
+    this.port = new SlackPort({ client: this.app.client, log: this.log, throttle: this.throttle, botName: () => this.botName });
+
+    const access: FileAccess = { botToken: config.botToken, apiUrl: clientOptions.slackApiUrl };
+    const flow: Flow = {
+      client: this.app.client,
+      port: this.port,
+      access,
+      log: this.log,
+      service: () => {
+        if (!this.context) throw new Error('the Slack adapter has not started');
+        return this.context.service;
+      },
+      accepting: () => this.accepting,
+      botUserId: () => this.botUserId,
+      botName: () => this.botName,
+    };
+    registerCommand(this.app, flow);
+    registerMention(this.app, flow);
+    registerShortcut(this.app, flow);
+    registerActions(this.app, flow);
+  }
+
+  async start(context: AdapterContext): Promise<void> {
+    this.context = context;
+    // auth.test: a bad token fails here, with Slack's reason.
+    try {
+      await this.app.init();
+      const me = await this.app.client.auth.test();
+      this.botUserId = me.user_id;
+      if (me.user) this.botName = me.user;
+    } catch (error) {
+      throw new Error(`Slack refused the bot token (${(error as { data?: { error?: string } }).data?.error ?? (error as Error).message}). Check SLACK_BOT_TOKEN.`);
+    }
+    if (this.mode === 'socket') await this.app.start();
+    this.connected = true;
+    this.log.info('slack.started', { mode: this.mode, botUserId: this.botUserId });
+  }
+
+  stopAccepting(): void {
+    this.accepting = false;
+  }
+
+  async close(): Promise<void> {
+    // The last status edits (terminal ones first) get a moment to land.
+    await this.throttle.drain(2_000);
+    this.throttle.close();
+    if (this.mode === 'socket' && this.connected) await this.app.stop().catch((error: unknown) => this.log.warn('slack.stop_failed', { error }));
+    this.connected = false;
+  }
+
+  isConnected(): boolean {
+    return this.connected;
+  }
+}

@@ -1,0 +1,59 @@
+/**
+ * `/video <prompt> [flags]`, `/video help`, `/video jobs`, `/video cancel <id>`. The command is
+ * acknowledged first (with the answer itself when it is cheap: help, flag problems), then the
+ * request is submitted; problems come back privately through the response_url.
+ */
+import type { App, RespondFn } from '@slack/bolt';
+import { describeProblem, describeProblems } from '../core/messages.js';
+import { parseOptionsText } from '../core/options/parse-options.js';
+import { actorOf, afterAck, type Flow } from './flow.js';
+import { helpText, jobsList } from './render.js';
+import { VIDEO_COMMAND } from './requirements.js';
+import { RESTARTING } from './sentences.js';
+import { submitRequest } from './submit.js';
+import { escapeText, plainFromSlack } from './text.js';
+
+const ephemeral = (text: string) => ({ response_type: 'ephemeral' as const, text });
+const privately = (respond: RespondFn) => (text: string) => respond({ ...ephemeral(text), replace_original: false });
+
+export function registerCommand(app: App, flow: Flow): void {
+  app.command(VIDEO_COMMAND, async ({ command, ack, respond }) => {
+    if (!flow.accepting()) return ack(ephemeral(RESTARTING));
+    const text = plainFromSlack(command.text ?? '');
+    const words = text.split(' ').filter(Boolean);
+    const first = (words[0] ?? '').toLowerCase();
+    const reply = privately(respond);
+
+    if (words.length === 0 || (words.length === 1 && first === 'help')) return ack(ephemeral(escapeText(helpText())));
+
+    if (words.length === 1 && first === 'jobs') {
+      await ack();
+      return afterAck(flow, 'jobs', reply, async () => {
+        await reply(jobsList(await flow.service().list(actorOf(command.user_id))));
+      });
+    }
+
+    if (words.length === 2 && first === 'cancel') {
+      await ack();
+      return afterAck(flow, 'cancel', reply, async () => {
+        const id = words[1]!;
+        const result = await flow.service().cancel(id, actorOf(command.user_id));
+        await reply(result.ok ? `Cancelling \`${escapeText(id)}\`; its status message will say when it has stopped.` : escapeText(result.problems.map(describeProblem).join('\n')));
+      });
+    }
+
+    const parsed = parseOptionsText(text);
+    if (!parsed.ok) return ack(ephemeral(escapeText(describeProblems(parsed.problems))));
+    await ack();
+    return afterAck(flow, 'video', reply, async () => {
+      await submitRequest(flow, {
+        request: { prompt: parsed.value.prompt, options: parsed.value.options },
+        files: [],
+        userId: command.user_id,
+        teamId: command.team_id,
+        channel: command.channel_id,
+        reply,
+      });
+    });
+  });
+}

@@ -1,0 +1,134 @@
+/**
+ * Block Kit for the status message, the delivery summary, help and the job list. Person-typed text
+ * (prompts, file names) is escaped and sent with `verbatim: true`, so it never links or pings.
+ */
+import type { JobRecord } from '../core/jobs/job.js';
+import { isTerminal } from '../core/jobs/job.js';
+import type { JobView } from '../core/jobs/ports.js';
+import { describeFailure } from '../core/messages.js';
+import { findModel, tierChoices, modeChoices, resolutionsForAnyTier, DURATION_RANGE, ASPECT_RATIO_CHOICES } from '../core/models/catalog.js';
+import { SWITCH_FLAGS, VALUE_OPTIONS } from '../core/options/vocabulary.js';
+import { ACTION_CANCEL, ACTION_RETRY, VIDEO_COMMAND } from './requirements.js';
+import { echo, escapeText } from './text.js';
+
+/** A Block Kit block; kept loose on purpose (Slack validates, the fake records). */
+export type Block = Record<string, unknown>;
+
+export interface Rendered {
+  text: string;
+  blocks: Block[];
+}
+
+const mrkdwn = (text: string) => ({ type: 'mrkdwn', text, verbatim: true });
+
+function clock(seconds: number): string {
+  const s = Math.max(0, Math.round(seconds));
+  return s < 60 ? `${s}s` : `${Math.floor(s / 60)}m ${String(s % 60).padStart(2, '0')}s`;
+}
+
+/** One line per phase: what is happening, and what the person can do. */
+export function phaseLine(view: JobView): string {
+  switch (view.phase) {
+    case 'waiting':
+      return view.position !== undefined ? `:hourglass: Waiting for a free slot (#${view.position} in line)` : ':hourglass: Waiting for a free slot';
+    case 'submitting':
+      return ':outbox_tray: Sending to Oxen…';
+    case 'queued':
+      return `:hourglass_flowing_sand: Queued at Oxen${view.elapsedSec !== undefined ? ` (${clock(view.elapsedSec)})` : ''}`;
+    case 'processing':
+      return `:clapper: Generating${view.elapsedSec !== undefined ? ` (${clock(view.elapsedSec)})` : ''}…`;
+    case 'delivering':
+      return ':inbox_tray: Uploading the video into the thread…';
+    case 'done':
+      return ':white_check_mark: Done: the video is in the thread.';
+    case 'cancelled':
+      return ':no_entry_sign: Cancelled.';
+    case 'timed_out':
+      return `:alarm_clock: ${escapeText(describeFailure({ code: 'job.timed_out' }))}`;
+    case 'failed':
+      // Oxen's own words may be in it: escaped like anything else that came from outside.
+      return `:x: ${escapeText(describeFailure(view.failure ?? view.job.failure ?? { code: 'unknown' }))}`;
+  }
+}
+
+/** "Seedance 2.0 Fast - Text to Video · 720p · 5 s · audio on". */
+export function settingsLine(job: JobRecord): string {
+  const o = job.request.options;
+  const model = findModel(job.modelId)?.displayName ?? job.modelId;
+  const parts = [
+    model,
+    o.resolution ?? 'default resolution',
+    o.duration === 'auto' ? 'auto duration' : `${o.duration} s`,
+    o.audio === undefined ? 'default audio' : o.audio ? 'audio on' : 'audio off',
+  ];
+  if (o.aspectRatio !== 'auto') parts.push(o.aspectRatio);
+  if (o.count > 1) parts.push(`${o.count} videos`);
+  return parts.join(' · ');
+}
+
+/** `@Image1 = cat.png, @Video1 = clip.mp4`, escaped. */
+export function referenceLine(job: JobRecord): string | undefined {
+  if (job.references.length === 0) return undefined;
+  return job.references.map((r) => `${r.label} = ${echo(r.name, 80)}`).join(', ');
+}
+
+export function statusMessage(view: JobView): Rendered {
+  const { job } = view;
+  const lines = [`*${phaseLine(view)}*  ·  job \`${job.id}\``, `> ${echo(job.request.prompt)}`, `_${escapeText(settingsLine(job))}_`];
+  const refs = referenceLine(job);
+  if (refs) lines.push(`References: ${refs}`);
+  const blocks: Block[] = [{ type: 'section', block_id: `status:${job.id}`, text: mrkdwn(lines.join('\n')) }];
+  blocks.push({ type: 'context', elements: [mrkdwn(`Requested by <@${job.requester.userId}>`)] });
+  const terminal = isTerminal(job.state) || ['done', 'failed', 'cancelled', 'timed_out'].includes(view.phase);
+  blocks.push({
+    type: 'actions',
+    block_id: `job:${job.id}`,
+    elements: terminal
+      ? [{ type: 'button', action_id: ACTION_RETRY, value: job.id, text: { type: 'plain_text', text: 'Retry' } }]
+      : [{ type: 'button', action_id: ACTION_CANCEL, value: job.id, style: 'danger', text: { type: 'plain_text', text: 'Cancel' } }],
+  });
+  return { text: `${phaseLine(view)} (job ${job.id})`.slice(0, 3000), blocks };
+}
+
+/** The comment posted with the finished video. */
+export function deliverySummary(job: JobRecord, index: number, of: number): string {
+  const lines = [
+    `<@${job.requester.userId}> your video is ready${of > 1 ? ` (${index} of ${of})` : ''} · job \`${job.id}\``,
+    `${escapeText(settingsLine(job))}`,
+  ];
+  const refs = referenceLine(job);
+  if (refs) lines.push(`References: ${refs}`);
+  lines.push(`> ${echo(job.request.prompt)}`);
+  return lines.join('\n');
+}
+
+export function linkMessage(job: JobRecord, url: string, reason: string): Rendered {
+  const text = `<@${job.requester.userId}> ${reason} Download it here (the link expires): ${url.replace(/[<>|]/g, encodeURIComponent)}\nJob \`${job.id}\` · ${escapeText(settingsLine(job))}`;
+  return { text, blocks: [{ type: 'section', text: mrkdwn(text) }] };
+}
+
+export function jobsList(views: readonly JobView[]): string {
+  if (views.length === 0) return `You have no videos yet. Try \`${VIDEO_COMMAND} a red fox running through snow\`.`;
+  return ['Your recent videos:', ...views.map((v) => `• \`${v.job.id}\` ${phaseLine(v)}: ${echo(v.job.request.prompt, 80)}`)].join('\n');
+}
+
+/** Help, built from the shared vocabulary and the catalog. */
+export function helpText(): string {
+  const flag = (spellings: readonly string[]) => spellings.map((f) => `\`--${f}\``).join('/');
+  const options = VALUE_OPTIONS.map((o) => `• ${flag(o.flags)} ${o.allowed.join(' | ')}`);
+  const switches = SWITCH_FLAGS.map((s) => `\`--${s.flag}\``).join(' ');
+  return [
+    `*Make a video with Seedance 2.0*`,
+    `\`${VIDEO_COMMAND} <prompt> [flags]\` makes a video from text, for example \`${VIDEO_COMMAND} a red fox in the snow --res 720p --duration 5\`.`,
+    `*With images, videos or audio:* slash commands cannot carry files and cannot be used in threads, so *mention me in a message with the files attached* (in a channel or a thread), e.g. \`@seedance the cat @cat.png walks --r2v\`.`,
+    `In a thread, mentioning me uses the files of the thread's first message, then the files of your message. Put \`^\` in your message to use the message just above yours instead, or paste a message's link to use that message.`,
+    `Or use the message shortcut *Make video* (the "…" menu of a message with files): it opens a form for the prompt and options.`,
+    `Files are referred to in the prompt by name (\`@cat.png\`) or label (\`@Image1\`, \`@Video1\`, \`@Audio1\`).`,
+    `*Options:*`,
+    ...options,
+    `Switches: ${switches}`,
+    `Tiers: ${tierChoices({ includeAuto: true }).map((c) => c.name).join(', ')}. Modes: ${modeChoices({ includeAuto: true }).map((c) => c.name).join(', ')}.`,
+    `Resolutions: ${resolutionsForAnyTier().join(', ')}. Durations: ${DURATION_RANGE.min}-${DURATION_RANGE.max} s or auto. Aspect ratios: ${ASPECT_RATIO_CHOICES.join(', ')}.`,
+    `\`${VIDEO_COMMAND} jobs\` lists your videos; \`${VIDEO_COMMAND} cancel <id>\` cancels one. The status message has Cancel and Retry buttons.`,
+  ].join('\n');
+}
