@@ -224,6 +224,8 @@ export class JobEngine {
 
   /** Takes a new job (claimed, its record saved with where to report) and starts it when a slot is free. */
   async admit(job: JobRecord, launch: Launch): Promise<void> {
+    // After stop() the store may be closing: the saved job is picked up by the next start.
+    if (this.stopped) return;
     this.launches.set(job.id, launch);
     this.track(job);
     this.waiting.push(userSet(job), job);

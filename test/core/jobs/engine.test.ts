@@ -269,6 +269,27 @@ describe('restarts and instances', () => {
     expect(fake.requestsTo('enqueue')).toHaveLength(1);
   });
 
+  it('a job submitted while the engine stops is saved, not launched, and the next start delivers it', async () => {
+    const fake = await startFakeOxen({ timing: { queuedMs: 20, processingMs: 40 } });
+    const handle = sqliteStore();
+    cleanups.push(() => fake.close(), () => handle.cleanup());
+    const port = new RecordingPort();
+    const first = await startCore({ fake, store: handle.store, port });
+    await first.engine.stop();
+    const { job } = submitted(await first.service.submit(request('just in time')));
+    await new Promise((r) => setTimeout(r, 100));
+    expect(fake.requestsTo('enqueue')).toHaveLength(0);
+    expect(first.errors).toEqual([]);
+    await handle.store.close(); // nothing may touch the store after this
+
+    const store = handle.reopen();
+    const second = await startCore({ fake, store, port });
+    cleanups.push(() => store.close(), () => second.stop());
+    await eventually(async () => (await stateOf(second, job.id)) === 'done', 8_000, 'delivered by the next start');
+    expect(port.uploads.map((u) => u.jobId)).toEqual([job.id]);
+    expect(first.errors).toEqual([]);
+  });
+
   it('two instances on one Redis: a job is delivered once, and a dead instance’s job is taken over', async () => {
     const fake = await startFakeOxen({ timing: 'manual' });
     const handle = redisStore();
