@@ -4,7 +4,7 @@
  * external-upload flow, and a link when that cannot be done, saying why.
  */
 import type { GenerationRecord, JobRecord } from '../core/jobs/job.js';
-import type { JobView, PlatformPort, UploadOutcome, VideoFile } from '../core/jobs/ports.js';
+import type { JobView, LinkReason, PlatformPort, UploadOutcome, VideoFile } from '../core/jobs/ports.js';
 import type { Logger } from '../core/log.js';
 import { adapterErrorOf, isNotInChannel, slackFailureOf, type SlackFailure } from './api-errors.js';
 import { decodeOrigin } from './files.js';
@@ -109,11 +109,14 @@ export class SlackPort implements PlatformPort {
       this.uploadFailures.set(job.id, coded.failure);
       if (this.uploadFailures.size > 1000) this.uploadFailures.delete(this.uploadFailures.keys().next().value!);
       this.deps.log.warn('slack.upload_failed', { jobId: job.id, code: coded.code, error: coded.failure.error });
+      // Not a member (and could not join) or a missing scope: trying again cannot help, so the
+      // link goes at once instead of after the core's retries.
+      if (coded.code === 'slack.not_in_channel' || coded.code === 'slack.missing_scope') return { kind: 'not_allowed', code: coded.code };
       throw coded;
     }
   }
 
-  async postLink(job: JobRecord, _generation: GenerationRecord, url: string, reason: 'too_big' | 'upload_failed'): Promise<void> {
+  async postLink(job: JobRecord, _generation: GenerationRecord, url: string, reason: LinkReason): Promise<void> {
     const failure = this.uploadFailures.get(job.id);
     this.uploadFailures.delete(job.id);
     const why =

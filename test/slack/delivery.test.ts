@@ -50,6 +50,8 @@ describe('not_in_channel', () => {
     expect(String(link!.args['text'])).toContain('/invite @seedance');
     expect(String(link!.args['text'])).toContain(world.oxen.resultsUrl);
     expect([...slack.uploads.values()].some((u) => u.completed)).toBe(false);
+    // Not a member cannot change by trying again: one attempt, then the link.
+    expect(slack.callsTo('files.getUploadURLExternal')).toHaveLength(1);
   });
 
   it('answers privately when even the status message cannot be posted, and spends nothing', async () => {
@@ -77,6 +79,7 @@ describe('missing scopes and rate limits', () => {
     await eventually(async () => (await stateOf(bot.core, job.id)) === 'done', 10_000, 'done');
     const [link] = linkPosts(world);
     expect(String(link!.args['text'])).toContain('missing the `files:write` scope');
+    expect(slack.callsTo('files.getUploadURLExternal')).toHaveLength(1);
   });
 
   it('waits out rate limits on status edits and still writes the final state', async () => {
