@@ -80,7 +80,7 @@ export function phaseLine(view: JobView): string {
     case 'cancelled':
       return '🚫 Cancelled.';
     case 'timed_out':
-      return `⌛ ${describeFailure({ code: 'job.timed_out' })}`;
+      return `⌛ ${describeFailure(view.failure ?? view.job.failure ?? { code: 'job.timed_out' })}`;
   }
 }
 

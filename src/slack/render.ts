@@ -44,7 +44,7 @@ export function phaseLine(view: JobView): string {
     case 'cancelled':
       return ':no_entry_sign: Cancelled.';
     case 'timed_out':
-      return `:alarm_clock: ${escapeText(describeFailure({ code: 'job.timed_out' }))}`;
+      return `:alarm_clock: ${escapeText(describeFailure(view.failure ?? view.job.failure ?? { code: 'job.timed_out' }))}`;
     case 'failed':
       // Oxen's own words may be in it: escaped like anything else that came from outside.
       return `:x: ${escapeText(describeFailure(view.failure ?? view.job.failure ?? { code: 'unknown' }))}`;
