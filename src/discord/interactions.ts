@@ -186,7 +186,7 @@ export class InteractionRouter {
     let files: DiscordFile[] = [];
     if (job.references.length > 0) {
       files = await refetchFiles(this.deps.rest, job, this.deps.botId()).catch((error: unknown) => {
-        this.deps.log.warn('discord.refetch_failed', { jobId: job.id, error });
+        this.deps.log.warn('discord.refetch_failed', { job: job.id, error });
         return [];
       });
     }

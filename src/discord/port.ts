@@ -57,7 +57,7 @@ export class DiscordPort implements PlatformPort {
         .patch(Routes.channelMessage(job.destination.channelId, message.id), {
           body: { content: `⚠️ ${discordProblemSentence(failure.code)} Nothing was spent.`, components: [], allowed_mentions: NO_MENTIONS },
         })
-        .catch((e: unknown) => this.deps.log.warn('discord.status_edit_failed', { jobId: job.id, error: e }));
+        .catch((e: unknown) => this.deps.log.warn('discord.status_edit_failed', { job: job.id, error: e }));
       throw failure;
     }
   }
@@ -129,7 +129,7 @@ export class DiscordPort implements PlatformPort {
     } catch (error) {
       // Without Read Message History the thread cannot be checked; delivering beats never delivering.
       if (!isPermissionError(error)) throw error;
-      this.deps.log.warn('discord.history_unreadable', { jobId: job.id, error });
+      this.deps.log.warn('discord.history_unreadable', { job: job.id, error });
       return false;
     }
     const botId = this.deps.botId();

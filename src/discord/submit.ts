@@ -64,7 +64,7 @@ export async function startVideo(deps: { service: VideoService; rest: REST; log:
       });
   if (!result.ok) return { ok: false, text: input.retryOf ? retryProblems(result.problems) : problemsText(result.problems) };
   if (keepFiles && kept.size > 0 && result.value.job.destination.threadId) {
-    void postReferences(deps, result.value, input.files, kept).catch((error: unknown) => deps.log.warn('discord.references_post_failed', { jobId: result.value.job.id, error }));
+    void postReferences(deps, result.value, input.files, kept).catch((error: unknown) => deps.log.warn('discord.references_post_failed', { job: result.value.job.id, error }));
   }
   return { ok: true, value: result.value };
 }

@@ -108,7 +108,7 @@ export class SlackPort implements PlatformPort {
       const coded = adapterErrorOf(error);
       this.uploadFailures.set(job.id, coded.failure);
       if (this.uploadFailures.size > 1000) this.uploadFailures.delete(this.uploadFailures.keys().next().value!);
-      this.deps.log.warn('slack.upload_failed', { jobId: job.id, code: coded.code, error: coded.failure.error });
+      this.deps.log.warn('slack.upload_failed', { job: job.id, code: coded.code, error: coded.failure.error });
       // Not a member (and could not join) or a missing scope: trying again cannot help, so the
       // link goes at once instead of after the core's retries.
       if (coded.code === 'slack.not_in_channel' || coded.code === 'slack.missing_scope') return { kind: 'not_allowed', code: coded.code };

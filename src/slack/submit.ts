@@ -35,7 +35,7 @@ export async function submitRequest(flow: Flow, input: SlackRequest): Promise<Su
     await input.reply(escapeText(describeSlackProblems(result.problems, flow.port.takePostFailure(input.channel), flow.botName())));
     return undefined;
   }
-  flow.log.info('slack.job_submitted', { jobId: result.value.job.id, channel: input.channel, files: input.files.length });
+  flow.log.info('slack.job_submitted', { job: result.value.job.id, channel: input.channel, files: input.files.length });
   return result.value;
 }
 
