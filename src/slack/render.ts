@@ -2,6 +2,7 @@
  * Block Kit for the status message, the delivery summary, help and the job list. Person-typed text
  * (prompts, file names) is escaped and sent with `verbatim: true`, so it never links or pings.
  */
+import { settingsSummary } from '../core/summary.js';
 import type { JobRecord } from '../core/jobs/job.js';
 import { isTerminal } from '../core/jobs/job.js';
 import type { JobView } from '../core/jobs/ports.js';
@@ -53,17 +54,8 @@ export function phaseLine(view: JobView): string {
 
 /** "Seedance 2.0 Fast - Text to Video · 720p · 5 s · audio on". */
 export function settingsLine(job: JobRecord): string {
-  const o = job.request.options;
   const model = findModel(job.modelId)?.displayName ?? job.modelId;
-  const parts = [
-    model,
-    o.resolution ?? 'default resolution',
-    o.duration === 'auto' ? 'auto duration' : `${o.duration} s`,
-    o.audio === undefined ? 'default audio' : o.audio ? 'audio on' : 'audio off',
-  ];
-  if (o.aspectRatio !== 'auto') parts.push(o.aspectRatio);
-  if (o.count > 1) parts.push(`${o.count} videos`);
-  return parts.join(' · ');
+  return `${model} · ${settingsSummary(job)}`;
 }
 
 /** `@Image1 = cat.png, @Video1 = clip.mp4`, escaped. */
