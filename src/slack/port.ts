@@ -72,9 +72,12 @@ export class SlackPort implements PlatformPort {
     const ts = job.destination.statusMessageId;
     if (!ts) return;
     const channel = job.destination.channelId;
-    const rendered = statusMessage(view);
+    // Rendered when the write goes, not now: most progress views are replaced by a newer one
+    // before the throttle lets them out, and rendering each one would be wasted work (and
+    // long-lived garbage). The record is copied so the text is what it would have been now.
+    const snapshot: JobView = { ...view, job: { ...job } };
     this.deps.throttle.push(`${channel}:${ts}`, channel, TERMINAL_PHASES.has(view.phase), async () => {
-      await this.deps.client.chat.update({ channel, ts, ...rendered, parse: 'none', link_names: false });
+      await this.deps.client.chat.update({ channel, ts, ...statusMessage(snapshot), parse: 'none', link_names: false });
     });
   }
 

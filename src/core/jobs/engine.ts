@@ -116,6 +116,8 @@ export interface StopOptions {
 }
 
 const INFLIGHT = 'inflight';
+/** Polls, deadlines and progress edits a tick starts before it lets the event loop go. */
+const TICK_SLICE = 16;
 const jobLease = (id: string) => `job:${id}`;
 export const userSet = (job: Pick<JobRecord, 'requester'>) => `user:${job.requester.platform}:${job.requester.userId}`;
 
@@ -130,12 +132,15 @@ export class JobEngine {
   private readonly lastEdit = new Map<string, number>();
   private readonly edits = new Map<string, Promise<void>>();
   private readonly deliveries = new Map<string, { done: Promise<void>; abort: AbortController }>();
+  /** New jobs claimed by submit() and not admitted yet: a takeover must not adopt them. */
+  private readonly admitting = new Set<string>();
   private readonly abort = new AbortController();
   private timers: NodeJS.Timeout[] = [];
   private streamUp = false;
   private pollsInFlight = 0;
   private pollCursor = 0;
   private dispatching = false;
+  private ticking = false;
   private stopped = false;
 
   constructor(private readonly deps: EngineDeps, settings: Partial<EngineSettings> = {}) {
@@ -218,12 +223,17 @@ export class JobEngine {
    * Holds a new job's lease before its record is saved, so no other instance can adopt the job
    * in the moment between the save and admit().
    */
-  claim(id: string): Promise<boolean> {
-    return this.deps.store.acquireLease(jobLease(id), this.settings.instanceId, this.settings.leaseTtlMs);
+  async claim(id: string): Promise<boolean> {
+    const held = await this.deps.store.acquireLease(jobLease(id), this.settings.instanceId, this.settings.leaseTtlMs);
+    // Until admit(), the job is the submitter's: the lease renewal's takeOver() would otherwise
+    // find the saved record, see the lease is ours, and adopt it too (the job queued twice).
+    if (held) this.admitting.add(id);
+    return held;
   }
 
   /** Takes a new job (claimed, its record saved with where to report) and starts it when a slot is free. */
   async admit(job: JobRecord, launch: Launch): Promise<void> {
+    this.admitting.delete(job.id);
     // After stop() the store may be closing: the saved job is picked up by the next start.
     if (this.stopped) return;
     this.launches.set(job.id, launch);
@@ -293,10 +303,14 @@ export class JobEngine {
     } finally {
       this.dispatching = false;
     }
+    // Places in line changed: progress edits for the waiting jobs not edited lately (checked
+    // here, not in show(), as there may be thousands of them on every admission).
+    if (this.waiting.size === 0) return;
     const positions = this.positions();
+    const now = this.settings.now();
     for (const [id] of positions) {
       const job = this.tracked.get(id);
-      if (job) void this.show(job, false, positions);
+      if (job && this.progressDue(job, now)) void this.show(job, false, positions);
     }
   }
 
@@ -423,7 +437,9 @@ export class JobEngine {
       const answer = await this.deps.oxen.getGeneration(generation.id);
       await this.apply(job, generation, answer);
     }
-    this.pollSoon(id);
+    // The next poll is already set: backed off by the tick that started this one, or back to
+    // pollMinMs by apply() when there was news. (Setting it to pollMinMs here again undid the
+    // backoff: every job was polled every 15 s for as long as it ran.)
   }
 
   private async apply(job: JobRecord, generation: GenerationRecord, answer: Pick<QueueGeneration, 'status' | 'result_url' | 'error_message'>): Promise<void> {
@@ -526,14 +542,37 @@ export class JobEngine {
   // ---- timers --------------------------------------------------------------------------------
 
   private async tick(): Promise<void> {
+    // A tick that yields may outlast the interval on a slow machine: never two at once.
+    if (this.ticking) return;
+    this.ticking = true;
+    try {
+      await this.tickOnce();
+    } finally {
+      this.ticking = false;
+    }
+  }
+
+  private async tickOnce(): Promise<void> {
     const now = this.settings.now();
     // Start where the last tick stopped, so capped polls reach every job in turn.
     const ids = [...this.tracked.keys()];
     const start = ids.length === 0 ? 0 : this.pollCursor % ids.length;
+    // Polls, deadlines and progress edits start in slices, with the event loop let go in between:
+    // jobs launched in the same second fall due in the same tick, and starting hundreds of
+    // requests in one go holds up everything else (acknowledging Slack's requests among them)
+    // for tens of milliseconds.
+    let started = 0;
     for (let k = 0; k < ids.length; k++) {
+      if (started >= TICK_SLICE) {
+        started = 0;
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        if (this.stopped) return;
+      }
       const id = ids[(start + k) % ids.length]!;
-      const job = this.tracked.get(id)!;
+      const job = this.tracked.get(id);
+      if (!job) continue; // let go while this tick yielded
       if (job.state === 'running' && job.submittedAt && now - job.submittedAt > this.settings.deadlineMs) {
+        started++;
         void this.withJob(id, () => this.timeOut(id)).catch((error) => this.report(error, 'deadline', id));
         continue;
       }
@@ -541,6 +580,7 @@ export class JobEngine {
       // A cap on polls under way: after a restart or a reconnect every job is due at once, and
       // 10,000 requests in one burst stall the event loop for a second. The rest wait a tick.
       if (due && due.at <= now && this.pollsInFlight < this.settings.maxConcurrentPolls) {
+        started++;
         this.nextPoll.set(id, { at: now + this.backoff(due.delay), delay: this.backoff(due.delay) });
         this.pollsInFlight++;
         this.pollCursor = start + k + 1;
@@ -551,7 +591,10 @@ export class JobEngine {
           })
           .finally(() => this.pollsInFlight--);
       }
-      if (job.state === 'running') void this.show(job, false);
+      if (job.state === 'running' && this.progressDue(job, now)) {
+        started++;
+        void this.show(job, false);
+      }
     }
   }
 
@@ -579,7 +622,7 @@ export class JobEngine {
 
   /** Adopts every active job nobody holds: at start-up, and when an instance died. */
   private async takeOver(): Promise<void> {
-    const ids = (await this.deps.store.activeIds()).filter((id) => !this.tracked.has(id));
+    const ids = (await this.deps.store.activeIds()).filter((id) => !this.tracked.has(id) && !this.admitting.has(id));
     if (ids.length === 0) return;
     const held = await this.deps.store.acquireLeases(ids.map(jobLease), this.settings.instanceId, this.settings.leaseTtlMs);
     const mine = ids.filter((_, i) => held[i]);
@@ -590,7 +633,8 @@ export class JobEngine {
 
   private async adopt(id: string): Promise<void> {
     const job = await this.deps.store.get(id);
-    if (!job) return;
+    // Admitted (or adopted) while the record was being read: already followed.
+    if (!job || this.tracked.has(id) || this.admitting.has(id)) return;
     if (isTerminal(job.state)) {
       await this.deps.store.put(job); // drops a stale index entry
       await this.deps.store.releaseLease(jobLease(id), this.settings.instanceId);
@@ -654,13 +698,17 @@ export class JobEngine {
     }
   }
 
+  /** Whether a progress edit (no new phase) of this job's status message may go now. */
+  private progressDue(job: JobRecord, now: number): boolean {
+    return now - (this.lastEdit.get(job.id) ?? 0) >= this.settings.progressIntervalMs;
+  }
+
   /** Edits the status message: at once for a new phase, at most every progressIntervalMs otherwise. */
   private async show(job: JobRecord, phaseChanged: boolean, positions?: ReadonlyMap<string, number>): Promise<void> {
     const port = this.deps.ports.get(job.destination.platform);
     if (!port || !job.destination.statusMessageId) return;
     const now = this.settings.now();
-    const last = this.lastEdit.get(job.id) ?? 0;
-    if (!phaseChanged && now - last < this.settings.progressIntervalMs) return;
+    if (!phaseChanged && !this.progressDue(job, now)) return;
     this.lastEdit.set(job.id, now);
     // Edits of one message go out one after another, so a slow progress edit can never land
     // after the final one and leave the message saying "delivering".

@@ -94,15 +94,20 @@ export class SqliteJobStore implements JobStore {
   }
 
   async acquireLease(name: string, owner: string, ttlMs: number): Promise<boolean> {
-    const held = this.leases.get(name);
+    return this.takeLease(name, owner, ttlMs, this.now());
+  }
+
+  // The engine renews every job's lease at once: one loop, not thousands of promises.
+  async acquireLeases(names: readonly string[], owner: string, ttlMs: number): Promise<boolean[]> {
     const now = this.now();
+    return names.map((name) => this.takeLease(name, owner, ttlMs, now));
+  }
+
+  private takeLease(name: string, owner: string, ttlMs: number, now: number): boolean {
+    const held = this.leases.get(name);
     if (held && held.owner !== owner && held.expires > now) return false;
     this.leases.set(name, { owner, expires: now + ttlMs });
     return true;
-  }
-
-  async acquireLeases(names: readonly string[], owner: string, ttlMs: number): Promise<boolean[]> {
-    return Promise.all(names.map((name) => this.acquireLease(name, owner, ttlMs)));
   }
 
   async releaseLease(name: string, owner: string): Promise<void> {

@@ -156,6 +156,27 @@ describe('limits', () => {
     await eventually(async () => (await stateOf(core, a3.job.id)) === 'done');
     expect(a1.job.id).toBeTruthy();
   });
+
+  it('does not adopt a job that is being admitted (a lease renewal in between queues it once)', async () => {
+    const handle = sqliteStore();
+    // The record is saved, then admit() comes only after a lease renewal (every 200 ms) has run:
+    // the renewal's takeover must leave the job to its submitter.
+    const create = handle.store.create.bind(handle.store);
+    handle.store.create = async (record) => {
+      const created = await create(record);
+      if (record.request.prompt === 'late') await new Promise((resolve) => setTimeout(resolve, 500));
+      return created;
+    };
+    const { fake, core } = await setUp({ timing: 'manual', store: handle, engine: { globalLimit: 1 }, service: { perUserLimit: 10 } });
+    submitted(await core.service.submit(request('first')));
+    const late = submitted(await core.service.submit(request('late')));
+    expect(core.engine.positions()).toEqual(new Map([[late.job.id, 1]]));
+    fake.complete([...fake.generations.values()][0]!.generation_id);
+    await eventually(() => fake.requestsTo('enqueue').length === 2, 5_000, 'the second enqueue');
+    fake.complete([...fake.generations.values()][1]!.generation_id);
+    await eventually(async () => (await stateOf(core, late.job.id)) === 'done', 5_000, 'done');
+    expect(fake.requestsTo('enqueue')).toHaveLength(2);
+  });
 });
 
 describe('cancel and retry', () => {

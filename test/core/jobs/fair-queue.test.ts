@@ -37,4 +37,19 @@ describe('FairQueue', () => {
     expect(queue.shift()?.id).toBe('b1');
     expect(queue.shift()).toBeUndefined();
   });
+
+  it('queues an item once, and its positions stay consistent', () => {
+    const queue = new FairQueue<{ id: string }>();
+    const a1 = job('a1');
+    queue.push('alice', a1);
+    queue.push('alice', a1);
+    queue.push('bob', job('b1'));
+    expect(queue.size).toBe(2);
+    expect([...queue.positions()]).toEqual([['a1', 1], ['b1', 2]]);
+    expect(queue.shift()?.id).toBe('a1');
+    expect([...queue.positions()]).toEqual([['b1', 1]]);
+    expect(queue.remove('b1')).toBe(true);
+    expect(queue.size).toBe(0);
+    expect(queue.positions().size).toBe(0);
+  });
 });
