@@ -48,9 +48,11 @@ export class SlackAdapter implements PlatformAdapter {
   private connected = false;
   private botUserId?: string;
   private botName = 'seedance';
+  private readonly apiUrl: string;
 
   constructor(config: SlackConfig, deps: SlackAdapterDeps) {
     this.log = deps.log.child({ platform: 'slack' });
+    this.apiUrl = config.apiUrl;
     const logger = boltLogger(this.log);
     const clientOptions = {
       slackApiUrl: config.apiUrl.endsWith('/') ? config.apiUrl : `${config.apiUrl}/`,
@@ -127,7 +129,13 @@ export class SlackAdapter implements PlatformAdapter {
       this.botUserId = me.user_id;
       if (me.user) this.botName = me.user;
     } catch (error) {
-      throw new Error(`Slack refused the bot token (${(error as { data?: { error?: string } }).data?.error ?? (error as Error).message}). Check SLACK_BOT_TOKEN.`);
+      const refusal = (error as { data?: { error?: string } }).data?.error;
+      // Only an answer from Slack says the token is wrong; no answer at all is a network problem.
+      throw new Error(
+        refusal
+          ? `Slack refused the bot token (${refusal}). Check SLACK_BOT_TOKEN.`
+          : `Slack could not be reached at ${this.apiUrl} (${(error as Error).message}). Check the network and SLACK_API_URL.`,
+      );
     }
     if (this.mode === 'socket') await this.app.start();
     this.connected = true;

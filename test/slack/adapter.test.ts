@@ -4,6 +4,7 @@
  * handed to the logger or to anyone but the Slack API origin.
  */
 import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Logger, LogFields } from '../../src/core/log.js';
 import { silentLogger } from '../../src/core/log.js';
@@ -50,6 +51,17 @@ describe('createSlackAdapter', () => {
     await expect(failure).rejects.toThrow(/invalid_auth.*SLACK_BOT_TOKEN/);
     await expect(failure).rejects.not.toThrow(/xoxb-wrong/);
     expect(adapter.isConnected()).toBe(false);
+  });
+
+  it('tells a network failure apart from a refused token', async () => {
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const { port } = closed.address() as AddressInfo;
+    await new Promise((resolve) => closed.close(resolve)); // nothing listens there now
+    const adapter = createSlackAdapter({ botToken: 'xoxb-1', signingSecret: 'secret', apiUrl: `http://127.0.0.1:${port}/api/` }, { log: silentLogger, retries: 0 });
+    const failure = adapter.start({ service: {} as never, log: silentLogger });
+    await expect(failure).rejects.toThrow(/could not be reached.*SLACK_API_URL/);
+    await expect(failure).rejects.not.toThrow(/refused the bot token/);
   });
 });
 
