@@ -11,9 +11,8 @@
  * DELIVERY_LEASE_MS. Commands arrive over the app's own HTTP server: POST /test/submit {prompt}.
  * Prints `READY {"port":N}` once started; logs are JSON lines on stdout.
  */
-import { request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createApp } from '../../src/app.js';
 import { exitOnSignals } from '../../src/app/signals.js';
@@ -25,31 +24,12 @@ import { createLogger } from '../../src/core/log.js';
 import { DEFAULT_OPTIONS } from '../../src/core/request.js';
 import type { VideoService } from '../../src/core/service.js';
 import { FAST_ENGINE } from '../helpers/harness.js';
+import { sinkClient } from './sink-client.js';
 
 const name = process.env['BOT_NAME'] ?? 'bot';
-const sink = new URL(process.env['SINK_URL'] ?? 'http://127.0.0.1:1');
 const uploadMs = Number(process.env['UPLOAD_MS'] ?? '0');
 
-function toSink(method: string, path: string, headers: Record<string, string>, body?: string | Readable): Promise<{ status: number; text: string }> {
-  return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: '127.0.0.1', port: sink.port, method, path, headers: { 'x-bot': name, ...headers } }, (res: IncomingMessage) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    if (body === undefined) req.end();
-    else if (typeof body === 'string') req.end(body);
-    else pipeline(body, req).catch(reject);
-  });
-}
-
-async function sinkJson<T>(method: string, path: string, payload?: unknown): Promise<T> {
-  const { status, text } = await toSink(method, path, { 'content-type': 'application/json' }, payload === undefined ? undefined : JSON.stringify(payload));
-  if (status !== 200) throw new Error(`sink ${path} answered ${status}: ${text}`);
-  return JSON.parse(text) as T;
-}
+const { toSink, sinkJson } = sinkClient(process.env['SINK_URL'] ?? 'http://127.0.0.1:1', name);
 
 /** The video in 100-byte pieces spread over `ms`; fails as soon as the shutdown aborts the upload. */
 async function* slowly(body: Readable, ms: number, signal?: AbortSignal): AsyncGenerator<Buffer> {

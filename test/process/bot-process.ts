@@ -16,9 +16,8 @@
  * its stdin closes, so it never outlives the test process.
  */
 import { randomUUID } from 'node:crypto';
-import { createServer, request as httpRequest, type IncomingMessage } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { pipeline } from 'node:stream/promises';
 import type { GenerationRecord, JobRecord } from '../../src/core/jobs/job.js';
 import type { JobView, PlatformPort, UploadOutcome, VideoFile } from '../../src/core/jobs/ports.js';
 import { RedisJobStore } from '../../src/core/jobs/store-redis.js';
@@ -26,6 +25,7 @@ import { SqliteJobStore } from '../../src/core/jobs/store-sqlite.js';
 import type { JobStore } from '../../src/core/jobs/store.js';
 import { DEFAULT_OPTIONS } from '../../src/core/request.js';
 import { startCore } from '../helpers/harness.js';
+import { sinkClient } from './sink-client.js';
 
 function env(name: string): string {
   const value = process.env[name];
@@ -34,29 +34,8 @@ function env(name: string): string {
 }
 
 const name = process.env['BOT_NAME'] ?? 'bot';
-const sink = new URL(env('SINK_URL'));
 
-/** One request to the sink; resolves with the status and the body text. */
-function toSink(method: string, path: string, headers: Record<string, string>, body?: string | NodeJS.ReadableStream): Promise<{ status: number; text: string }> {
-  return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: '127.0.0.1', port: sink.port, method, path, headers: { 'x-bot': name, ...headers } }, (res: IncomingMessage) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    if (body === undefined) req.end();
-    else if (typeof body === 'string') req.end(body);
-    else pipeline(body, req).catch(reject);
-  });
-}
-
-async function sinkJson<T>(method: string, path: string, payload?: unknown): Promise<T> {
-  const { status, text } = await toSink(method, path, { 'content-type': 'application/json' }, payload === undefined ? undefined : JSON.stringify(payload));
-  if (status !== 200) throw new Error(`sink ${path} answered ${status}: ${text}`);
-  return JSON.parse(text) as T;
-}
+const { toSink, sinkJson } = sinkClient(env('SINK_URL'), name);
 
 /** The PlatformPort: reports every call to the sink, streams uploads to it. */
 class SinkPort implements PlatformPort {
