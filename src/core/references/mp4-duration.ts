@@ -13,6 +13,8 @@ export function readMovieDurationSec(bytes: Uint8Array): number | undefined {
   if (!mvhd) return undefined;
 
   const start = mvhd.contentStart;
+  // An empty mvhd at the very end of the file has no version byte to read.
+  if (start >= mvhd.end) return undefined;
   const version = view.getUint8(start);
   // version 0: 32-bit creation, modification, timescale, duration; version 1: 64-bit times and duration.
   const needed = version === 1 ? 4 + 8 + 8 + 4 + 8 : 4 + 4 + 4 + 4 + 4;

@@ -5,9 +5,18 @@ import type { ReferenceKind } from './types.js';
 
 export async function probeDurationSec(bytes: Uint8Array, kind: ReferenceKind, mime: string): Promise<number | undefined> {
   if (kind === 'image') return undefined;
-  const fromMovieHeader = kind === 'video' ? readMovieDurationSec(bytes) : undefined;
+  const fromMovieHeader = kind === 'video' ? movieHeaderDuration(bytes) : undefined;
   const duration = fromMovieHeader ?? (await durationFromMusicMetadata(bytes, mime));
   return duration !== undefined && Number.isFinite(duration) && duration > 0 ? duration : undefined;
+}
+
+/** The box reader is hand-written and the bytes are anyone's: a throw is an unreadable file, never a failed request. */
+function movieHeaderDuration(bytes: Uint8Array): number | undefined {
+  try {
+    return readMovieDurationSec(bytes);
+  } catch {
+    return undefined;
+  }
 }
 
 async function durationFromMusicMetadata(bytes: Uint8Array, mime: string): Promise<number | undefined> {
