@@ -1,0 +1,72 @@
+/** What a job looks like to people (its phase and view) and the edits of its status message. */
+import type { EngineContext } from './context.js';
+import type { JobRecord } from './job.js';
+import type { JobPhase, JobView } from './ports.js';
+
+export function phaseOf(job: JobRecord): JobPhase {
+  switch (job.state) {
+    case 'waiting':
+    case 'submitting':
+    case 'done':
+    case 'failed':
+    case 'cancelled':
+    case 'timed_out':
+      return job.state;
+    case 'running':
+      if (job.generations.some((g) => g.status === 'succeeded' && g.delivery === 'pending')) return 'delivering';
+      if (job.generations.some((g) => g.status === 'processing')) return 'processing';
+      return 'queued';
+  }
+}
+
+/** `positions`: where each waiting job stands in line (only read for a waiting job). */
+export function viewOf(job: JobRecord, now: number, positions: () => ReadonlyMap<string, number>): JobView {
+  const phase = phaseOf(job);
+  const position = phase === 'waiting' ? positions().get(job.id) : undefined;
+  const elapsedSec = job.submittedAt ? Math.max(0, Math.round(((job.endedAt ?? now) - job.submittedAt) / 1000)) : undefined;
+  return {
+    job,
+    phase,
+    ...(position !== undefined ? { position } : {}),
+    ...(elapsedSec !== undefined ? { elapsedSec } : {}),
+    ...(job.failure ? { failure: job.failure } : {}),
+  };
+}
+
+export class StatusMessages {
+  private readonly lastEdit = new Map<string, number>();
+  private readonly edits = new Map<string, Promise<void>>();
+
+  constructor(private readonly ctx: EngineContext) {}
+
+  view(job: JobRecord, positions?: ReadonlyMap<string, number>): JobView {
+    return viewOf(job, this.ctx.settings.now(), () => positions ?? this.ctx.admission.positions());
+  }
+
+  /** Whether a progress edit (no new phase) of this job's status message may go now. */
+  progressDue(job: JobRecord, now: number): boolean {
+    return now - (this.lastEdit.get(job.id) ?? 0) >= this.ctx.settings.progressIntervalMs;
+  }
+
+  /** Edits the status message: at once for a new phase, at most every progressIntervalMs otherwise. */
+  async show(job: JobRecord, phaseChanged: boolean, positions?: ReadonlyMap<string, number>): Promise<void> {
+    const port = this.ctx.deps.ports.get(job.destination.platform);
+    if (!port || !job.destination.statusMessageId) return;
+    const now = this.ctx.settings.now();
+    if (!phaseChanged && !this.progressDue(job, now)) return;
+    this.lastEdit.set(job.id, now);
+    // Edits of one message go out one after another, so a slow progress edit can never land
+    // after the final one and leave the message saying "delivering".
+    const view = this.view(job, positions);
+    const edit = (this.edits.get(job.id) ?? Promise.resolve())
+      .then(() => port.updateStatus(job, view))
+      .catch((error: unknown) => this.ctx.report(error, 'status', job.id));
+    this.edits.set(job.id, edit);
+    await edit;
+  }
+
+  forget(id: string): void {
+    this.lastEdit.delete(id);
+    this.edits.delete(id);
+  }
+}
