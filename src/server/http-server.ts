@@ -7,7 +7,22 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { HttpRoute } from '../core/adapter.js';
 import type { Logger } from '../core/log.js';
+import { declaredTooLarge, MAX_BODY_BYTES, refuseTooLarge } from './body.js';
 import type { Readiness } from './readiness.js';
+
+/** How long a client may take: slow senders (slowloris) are cut off, not held for ever. */
+export interface ServerTimeouts {
+  /** Until the request's headers are complete. */
+  headersMs: number;
+  /** Until the whole request, body included, is in. */
+  requestMs: number;
+  /** An idle keep-alive connection is closed after this. */
+  keepAliveMs: number;
+  /** How often Node looks for requests over those limits. */
+  checkEveryMs: number;
+}
+
+export const DEFAULT_TIMEOUTS: ServerTimeouts = { headersMs: 10_000, requestMs: 20_000, keepAliveMs: 5_000, checkEveryMs: 2_000 };
 
 export interface BotServerDeps {
   log: Logger;
@@ -17,6 +32,9 @@ export interface BotServerDeps {
   references?: HttpRoute;
   /** The adapters' routes, tried in order. */
   routes: readonly HttpRoute[];
+  /** Bodies over this are refused with 413 (default MAX_BODY_BYTES); routes read with the same limit. */
+  maxBodyBytes?: number;
+  timeouts?: Partial<ServerTimeouts>;
 }
 
 export interface BotServer {
@@ -35,6 +53,8 @@ export interface BotServer {
 
 export function createBotServer(deps: BotServerDeps): BotServer {
   let draining = false;
+  const maxBodyBytes = deps.maxBodyBytes ?? MAX_BODY_BYTES;
+  const timeouts = { ...DEFAULT_TIMEOUTS, ...deps.timeouts };
   const log = deps.log.child({ component: 'http' });
 
   const json = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
@@ -45,6 +65,7 @@ export function createBotServer(deps: BotServerDeps): BotServer {
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (draining) res.setHeader('connection', 'close');
+    if (declaredTooLarge(req, maxBodyBytes)) return refuseTooLarge(req, res, maxBodyBytes);
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     const read = req.method === 'GET' || req.method === 'HEAD';
     if (path === '/healthz' || path === '/readyz' || path === '/metrics') {
@@ -65,16 +86,16 @@ export function createBotServer(deps: BotServerDeps): BotServer {
     json(res, 404, { error: 'not found' });
   }
 
-  const server = createServer((req, res) => {
+  const server = createServer({ connectionsCheckingInterval: timeouts.checkEveryMs }, (req, res) => {
     handle(req, res).catch((error: unknown) => {
       log.error('http.error', { method: req.method, path: (req.url ?? '').split('?')[0], error });
       if (!res.headersSent) json(res, 500, { error: 'internal error' });
       else res.destroy();
     });
   });
-  // Slow clients cannot hold a connection forever.
-  server.requestTimeout = 30_000;
-  server.headersTimeout = 15_000;
+  server.headersTimeout = timeouts.headersMs;
+  server.requestTimeout = timeouts.requestMs;
+  server.keepAliveTimeout = timeouts.keepAliveMs;
 
   return {
     server,

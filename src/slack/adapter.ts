@@ -3,7 +3,6 @@
  * replay checks included, served as a route on the bot's one HTTP server) or in Socket Mode, the
  * handlers for the command, mentions, the shortcut, the modal and the buttons, and the core's port.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import { App, HTTPReceiver } from '@slack/bolt';
 import type { AdapterContext, HttpRoute, PlatformAdapter } from '../core/adapter.js';
 import type { Config } from '../core/config.js';
@@ -15,16 +14,13 @@ import type { FileAccess } from './files.js';
 import type { Flow } from './flow.js';
 import { registerMention } from './mention.js';
 import { SlackPort } from './port.js';
+import { SLACK_EVENTS_PATH, slackEventsRoute, StartGate } from './receiver.js';
 import { registerShortcut } from './shortcut.js';
 import { DEFAULT_THROTTLE, StatusThrottle, type ThrottleSettings } from './status-throttle.js';
 
 export type SlackConfig = NonNullable<Config['slack']>;
 
-/** The path Slack posts to in HTTP mode (request URLs in manifest.yml). */
-export const SLACK_EVENTS_PATH = '/slack/events';
-
-/** Slack's replay window for request timestamps. */
-const REPLAY_WINDOW_S = 5 * 60;
+export { SLACK_EVENTS_PATH };
 
 export interface SlackAdapterDeps {
   log: Logger;
@@ -46,6 +42,8 @@ export class SlackAdapter implements PlatformAdapter {
   private context?: AdapterContext;
   private accepting = true;
   private connected = false;
+  /** What /slack/events waits on: requests that come in while starting are held, not refused. */
+  private readonly gate = new StartGate();
   private botUserId?: string;
   private botName = 'seedance';
   private readonly apiUrl: string;
@@ -67,29 +65,7 @@ export class SlackAdapter implements PlatformAdapter {
       this.mode = 'http';
       this.receiver = new HTTPReceiver({ signingSecret: config.signingSecret, endpoints: [SLACK_EVENTS_PATH], logger });
       this.app = new App({ token: config.botToken, receiver: this.receiver, clientOptions, logger, convoStore: false, deferInitialization: true });
-      const receiver = this.receiver;
-      this.httpRoute = (req: IncomingMessage, res: ServerResponse) => {
-        const path = (req.url ?? '').split('?')[0];
-        if (path !== SLACK_EVENTS_PATH) return false;
-        if (req.method !== 'POST') {
-          res.writeHead(405, { allow: 'POST' }).end();
-          return true;
-        }
-        if (!this.connected) {
-          // Not started yet (or closed): Slack will retry events; commands show "not responding".
-          res.writeHead(503).end();
-          return true;
-        }
-        // Bolt checks the signature and refuses timestamps over 5 minutes old; Slack's rule is 5
-        // minutes either way, so one from the future is refused here too.
-        const stamp = Number(req.headers['x-slack-request-timestamp']);
-        if (Number.isFinite(stamp) && stamp - Date.now() / 1000 > REPLAY_WINDOW_S) {
-          res.writeHead(401).end();
-          return true;
-        }
-        receiver.requestListener(req, res);
-        return true;
-      };
+      this.httpRoute = slackEventsRoute({ receiver: this.receiver, gate: this.gate, log: this.log });
     }
     this.app.error(async (error) => {
       this.log.error('slack.unhandled_error', { error });
@@ -139,6 +115,7 @@ export class SlackAdapter implements PlatformAdapter {
     }
     if (this.mode === 'socket') await this.app.start();
     this.connected = true;
+    this.gate.open();
     this.log.info('slack.started', { mode: this.mode, botUserId: this.botUserId });
   }
 
@@ -152,6 +129,7 @@ export class SlackAdapter implements PlatformAdapter {
     this.throttle.close();
     if (this.mode === 'socket' && this.connected) await this.app.stop().catch((error: unknown) => this.log.warn('slack.stop_failed', { error }));
     this.connected = false;
+    this.gate.close();
   }
 
   isConnected(): boolean {
