@@ -9,11 +9,12 @@ export type JobAction = (typeof JOB_ACTIONS)[number];
 export type ParsedCustomId =
   | { kind: 'job'; action: JobAction; jobId: string }
   | { kind: 'edit-modal'; jobId: string }
-  | { kind: 'make-modal'; channelId: string; messageId: string };
+  /** `fileCount` is how many files the target had when the form opened (absent in forms from older versions). */
+  | { kind: 'make-modal'; channelId: string; messageId: string; fileCount?: number };
 
 export const jobButtonId = (action: JobAction, jobId: string) => `job:${action}:${jobId}`;
 export const editModalId = (jobId: string) => `modal:edit:${jobId}`;
-export const makeModalId = (channelId: string, messageId: string) => `modal:make:${channelId}:${messageId}`;
+export const makeModalId = (channelId: string, messageId: string, fileCount: number) => `modal:make:${channelId}:${messageId}:${fileCount}`;
 
 export function parseCustomId(customId: string): ParsedCustomId | undefined {
   const parts = customId.split(':');
@@ -21,8 +22,8 @@ export function parseCustomId(customId: string): ParsedCustomId | undefined {
     return { kind: 'job', action: parts[1] as JobAction, jobId: parts[2]! };
   }
   if (parts[0] === 'modal' && parts[1] === 'edit' && parts.length === 3) return { kind: 'edit-modal', jobId: parts[2]! };
-  if (parts[0] === 'modal' && parts[1] === 'make' && parts.length === 4 && /^\d+$/.test(parts[2]!) && /^\d+$/.test(parts[3]!)) {
-    return { kind: 'make-modal', channelId: parts[2]!, messageId: parts[3]! };
+  if (parts[0] === 'modal' && parts[1] === 'make' && (parts.length === 4 || parts.length === 5) && parts.slice(2).every((p) => /^\d{1,20}$/.test(p))) {
+    return { kind: 'make-modal', channelId: parts[2]!, messageId: parts[3]!, ...(parts[4] !== undefined ? { fileCount: Number(parts[4]) } : {}) };
   }
   return undefined;
 }

@@ -23,13 +23,13 @@ import { decodeOrigin, fromDiscordJs, refetchFiles, type DiscordFile } from './a
 import { attachmentOptionNames, JOBS_COMMAND, MAKE_VIDEO_COMMAND, VIDEO_COMMAND, VIDEO_OPTION_FIELDS } from './commands.js';
 import { editModalId, makeModalId, parseCustomId, type JobAction } from './custom-ids.js';
 import { isPermissionError } from './errors.js';
+import { filesForForm, FormFiles, OTHER_CHANNEL_TEXT } from './make-video.js';
 import { jobsList, NO_MENTIONS, parametersText, startedText } from './render.js';
 import { problemsText, sentences, startVideo, type StartInput } from './submit.js';
 
 export const RESTARTING_TEXT = 'The bot is restarting. Try again in a minute.';
 const EPHEMERAL = MessageFlags.Ephemeral;
-/** The context menu's files wait here for the modal (a refetch would come back empty without MESSAGE_CONTENT). */
-const MODAL_FILES_TTL_MS = 15 * 60_000;
+export const FAILED_TEXT = 'Something went wrong on my side while handling that. Check `/jobs` before trying again; if it keeps happening, tell the operator of this bot.';
 
 export interface InteractionDeps {
   service: () => VideoService;
@@ -40,11 +40,33 @@ export interface InteractionDeps {
 }
 
 export class InteractionRouter {
-  private readonly modalFiles = new Map<string, { files: DiscordFile[]; at: number }>();
+  /** The context menu's files wait here for the form (a refetch comes back empty without MESSAGE_CONTENT). */
+  private readonly formFiles = new FormFiles();
 
   constructor(private readonly deps: InteractionDeps) {}
 
+  /** Routes an interaction; when that throws, answers all the same: a deferred reply is never left "thinking". */
   async handle(interaction: Interaction): Promise<void> {
+    try {
+      await this.route(interaction);
+    } catch (error) {
+      this.deps.log.error('discord.interaction_failed', { interactionId: interaction.id, error });
+      await this.answerFailure(interaction);
+    }
+  }
+
+  /** The generic sentence, however far the interaction got (deferred, or not answered at all). */
+  private async answerFailure(interaction: Interaction): Promise<void> {
+    if (!interaction.isRepliable() || interaction.replied) return;
+    try {
+      if (interaction.deferred) await interaction.editReply({ content: FAILED_TEXT, allowedMentions: NO_MENTIONS });
+      else await interaction.reply({ content: FAILED_TEXT, flags: EPHEMERAL, allowedMentions: NO_MENTIONS });
+    } catch (error) {
+      this.deps.log.warn('discord.reply_failed', { interactionId: interaction.id, permission: isPermissionError(error), error });
+    }
+  }
+
+  private async route(interaction: Interaction): Promise<void> {
     if (!interaction.isRepliable() && !interaction.isAutocomplete()) return;
     if (interaction.isAutocomplete()) return;
     if (!this.deps.accepting()) {
@@ -61,7 +83,7 @@ export class InteractionRouter {
       if (parsed?.kind === 'job') return this.button(interaction, parsed.action, parsed.jobId);
     } else if (interaction.isModalSubmit()) {
       const parsed = parseCustomId(interaction.customId);
-      if (parsed?.kind === 'make-modal') return this.makeVideoSubmit(interaction, parsed.channelId, parsed.messageId);
+      if (parsed?.kind === 'make-modal') return this.makeVideoSubmit(interaction, parsed);
       if (parsed?.kind === 'edit-modal') return this.editSubmit(interaction, parsed.jobId);
     }
     await interaction.reply({ content: 'This button or command is not known to this bot (any more).', flags: EPHEMERAL });
@@ -115,9 +137,9 @@ export class InteractionRouter {
 
   private async makeVideo(interaction: MessageContextMenuCommandInteraction): Promise<void> {
     const target = interaction.targetMessage;
-    const id = makeModalId(target.channelId, target.id);
-    this.sweepModalFiles();
-    this.modalFiles.set(id, { files: [...target.attachments.values()].map(fromDiscordJs), at: Date.now() });
+    const files = [...target.attachments.values()].map(fromDiscordJs);
+    const id = makeModalId(target.channelId, target.id, files.length);
+    this.formFiles.put({ userId: interaction.user.id, channelId: target.channelId, messageId: target.id }, files);
     // The modal is this interaction's answer (a modal cannot follow a defer).
     await interaction.showModal({
       custom_id: id,
@@ -129,26 +151,33 @@ export class InteractionRouter {
     } as never);
   }
 
-  private async makeVideoSubmit(interaction: ModalSubmitInteraction, channelId: string, messageId: string): Promise<void> {
+  private async makeVideoSubmit(interaction: ModalSubmitInteraction, form: { channelId: string; messageId: string; fileCount?: number }): Promise<void> {
     await interaction.deferReply({ flags: EPHEMERAL });
-    const id = makeModalId(channelId, messageId);
+    const { channelId, messageId } = form;
+    // The form's id comes back from the client: it may only name a message of this channel.
+    if (channelId !== interaction.channelId) {
+      this.deps.log.warn('discord.form_channel_mismatch', { interactionId: interaction.id, channelId: interaction.channelId, formChannelId: channelId });
+      await this.answer(interaction, OTHER_CHANNEL_TEXT);
+      return;
+    }
+    const key = { userId: interaction.user.id, channelId, messageId };
+    const kept = this.formFiles.take(key);
     const text = `${interaction.fields.getTextInputValue('prompt')} ${safeField(interaction, 'options')}`;
     const parsed = parseOptionsText(text);
     if (!parsed.ok) {
       await this.answer(interaction, problemsText(parsed.problems));
       return;
     }
-    let files = this.modalFiles.get(id)?.files;
-    this.modalFiles.delete(id);
-    if (!files) {
-      // After a restart: fetch the message again (works for files when MESSAGE_CONTENT is on).
-      files = await refetchFiles(this.deps.rest, { origin: `m:${channelId}/${messageId}` } as JobRecord, undefined).catch(() => []);
+    const found = await filesForForm(this.deps, kept, key, form.fileCount);
+    if (!found.ok) {
+      await this.answer(interaction, found.text);
+      return;
     }
     await this.start(interaction, {
       request: { prompt: parsed.value.prompt, options: parsed.value.options },
-      files,
+      files: found.files,
       requester: this.requester(interaction),
-      channelId: interaction.channelId ?? channelId,
+      channelId,
       origin: { kind: 'messages', refs: [{ channelId, messageId }] },
     });
   }
@@ -246,11 +275,6 @@ export class InteractionRouter {
     } catch (error) {
       this.deps.log.warn('discord.reply_failed', { interactionId: interaction.id, permission: isPermissionError(error), error });
     }
-  }
-
-  private sweepModalFiles(): void {
-    const now = Date.now();
-    for (const [id, entry] of this.modalFiles) if (now - entry.at > MODAL_FILES_TTL_MS) this.modalFiles.delete(id);
   }
 }
 

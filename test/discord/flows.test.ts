@@ -29,7 +29,7 @@ describe('the "Make video" context menu', () => {
     await eventually(() => discord.callbacks.has(menu.id), 3_000, 'the modal');
     expect(discord.callbacks.get(menu.id)!.type).toBe(9);
     const modal = discord.callsTo('interactionCallback').find((c) => c.path.includes(menu.id))!.json.data;
-    expect(modal.custom_id).toBe(`modal:make:${discord.channelId}:${target.id}`);
+    expect(modal.custom_id).toBe(`modal:make:${discord.channelId}:${target.id}:2`);
 
     const submit = modalSubmit(discord.context(ANN), modal.custom_id, { prompt: '@Image1 chases @Image2 --res 480p', options: '--duration 5' });
     await discord.dispatchInteraction(submit);
