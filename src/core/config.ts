@@ -5,13 +5,29 @@
 import { z } from 'zod';
 
 const optionalText = z.preprocess((v) => (typeof v === 'string' && v.trim() === '' ? undefined : v), z.string().trim().optional());
-const url = (example: string) =>
+/** Keys and tokens travel to these URLs: https, or plain http only to this machine (tests, a local proxy). */
+const isLoopback = (hostname: string) => ['localhost', 'localhost.', '[::1]'].includes(hostname) || /^127(\.\d{1,3}){3}$/.test(hostname);
+/** Why `text` is not an acceptable URL, or undefined. `bare`: only an address (no query, fragment or credentials). */
+function urlProblem(text: string, example: string, bare: boolean): string | undefined {
+  if (!/^https?:\/\//i.test(text) || !URL.canParse(text)) return `must be an https URL, like ${example}`;
+  const url = new URL(text);
+  if (url.protocol !== 'https:' && !isLoopback(url.hostname)) {
+    return `must use https, like ${example} (plain http would send keys and tokens in clear; it is allowed only for 127.0.0.1, ::1 or localhost)`;
+  }
+  if (bare && (url.username || url.password)) return `must not contain a user name or password: give only the address, like ${example}`;
+  if (bare && (url.search || url.hash || /[?#]/.test(text))) return `must not have a query (?…) or fragment (#…): give only the address, like ${example}`;
+  return undefined;
+}
+const url = (example: string, bare = false) =>
   z
     .string()
     .trim()
-    .refine((v) => /^https?:\/\//.test(v) && URL.canParse(v), { message: `must be an http(s) URL, like ${example}` });
-const optionalUrl = (example: string) =>
-  z.preprocess((v) => (typeof v === 'string' && v.trim() === '' ? undefined : v), url(example).optional());
+    .superRefine((v, ctx) => {
+      const problem = urlProblem(v, example, bare);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    });
+const optionalUrl = (example: string, bare = false) =>
+  z.preprocess((v) => (typeof v === 'string' && v.trim() === '' ? undefined : v), url(example, bare).optional());
 const withDefault = <T extends z.ZodTypeAny>(schema: T, value: string) =>
   z.preprocess((v) => (typeof v === 'string' && v.trim() !== '' ? v : value), schema);
 /** A number from text, with one message that says what it should look like. */
@@ -49,7 +65,7 @@ const envSchema = z.object({
   SLACK_APP_TOKEN: optionalText.pipe(z.string().startsWith('xapp-', 'must be an app-level token starting with xapp-').optional()),
   SLACK_API_URL: withDefault(url('https://slack.com/api/'), 'https://slack.com/api/'),
   PORT: withDefault(z.coerce.number({ message: 'must be a port number' }).int().min(0).max(65535), '3000'),
-  PUBLIC_BASE_URL: optionalUrl('https://bot.example.com'),
+  PUBLIC_BASE_URL: optionalUrl('https://bot.example.com', true),
   DATA_DIR: withDefault(z.string(), './data'),
   STORE_URL: optionalText.pipe(
     z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL, like redis://127.0.0.1:6379').optional(),
