@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { SlackAdapter } from '../../src/slack/index.js';
 import type { JobStore } from '../../src/core/jobs/store.js';
-import { silentLogger } from '../../src/core/log.js';
+import { silentLogger, type Logger } from '../../src/core/log.js';
 import { startFakeOxen, type FakeOxen } from '../fakes/oxen/index.js';
 import { SlackSender, startFakeSlack, type FakeSlack } from '../fakes/slack/index.js';
 import { eventually, sqliteStore, startCore, type Core, type StoreHandle } from '../helpers/harness.js';
@@ -40,6 +40,8 @@ export interface WorldOptions {
   service?: Parameters<typeof startCore>[0]['service'];
   user?: string;
   channel?: string;
+  /** The adapter's logger (default silent). */
+  log?: Logger;
 }
 
 export async function startWorld(options: WorldOptions = {}): Promise<World> {
@@ -51,7 +53,7 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
   async function startBot(store: JobStore = handle.store): Promise<Bot> {
     const adapter = new SlackAdapter(
       { botToken: slack.botToken, signingSecret: SIGNING_SECRET, apiUrl: slack.url },
-      { log: silentLogger, throttle: { perChannelMs: 20, perSecond: 1_000, burst: 1_000 }, retries: 0 },
+      { log: options.log ?? silentLogger, throttle: { perChannelMs: 20, perSecond: 1_000, burst: 1_000 }, retries: 0 },
     );
     const core = await startCore({ fake: oxen, store, port: adapter.port, ...(options.service ? { service: options.service } : {}) });
     await adapter.start({ service: core.service, log: silentLogger });
