@@ -11,6 +11,7 @@ import { parseOptionsText } from '../core/options/parse-options.js';
 import { slackFailureOf } from './api-errors.js';
 import { completeFiles, usableFile, type SlackFile } from './files.js';
 import { afterAck, type Flow } from './flow.js';
+import { linkRefusal } from './membership.js';
 import { helpText } from './render.js';
 import { describeSlackFailure, RESTARTING } from './sentences.js';
 import { submitRequest, uniqueFiles } from './submit.js';
@@ -114,6 +115,11 @@ export function registerMention(app: App, flow: Flow): void {
       const parsed = parseOptionsText(text);
       if (!parsed.ok) return void (await reply(escapeText(describeProblems(parsed.problems))));
 
+      // A link may point anywhere the bot is: only the person's own channels may give files.
+      if (pointer.kind === 'link' && pointer.channel !== mention.channel) {
+        const refusal = await linkRefusal(flow, pointer.channel, user);
+        if (refusal) return void (await reply(escapeText(refusal)));
+      }
       let pointed: Message | undefined;
       try {
         pointed = await pointedMessage(flow, { ...mention, ...(thread ? { thread_ts: thread } : {}) }, pointer);

@@ -28,6 +28,8 @@ export const BOT_SCOPES: Readonly<Record<string, string>> = {
   'channels:history': 'conversations.replies/history in public channels (thread parents, "^")',
   'groups:history': 'conversations.replies/history in private channels (thread parents, "^")',
   'channels:join': 'conversations.join, so the video can be attached in a public channel',
+  'channels:read': 'users.conversations: is the person a member of the public channel a linked message is in',
+  'groups:read': 'users.conversations: is the person a member of the private channel a linked message is in',
 };
 
 export const SLACK_REQUIREMENTS = {

@@ -1,6 +1,7 @@
 /**
  * A loopback fake of the Slack Web API, enough for the bot: auth.test, chat.postMessage/update/
- * postEphemeral, conversations.replies/history/join, files.info, views.open, the external upload
+ * postEphemeral, conversations.replies/history/join, users.conversations (who is in which channel),
+ * files.info, views.open, the external upload
  * flow (files.getUploadURLExternal with an upload URL on this fake, the upload POST itself,
  * files.completeUploadExternal), private file downloads that need `Authorization: Bearer xoxb-…`,
  * and response_url posts. It keeps channels and threads in memory, records every call, and has
@@ -69,6 +70,15 @@ export interface FakeSlackSwitches {
   delay: Map<string, { ms: number; count?: number }>;
   /** Delay before a private file download answers. */
   downloadDelayMs: number;
+  /** Most items per page of a paginated list, whatever `limit` asks (Slack may return fewer). */
+  pageLimit: number;
+}
+
+/** A channel whose members the fake knows (for users.conversations). */
+export interface FakeChannel {
+  id: string;
+  private: boolean;
+  members: Set<string>;
 }
 
 export interface FakeSlack {
@@ -94,6 +104,9 @@ export interface FakeSlack {
   responseUrl(): string;
   responses: { id: string; body: Record<string, unknown> }[];
   message(channel: string, ts: string): FakeMessage | undefined;
+  /** Declares a channel and its members (include the bot's user id when the bot is in it). */
+  addChannel(id: string, options: { private?: boolean; members: string[] }): FakeChannel;
+  channels: Map<string, FakeChannel>;
   close(): Promise<void>;
 }
 
@@ -139,7 +152,9 @@ export async function startFakeSlack(options: { botToken?: string; botUserId?: s
     rateLimit: new Map(),
     delay: new Map(),
     downloadDelayMs: 0,
+    pageLimit: 1000,
   };
+  const channels = new Map<string, FakeChannel>();
   let counter = 0;
   let origin = '';
   const nextTs = () => `${1_700_000_000 + ++counter}.${String(counter).padStart(6, '0')}`;
@@ -202,6 +217,23 @@ export async function startFakeSlack(options: { botToken?: string; botUserId?: s
         .filter((m) => m.channel === channel && (!m.thread_ts || m.thread_ts === m.ts) && inRange(m.ts, args))
         .sort((a, b) => (a.ts < b.ts ? 1 : -1));
       return { ok: true, messages: found.slice(0, limit).map(view), has_more: found.length > limit };
+    },
+    'users.conversations': (args) => {
+      // Private channels are listed only when the caller (the bot) shares them, as Slack does.
+      const user = String(args['user']);
+      const types = String(args['types'] ?? 'public_channel').split(',');
+      const listed = [...channels.values()].filter(
+        (c) => c.members.has(user) && types.includes(c.private ? 'private_channel' : 'public_channel') && (!c.private || c.members.has(botUserId)),
+      );
+      const from = args['cursor'] ? Number(Buffer.from(String(args['cursor']), 'base64').toString()) : 0;
+      const size = Math.min(Number(args['limit'] ?? 100), 1000, switches.pageLimit);
+      const page = listed.slice(from, from + size);
+      const next = from + size < listed.length ? Buffer.from(String(from + size)).toString('base64') : '';
+      return {
+        ok: true,
+        channels: page.map((c) => ({ id: c.id, is_channel: true, is_private: c.private, is_member: c.members.has(botUserId) })),
+        response_metadata: { next_cursor: next },
+      };
     },
     'files.info': (args) => {
       const stored = files.get(String(args['file']));
@@ -333,6 +365,12 @@ export async function startFakeSlack(options: { botToken?: string; botUserId?: s
     responseUrl: () => `${origin}/response/${++responseIds}`,
     responses,
     message: findMessage,
+    addChannel(id, options) {
+      const channel: FakeChannel = { id, private: options.private ?? false, members: new Set(options.members) };
+      channels.set(id, channel);
+      return channel;
+    },
+    channels,
     async close() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
