@@ -5,7 +5,7 @@
  * The real discord.js client against the fake Discord; the real core, store and fake Oxen.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { FILES_GONE_TEXT, OTHER_CHANNEL_TEXT } from '../../src/discord/make-video.js';
+import { FILES_GONE_TEXT, FORM_FILES_MAX, FORM_FILES_TTL_MS, FormFiles, OTHER_CHANNEL_TEXT } from '../../src/discord/make-video.js';
 import { messageContextMenu, modalSubmit, type FakeDiscord, type FakeUser } from '../fakes/discord/index.js';
 import { eventually } from '../helpers/harness.js';
 import { ANN, answerTo, BOB, media, startWorld, type World } from './helpers.js';
@@ -129,5 +129,32 @@ describe('"Make video" files', () => {
     expect(discord.callsTo('getMessage')).toHaveLength(0);
     expect(oxen.requestsTo('enqueue')).toHaveLength(0);
     expect(await world.core.service.list({ platform: 'discord', userId: ANN.id })).toHaveLength(0);
+  });
+});
+
+describe('FormFiles', () => {
+  const file = { name: 'cat.png', size: 1, url: 'https://cdn.example/cat.png', ephemeral: false };
+  const key = (userId: string, messageId = '1') => ({ userId, channelId: '9', messageId });
+
+  it('keeps files per person and message, gives them once, and forgets them after a while', () => {
+    let now = 0;
+    const kept = new FormFiles(() => now);
+    kept.put(key('ann'), [file]);
+    expect(kept.take(key('bob'))).toBeUndefined();
+    expect(kept.take(key('ann', '2'))).toBeUndefined();
+    expect(kept.take(key('ann'))).toEqual([file]);
+    expect(kept.take(key('ann'))).toBeUndefined();
+
+    kept.put(key('ann'), [file]);
+    now += FORM_FILES_TTL_MS + 1;
+    expect(kept.take(key('ann'))).toBeUndefined();
+  });
+
+  it('holds a bounded number of forms, dropping the oldest', () => {
+    const kept = new FormFiles();
+    for (let i = 0; i <= FORM_FILES_MAX; i++) kept.put(key(`user${i}`), [file]);
+    expect(kept.size).toBe(FORM_FILES_MAX);
+    expect(kept.take(key('user0'))).toBeUndefined();
+    expect(kept.take(key(`user${FORM_FILES_MAX}`))).toEqual([file]);
   });
 });
