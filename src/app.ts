@@ -10,6 +10,7 @@ import type { PlatformAdapter } from './core/adapter.js';
 import { configSecrets, describeStore, type Config } from './core/config.js';
 import { JobEngine, type EngineSettings } from './core/jobs/engine.js';
 import { openJobStore } from './core/jobs/open-store.js';
+import { startPruning, type Pruner } from './core/jobs/retention.js';
 import type { PlatformPort } from './core/jobs/ports.js';
 import type { JobStore } from './core/jobs/store.js';
 import { secretScrubber, type Logger } from './core/log.js';
@@ -50,7 +51,8 @@ export interface App {
    * connections stop being kept alive; the engine stops launching and polling, lets uploads in
    * progress finish for up to SHUTDOWN_GRACE_SECONDS and hands the rest back (their claims
    * released, to be delivered by another instance or the next start), then gives every job lease
-   * back; the adapters disconnect; the store closes; the HTTP server closes; logs are flushed.
+   * back; the adapters disconnect; the store prune stops and the store closes; the HTTP server
+   * closes; logs are flushed.
    * Calling it again returns the same promise.
    */
   shutdown(reason: string): Promise<void>;
@@ -133,6 +135,7 @@ export function createApp(config: Config, options: AppOptions): App {
   let port: number | undefined;
   let started: Promise<void> | undefined;
   let stopped: Promise<void> | undefined;
+  let pruner: Pruner | undefined;
 
   async function start(): Promise<void> {
     const began = Date.now();
@@ -140,6 +143,11 @@ export function createApp(config: Config, options: AppOptions): App {
     port = await server.listen(config.http.port, options.host);
     log.info('http.listening', { port });
     await engine.start();
+    // Finished jobs past JOB_RETENTION_DAYS go, now and hourly (Redis expires them by itself).
+    pruner = startPruning(store, {
+      onRun: (jobs) => log.info('store.pruned', { jobs }),
+      onError: (error) => log.error('store.prune_failed', { error }),
+    });
     log.info('engine.started', { instance: engine.settings.instanceId, store: describeStore(config.store), jobs: engine.trackedCount, referenceHosting: config.referenceHosting });
     for (const adapter of adapters) {
       await adapter.start({ service: commands.target, log });
@@ -182,6 +190,7 @@ export function createApp(config: Config, options: AppOptions): App {
     log.info('shutdown.engine_stopped', { uploadsAtStart: uploads, ms: Date.now() - began });
     for (const adapter of adapters) await step(`${adapter.platform}.close`, () => adapter.close());
     await step('references', () => self?.close());
+    await step('prune', () => pruner?.stop());
     await step('store', () => store.close());
     await step('http', () => server.close());
     log.info('shutdown.done', { reason, ms: Date.now() - began });

@@ -74,6 +74,7 @@ const envSchema = z.object({
   MAX_JOBS_PER_USER: withDefault(numberText('must be a whole number from 1 to 100, like 2', (n) => Number.isInteger(n) && n >= 1 && n <= 100), '2'),
   MAX_RUNNING_JOBS: withDefault(numberText('must be a whole number from 1 to 10000, like 20', (n) => Number.isInteger(n) && n >= 1 && n <= 10_000), '20'),
   JOB_TIMEOUT_MINUTES: withDefault(numberText('must be a number of minutes above 0 and at most 1440, like 30', (n) => n > 0 && n <= 1440), '30'),
+  JOB_RETENTION_DAYS: withDefault(numberText('must be a whole number of days from 1 to 3650, like 30', (n) => Number.isInteger(n) && n >= 1 && n <= 3650), '30'),
   DAILY_VIDEO_SECONDS: optionalNumber('must be a number of video-seconds above 0, like 600 (leave it empty for no limit)', (n) => n > 0),
   DAILY_BUDGET_USD: optionalNumber('must be an amount in dollars above 0, like 25 or 12.50 (leave it empty for no limit)', (n) => n > 0),
   BOT_ADMINS: optionalText.pipe(
@@ -98,7 +99,8 @@ export interface Config {
   discord?: { token: string; applicationId: string; apiUrl: string; messageContentIntent: boolean };
   slack?: { botToken: string; signingSecret?: string; appToken?: string; apiUrl: string };
   http: { port: number; publicBaseUrl?: string };
-  store: { dataDir: string; url?: string };
+  /** jobRetentionMs: how long a finished job is kept, with its place in /jobs (JOB_RETENTION_DAYS). */
+  store: { dataDir: string; url?: string; jobRetentionMs: number };
   log: { level: (typeof LOG_LEVELS)[number] };
   limits: {
     /** Jobs one person may have in flight (MAX_JOBS_PER_USER). */
@@ -184,7 +186,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
         }
       : {}),
     http: { port: e.PORT, ...(e.PUBLIC_BASE_URL ? { publicBaseUrl: e.PUBLIC_BASE_URL } : {}) },
-    store: { dataDir: e.DATA_DIR, ...(e.STORE_URL ? { url: e.STORE_URL } : {}) },
+    store: { dataDir: e.DATA_DIR, ...(e.STORE_URL ? { url: e.STORE_URL } : {}), jobRetentionMs: e.JOB_RETENTION_DAYS * 86_400_000 },
     log: { level: e.LOG_LEVEL },
     limits: {
       perUser: e.MAX_JOBS_PER_USER,
@@ -212,7 +214,7 @@ export function configSecrets(config: Config): string[] {
 }
 
 /** The store URL with its password masked, for logs. */
-export function describeStore(config: Config['store']): string {
+export function describeStore(config: Pick<Config['store'], 'dataDir' | 'url'>): string {
   if (!config.url) return `sqlite:${config.dataDir}`;
   if (!URL.canParse(config.url)) return 'redis';
   const url = new URL(config.url);

@@ -18,7 +18,7 @@ describe('loadConfig', () => {
     const config = loadConfig(base);
     expect(config.oxen.baseUrl).toBe('https://hub.oxen.ai');
     expect(config.http.port).toBe(3000);
-    expect(config.store).toEqual({ dataDir: './data' });
+    expect(config.store).toEqual({ dataDir: './data', jobRetentionMs: 30 * 86_400_000 });
     expect(config.referenceHosting).toBe('self');
     expect(config.discord).toBeUndefined();
     expect(config.slack).toBeUndefined();

@@ -33,12 +33,13 @@ export async function reserveBudget(
     const held = await store.reserve(budgetCounter(owner, 'seconds'), estimate.videoSeconds, seconds, TWO_DAYS_MS);
     if (!held.granted) return { granted: false, unit: 'seconds', used: held.used, limit: seconds };
   } else {
-    await store.adjust(budgetCounter(owner, 'seconds'), estimate.videoSeconds);
+    // No limit, but the counter is still shown in /metrics: it expires like a limited one.
+    await store.adjust(budgetCounter(owner, 'seconds'), estimate.videoSeconds, TWO_DAYS_MS);
   }
   if (limits.usdPerDay !== undefined && estimate.usd !== undefined) {
     const held = await store.reserve(budgetCounter(owner, 'usd'), estimate.usd, limits.usdPerDay, TWO_DAYS_MS);
     if (!held.granted) {
-      await store.adjust(budgetCounter(owner, 'seconds'), -estimate.videoSeconds);
+      await store.adjust(budgetCounter(owner, 'seconds'), -estimate.videoSeconds, TWO_DAYS_MS);
       return { granted: false, unit: 'usd', used: held.used, limit: limits.usdPerDay };
     }
   }
@@ -51,8 +52,8 @@ export async function giveBack(
   owner: { requester: Requester; reservation: { day: string } },
   amount: { videoSeconds: number; usd: number },
 ): Promise<void> {
-  if (amount.videoSeconds > 0) await store.adjust(budgetCounter(owner, 'seconds'), -amount.videoSeconds);
-  if (amount.usd > 0) await store.adjust(budgetCounter(owner, 'usd'), -amount.usd);
+  if (amount.videoSeconds > 0) await store.adjust(budgetCounter(owner, 'seconds'), -amount.videoSeconds, TWO_DAYS_MS);
+  if (amount.usd > 0) await store.adjust(budgetCounter(owner, 'usd'), -amount.usd, TWO_DAYS_MS);
 }
 
 /** What a finished job gives back: the share of every generation that did not succeed. */

@@ -5,5 +5,6 @@ import type { JobStore } from './store.js';
 
 /** STORE_URL=redis://… shares jobs between instances; otherwise an SQLite file in DATA_DIR. */
 export function openJobStore(config: Config['store']): JobStore {
-  return config.url ? new RedisJobStore(config.url) : new SqliteJobStore(config.dataDir);
+  const options = { retentionMs: config.jobRetentionMs };
+  return config.url ? new RedisJobStore(config.url, undefined, options) : new SqliteJobStore(config.dataDir, undefined, options);
 }

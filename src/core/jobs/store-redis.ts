@@ -1,12 +1,18 @@
 /**
  * The shared store: records and coordination in Redis, so several bot instances can share
  * jobs. Every check-and-set is one Lua script, so it is atomic across instances.
+ *
+ * Retention: no key lives for ever. A finished job's record and id key expire JOB_RETENTION_DAYS
+ * after it ended (set when it is saved finished, so nothing has to scan); leases and counters
+ * always carry an expiry; a slot set expires that long after it was last joined, a person's /jobs
+ * list that long after their last job ended. Only an active job's record and id key, the /jobs
+ * list of a person with an active job, and the index of active jobs have none.
  */
 import Keyv from 'keyv';
 import KeyvRedis, { createClient } from '@keyv/redis';
 import type { JobRecord, Platform } from './job.js';
 import { isTerminal } from './job.js';
-import type { JobStore } from './store.js';
+import { COUNTER_TTL_MS, DEFAULT_JOB_RETENTION_MS, type JobStore, type JobStoreOptions } from './store.js';
 
 const RENEW_LEASE = `
 local holder = redis.call('GET', KEYS[1])
@@ -44,13 +50,27 @@ return {1, tostring(now)}`;
 const ADJUST = `
 local value = tonumber(redis.call('INCRBYFLOAT', KEYS[1], ARGV[1]))
 if value < 0 then redis.call('SET', KEYS[1], '0', 'KEEPTTL') value = 0 end
+if redis.call('PTTL', KEYS[1]) < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
 return tostring(value)`;
 
 const JOIN_CAPPED = `
 if redis.call('SISMEMBER', KEYS[1], ARGV[1]) == 1 then return 1 end
 if redis.call('SCARD', KEYS[1]) >= tonumber(ARGV[2]) then return 0 end
 redis.call('SADD', KEYS[1], ARGV[1])
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
 return 1`;
+
+// A person's /jobs list: newest ids, capped; it expires (ARGV[5] ms) only while none of its jobs
+// is active, so a job waiting for weeks never drops out of it.
+const INDEX_FOR_USER = `
+redis.call('ZADD', KEYS[1], ARGV[1], ARGV[2])
+redis.call('ZREMRANGEBYRANK', KEYS[1], 0, -(tonumber(ARGV[3]) + 1))
+if ARGV[4] == '0' then return redis.call('PERSIST', KEYS[1]) end
+local ids = redis.call('ZRANGE', KEYS[1], 0, -1)
+for _, active in ipairs(redis.call('SMISMEMBER', KEYS[2], unpack(ids))) do
+  if active == 1 then return redis.call('PERSIST', KEYS[1]) end
+end
+return redis.call('PEXPIRE', KEYS[1], ARGV[5])`;
 
 /** How many job ids are kept per user for /jobs. */
 const RECENT_PER_USER = 50;
@@ -60,8 +80,10 @@ export class RedisJobStore implements JobStore {
   private readonly client: ReturnType<typeof createClient>;
   private readonly records: Keyv<JobRecord>;
   private readonly connected: Promise<unknown>;
+  private readonly retentionMs: number;
 
-  constructor(url: string, private readonly prefix = 'seedance') {
+  constructor(url: string, private readonly prefix = 'seedance', options: JobStoreOptions = {}) {
+    this.retentionMs = Math.max(1000, Math.round(options.retentionMs ?? DEFAULT_JOB_RETENTION_MS));
     this.client = createClient({ url });
     this.client.on('error', () => undefined); // surfaced through the rejected calls instead
     this.connected = this.client.connect();
@@ -85,8 +107,9 @@ export class RedisJobStore implements JobStore {
 
   async create(record: JobRecord): Promise<boolean> {
     await this.connected;
-    // The id is claimed first, so two instances can never create the same job.
-    const claimed = await this.client.set(this.key('id', record.id), '1', { NX: true });
+    // The id is claimed first, so two instances can never create the same job. The claim expires
+    // unless the save below makes it the job's (a crash in between leaves nothing for ever).
+    const claimed = await this.client.set(this.key('id', record.id), '1', { NX: true, PX: this.retentionMs });
     if (claimed === null) return false;
     await this.put(record);
     return true;
@@ -96,18 +119,18 @@ export class RedisJobStore implements JobStore {
   async put(record: JobRecord): Promise<void> {
     await this.connected;
     const userKey = this.key('user', record.requester.platform, record.requester.userId);
-    if (isTerminal(record.state)) {
-      await this.records.set(record.id, record);
-      await this.client.sRem(this.key('active'), record.id);
+    const finished = isTerminal(record.state);
+    if (finished) {
+      // Kept for the retention after it ended: a later save (a stale index dropped) does not extend it.
+      const now = Date.now();
+      const keepMs = Math.min(this.retentionMs, Math.max(1000, (record.endedAt ?? now) + this.retentionMs - now));
+      await this.records.set(record.id, record, keepMs);
+      await this.client.multi().sRem(this.key('active'), record.id).pExpire(this.key('id', record.id), keepMs).exec();
     } else {
-      await this.client.sAdd(this.key('active'), record.id);
+      await this.client.multi().sAdd(this.key('active'), record.id).persist(this.key('id', record.id)).exec();
       await this.records.set(record.id, record);
     }
-    await this.client
-      .multi()
-      .zAdd(userKey, { score: record.createdAt, value: record.id })
-      .zRemRangeByRank(userKey, 0, -(RECENT_PER_USER + 1))
-      .exec();
+    await this.eval(INDEX_FOR_USER, [userKey, this.key('active')], [record.createdAt, record.id, RECENT_PER_USER, finished ? 1 : 0, this.retentionMs]);
   }
 
   async activeIds(): Promise<string[]> {
@@ -115,9 +138,16 @@ export class RedisJobStore implements JobStore {
     return this.client.sMembers(this.key('active'));
   }
 
+  // Ids whose record has expired are dropped from the list here, when someone reads it.
   async recentIdsOf(platform: Platform, userId: string, limit: number): Promise<string[]> {
     await this.connected;
-    return this.client.zRange(this.key('user', platform, userId), 0, limit - 1, { REV: true });
+    const userKey = this.key('user', platform, userId);
+    const ids = await this.client.zRange(userKey, 0, RECENT_PER_USER - 1, { REV: true });
+    if (ids.length === 0) return [];
+    const kept = await this.records.hasMany(ids);
+    const gone = ids.filter((_, i) => !kept[i]);
+    if (gone.length > 0) await this.client.zRem(userKey, gone);
+    return ids.filter((_, i) => kept[i]).slice(0, limit);
   }
 
   async acquireLease(name: string, owner: string, ttlMs: number): Promise<boolean> {
@@ -147,8 +177,8 @@ export class RedisJobStore implements JobStore {
     return { granted: granted === 1, used: Number(used) };
   }
 
-  async adjust(counter: string, delta: number): Promise<number> {
-    return Number(await this.eval(ADJUST, [this.key('counter', counter)], [delta]));
+  async adjust(counter: string, delta: number, ttlMs = COUNTER_TTL_MS): Promise<number> {
+    return Number(await this.eval(ADJUST, [this.key('counter', counter)], [delta, Math.max(1, Math.round(ttlMs))]));
   }
 
   async counterValue(counter: string): Promise<number> {
@@ -157,7 +187,7 @@ export class RedisJobStore implements JobStore {
   }
 
   async joinCapped(set: string, member: string, limit: number): Promise<boolean> {
-    return (await this.eval(JOIN_CAPPED, [this.key('set', set)], [member, limit])) === 1;
+    return (await this.eval(JOIN_CAPPED, [this.key('set', set)], [member, limit, this.retentionMs])) === 1;
   }
 
   async leave(set: string, member: string): Promise<void> {
@@ -168,6 +198,11 @@ export class RedisJobStore implements JobStore {
   async members(set: string): Promise<string[]> {
     await this.connected;
     return this.client.sMembers(this.key('set', set));
+  }
+
+  /** Nothing to do: every key this store writes expires by itself (see the top of this file). */
+  async prune(): Promise<number> {
+    return 0;
   }
 
   async ping(): Promise<boolean> {

@@ -10,7 +10,7 @@ import KeyvSqlite from '@keyv/sqlite';
 import type { JobRecord, Platform } from './job.js';
 import { isTerminal } from './job.js';
 import { Mutex } from './mutex.js';
-import type { JobStore } from './store.js';
+import { COUNTER_TTL_MS, DEFAULT_JOB_RETENTION_MS, type JobStore, type JobStoreOptions } from './store.js';
 
 const TABLES = [
   'CREATE TABLE IF NOT EXISTS active_jobs (id TEXT PRIMARY KEY)',
@@ -18,6 +18,10 @@ const TABLES = [
   'CREATE INDEX IF NOT EXISTS user_jobs_recent ON user_jobs (user_key, created DESC)',
   'CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value REAL NOT NULL, expires INTEGER NOT NULL)',
   'CREATE TABLE IF NOT EXISTS set_members (set_name TEXT NOT NULL, member TEXT NOT NULL, PRIMARY KEY (set_name, member))',
+  // When each finished job ended, for the prune; and user_jobs by id, to drop a pruned job's rows.
+  'CREATE TABLE IF NOT EXISTS finished_jobs (id TEXT PRIMARY KEY, ended INTEGER NOT NULL)',
+  'CREATE INDEX IF NOT EXISTS finished_jobs_ended ON finished_jobs (ended)',
+  'CREATE INDEX IF NOT EXISTS user_jobs_id ON user_jobs (id)',
 ];
 
 type Row = Record<string, unknown>;
@@ -30,8 +34,10 @@ export class SqliteJobStore implements JobStore {
   private readonly mutex = new Mutex();
   // One process owns the file, so leases only need to outlive calls within it.
   private readonly leases = new Map<string, { owner: string; expires: number }>();
+  private readonly retentionMs: number;
 
-  constructor(dataDir: string, private readonly now: () => number = Date.now) {
+  constructor(dataDir: string, private readonly now: () => number = Date.now, options: JobStoreOptions = {}) {
+    this.retentionMs = options.retentionMs ?? DEFAULT_JOB_RETENTION_MS;
     const dir = resolve(dataDir);
     mkdirSync(dir, { recursive: true });
     const sqlite = new KeyvSqlite({ uri: `sqlite://${join(dir, 'seedance-bot.sqlite')}`, busyTimeout: 10_000 });
@@ -39,7 +45,14 @@ export class SqliteJobStore implements JobStore {
     this.records = new Keyv<JobRecord>({ store: sqlite, namespace: 'job' });
     this.records.on('error', () => undefined); // surfaced through the rejected calls instead
     this.ready = (async () => {
+      const [tracked] = await sqlite.query("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'finished_jobs'");
       for (const statement of ['PRAGMA journal_mode = WAL', ...TABLES]) await sqlite.query(statement);
+      // A file from before the prune: its finished jobs are dated by when they were created.
+      if (!tracked) {
+        await sqlite.query(
+          'INSERT OR IGNORE INTO finished_jobs (id, ended) SELECT id, MAX(created) FROM user_jobs WHERE id NOT IN (SELECT id FROM active_jobs) GROUP BY id',
+        );
+      }
     })();
   }
 
@@ -74,6 +87,7 @@ export class SqliteJobStore implements JobStore {
     if (isTerminal(record.state)) {
       await this.records.set(record.id, record);
       await this.query('DELETE FROM active_jobs WHERE id = ?', record.id);
+      await this.query('INSERT OR IGNORE INTO finished_jobs (id, ended) VALUES (?, ?)', record.id, record.endedAt ?? this.now());
     } else {
       await this.query('INSERT OR IGNORE INTO active_jobs (id) VALUES (?)', record.id);
       await this.records.set(record.id, record);
@@ -119,7 +133,7 @@ export class SqliteJobStore implements JobStore {
       const used = await this.readCounter(counter);
       if (used + amount > limit) return { granted: false, used };
       await this.query(
-        'INSERT INTO counters (name, value, expires) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value',
+        'INSERT INTO counters (name, value, expires) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value, expires = MAX(expires, excluded.expires)',
         counter,
         used + amount,
         this.now() + ttlMs,
@@ -128,14 +142,17 @@ export class SqliteJobStore implements JobStore {
     });
   }
 
-  adjust(counter: string, delta: number): Promise<number> {
+  // Like Redis: an expired counter starts again from 0 with a fresh expiry; a live one keeps its own.
+  adjust(counter: string, delta: number, ttlMs = COUNTER_TTL_MS): Promise<number> {
     return this.mutex.run(async () => {
+      const now = this.now();
       const value = Math.max(0, (await this.readCounter(counter)) + delta);
       await this.query(
-        'INSERT INTO counters (name, value, expires) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value',
+        'INSERT INTO counters (name, value, expires) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value, expires = CASE WHEN expires <= ? THEN excluded.expires ELSE expires END',
         counter,
         value,
-        this.now() + 2 * 86_400_000,
+        now + ttlMs,
+        now,
       );
       return value;
     });
@@ -170,6 +187,31 @@ export class SqliteJobStore implements JobStore {
 
   async members(set: string): Promise<string[]> {
     return (await this.query('SELECT member FROM set_members WHERE set_name = ?', set)).map((r) => String(r['member']));
+  }
+
+  /**
+   * Finished jobs older than the retention go with their /jobs rows, oldest first, at most `limit`
+   * per call; expired counters and leases go too. Active jobs are never touched, however old.
+   */
+  prune(limit: number): Promise<number> {
+    return this.mutex.run(async () => {
+      const now = this.now();
+      const rows = await this.query(
+        'SELECT id FROM finished_jobs WHERE ended <= ? AND id NOT IN (SELECT id FROM active_jobs) ORDER BY ended LIMIT ?',
+        now - this.retentionMs,
+        limit,
+      );
+      const ids = rows.map((r) => String(r['id']));
+      if (ids.length > 0) {
+        // The record first, the row that finds it last: a crash part-way is finished next time.
+        await this.records.deleteMany(ids);
+        await this.query('DELETE FROM user_jobs WHERE id IN (SELECT value FROM json_each(?))', JSON.stringify(ids));
+        await this.query('DELETE FROM finished_jobs WHERE id IN (SELECT value FROM json_each(?))', JSON.stringify(ids));
+      }
+      await this.query('DELETE FROM counters WHERE rowid IN (SELECT rowid FROM counters WHERE expires <= ? LIMIT ?)', now, limit);
+      for (const [name, lease] of this.leases) if (lease.expires <= now) this.leases.delete(name);
+      return ids.length;
+    });
   }
 
   async ping(): Promise<boolean> {

@@ -5,6 +5,16 @@
  */
 import type { JobRecord, Platform } from './job.js';
 
+/** JOB_RETENTION_DAYS' default: how long a finished job (and its place in /jobs) is kept. */
+export const DEFAULT_JOB_RETENTION_MS = 30 * 86_400_000;
+/** How long a counter lives after it was first written, when the caller names no expiry. */
+export const COUNTER_TTL_MS = 2 * 86_400_000;
+
+export interface JobStoreOptions {
+  /** How long a finished job is kept after it ended; active jobs are never removed. */
+  retentionMs?: number;
+}
+
 export interface JobStore {
   /** True when several bot instances may share this store (Redis). */
   readonly shared: boolean;
@@ -31,14 +41,25 @@ export interface JobStore {
    * concurrent reservations can never pass the limit together. The counter expires after `ttlMs`.
    */
   reserve(counter: string, amount: number, limit: number, ttlMs: number): Promise<{ granted: boolean; used: number }>;
-  /** Adds `delta` (negative to give back) to a counter without a limit; returns the new value. */
-  adjust(counter: string, delta: number): Promise<number>;
+  /**
+   * Adds `delta` (negative to give back) to a counter without a limit; returns the new value.
+   * The counter expires after `ttlMs` (COUNTER_TTL_MS when not given): no counter lives for ever.
+   */
+  adjust(counter: string, delta: number, ttlMs?: number): Promise<number>;
   counterValue(counter: string): Promise<number>;
 
   /** Adds `member` to a set only while the set has fewer than `limit` members (or it is already in). */
   joinCapped(set: string, member: string, limit: number): Promise<boolean>;
   leave(set: string, member: string): Promise<void>;
   members(set: string): Promise<string[]>;
+
+  /**
+   * Removes what has outlived its time (see retention.ts): up to `limit` finished jobs older than
+   * the retention, with their index rows, plus expired counters and leases. Returns how many jobs
+   * were removed. Redis expires every key itself (a finished job's keys get an expiry when it is
+   * saved), so there it has nothing to do.
+   */
+  prune(limit: number): Promise<number>;
 
   /** True when the backend answers. */
   ping(): Promise<boolean>;

@@ -1,0 +1,138 @@
+/**
+ * Retention on the shared store: the real Redis on 127.0.0.1:6379 under a key prefix of the test's
+ * own (deleted after). A job runs through the real engine and service against the fake Oxen, then
+ * every key under the prefix is listed with SCAN and its PTTL read: none may be left without an
+ * expiry, except an active job's own. Only the platform is a recording stand-in.
+ */
+import { randomUUID } from 'node:crypto';
+import { createClient } from '@keyv/redis';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { JobRecord } from '../../../src/core/jobs/job.js';
+import { RedisJobStore } from '../../../src/core/jobs/store-redis.js';
+import { DEFAULT_OPTIONS } from '../../../src/core/request.js';
+import { startFakeOxen } from '../../fakes/oxen/index.js';
+import { eventually, startCore } from '../../helpers/harness.js';
+import { RecordingPort } from '../../helpers/recording-port.js';
+import { dropRedisPrefix, REDIS_URL } from '../../helpers/redis.js';
+
+const DAY = 86_400_000;
+
+let cleanups: (() => Promise<unknown> | unknown)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.reverse()) await cleanup();
+  cleanups = [];
+});
+
+async function openStore(retentionMs: number) {
+  const prefix = `test-retention-${randomUUID()}`;
+  const store = new RedisJobStore(REDIS_URL, prefix, { retentionMs });
+  const client = createClient({ url: REDIS_URL });
+  await client.connect();
+  cleanups.push(() => dropRedisPrefix(prefix), () => client.close(), () => store.close());
+  /** Every key under the prefix with its PTTL (-1: no expiry). */
+  const keys = async () => {
+    const found = new Map<string, number>();
+    for await (const batch of client.scanIterator({ MATCH: `${prefix}:*`, COUNT: 500 })) {
+      for (const key of batch) found.set(key, await client.pTTL(key));
+    }
+    return found;
+  };
+  return { prefix, store, client, keys };
+}
+
+function jobRecord(overrides: Partial<JobRecord> & { id: string }): JobRecord {
+  const now = Date.now();
+  return {
+    state: 'waiting',
+    requester: { platform: 'discord', userId: 'u1', scopeId: 'g1' },
+    destination: { platform: 'discord', channelId: 'c1' },
+    request: { prompt: 'a fox', options: DEFAULT_OPTIONS },
+    modelId: 'bytedance-seedance-2-0-fast-text-to-video',
+    body: { model: 'bytedance-seedance-2-0-fast-text-to-video', prompt: 'a fox' },
+    references: [],
+    generations: [],
+    reservation: { day: '2026-11-21', videoSeconds: 15, settled: false },
+    createdAt: now,
+    updatedAt: now,
+    attempts: 0,
+    ...overrides,
+  };
+}
+
+describe('retention on Redis', () => {
+  it('after a job has run to the end, no key is left without an expiry, and the finished job expires within the retention', async () => {
+    const retentionMs = 7 * DAY;
+    const { prefix, store, keys } = await openStore(retentionMs);
+    const fake = await startFakeOxen({ timing: { queuedMs: 30, processingMs: 60 }, keepAliveMs: 1_000 });
+    const port = new RecordingPort();
+    // No daily limit on seconds: the budget counter is written without a limit (the path that had no expiry).
+    const core = await startCore({ fake, store, port, service: { budget: { usdPerDay: 1_000 } } });
+    cleanups.push(() => fake.close(), () => core.stop());
+
+    const submitted = await core.service.submit({
+      request: { prompt: 'a fox in the snow', options: DEFAULT_OPTIONS },
+      attachments: [],
+      requester: { platform: 'discord', userId: 'alice', scopeId: 'guild-1' },
+      destination: { platform: 'discord', channelId: 'channel-1' },
+    });
+    if (!submitted.ok) throw new Error(JSON.stringify(submitted.problems));
+    const id = submitted.value.job.id;
+    await eventually(async () => (await store.get(id))?.state === 'done', 10_000, 'the job done');
+    await eventually(() => port.phasesOf(id).at(-1) === 'done', 5_000, 'the final status edit');
+    expect(port.uploads).toHaveLength(1);
+    await core.stop();
+
+    const all = await keys();
+    const noExpiry = [...all].filter(([, ttl]) => ttl === -1).map(([key]) => key);
+    expect(noExpiry).toEqual([]);
+    for (const [key, ttl] of all) {
+      expect(ttl, key).toBeGreaterThan(0);
+      expect(ttl, key).toBeLessThanOrEqual(retentionMs);
+    }
+    // What the job wrote is there, and kept for the retention, not less.
+    const ofJob = [...all].filter(([key]) => key === `${prefix}:id:${id}` || (key.startsWith(`${prefix}:job:`) && key.endsWith(`:${id}`)));
+    expect(ofJob).toHaveLength(2); // its record and its id
+    for (const [key, ttl] of ofJob) expect(ttl, key).toBeGreaterThan(retentionMs - 60_000);
+    expect([...all.keys()]).toContain(`${prefix}:user:discord:alice`);
+    expect([...all.keys()].some((key) => key.startsWith(`${prefix}:counter:budget:`))).toBe(true);
+    expect(await core.service.list({ platform: 'discord', userId: 'alice' })).toHaveLength(1);
+  });
+
+  it('a finished job goes with its place in /jobs when the retention passes; an active one stays, however old', async () => {
+    const { prefix, store, client, keys } = await openStore(1_000);
+    const ended = jobRecord({ id: 'endedd', state: 'done', endedAt: Date.now() });
+    const waiting = jobRecord({ id: 'waitng', createdAt: Date.now() - 90 * DAY });
+    expect(await store.create(waiting)).toBe(true);
+    expect(await store.create(ended)).toBe(true);
+    expect(await store.acquireLease(`job:${waiting.id}`, 'instance-1', 500)).toBe(true);
+    expect(await store.recentIdsOf('discord', 'u1', 10)).toEqual([ended.id, waiting.id]);
+
+    await new Promise((resolve) => setTimeout(resolve, 1_800));
+    expect(await store.get(ended.id)).toBeUndefined();
+    expect(await store.get(waiting.id)).toEqual(waiting);
+    expect(await store.activeIds()).toEqual([waiting.id]);
+    expect(await store.recentIdsOf('discord', 'u1', 10)).toEqual([waiting.id]);
+    // The stale entry was dropped from the list, not just skipped.
+    expect(await client.zRange(`${prefix}:user:discord:u1`, 0, -1)).toEqual([waiting.id]);
+    const left = await keys();
+    expect([...left.keys()].filter((key) => key.includes(ended.id))).toEqual([]);
+    // The active job's own keys have no expiry; nothing else is without one.
+    for (const [key, ttl] of left) {
+      if (key.endsWith(`:${waiting.id}`) || key === `${prefix}:active` || key === `${prefix}:user:discord:u1`) expect(ttl, key).toBe(-1);
+      else expect(ttl, key).toBeGreaterThan(0);
+    }
+
+    // Once it ends, the rest gets an expiry too.
+    await store.put({ ...waiting, state: 'failed', endedAt: Date.now() });
+    for (const [key, ttl] of await keys()) expect(ttl, key).toBeGreaterThan(0);
+  });
+
+  it('a counter written without a limit, or given back, still expires', async () => {
+    const { prefix, store, client } = await openStore(DAY);
+    await store.adjust('budget:discord:g1:2026-11-21:seconds', 15);
+    await store.adjust('budget:discord:g1:2026-11-21:usd', -2, 60_000);
+    expect(await client.pTTL(`${prefix}:counter:budget:discord:g1:2026-11-21:seconds`)).toBeGreaterThan(DAY);
+    expect(await client.pTTL(`${prefix}:counter:budget:discord:g1:2026-11-21:usd`)).toBeGreaterThan(0);
+    expect(await store.counterValue('budget:discord:g1:2026-11-21:seconds')).toBe(15);
+  });
+});
