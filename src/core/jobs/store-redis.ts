@@ -12,6 +12,7 @@ import Keyv from 'keyv';
 import KeyvRedis, { createClient } from '@keyv/redis';
 import type { JobRecord, Platform } from './job.js';
 import { isTerminal } from './job.js';
+import { LegacyExpirySweep } from './store-redis-sweep.js';
 import { COUNTER_TTL_MS, DEFAULT_JOB_RETENTION_MS, type JobStore, type JobStoreOptions } from './store.js';
 
 const RENEW_LEASE = `
@@ -81,6 +82,7 @@ export class RedisJobStore implements JobStore {
   private readonly records: Keyv<JobRecord>;
   private readonly connected: Promise<unknown>;
   private readonly retentionMs: number;
+  private sweep: LegacyExpirySweep | undefined;
 
   constructor(url: string, private readonly prefix = 'seedance', options: JobStoreOptions = {}) {
     this.retentionMs = Math.max(1000, Math.round(options.retentionMs ?? DEFAULT_JOB_RETENTION_MS));
@@ -200,9 +202,20 @@ export class RedisJobStore implements JobStore {
     return this.client.sMembers(this.key('set', set));
   }
 
-  /** Nothing to do: every key this store writes expires by itself (see the top of this file). */
-  async prune(): Promise<number> {
-    return 0;
+  /**
+   * Every key this store writes expires by itself (see the top of this file); what is left is the
+   * once-per-start sweep of keys written before that (store-redis-sweep.ts): `limit` while it has
+   * more to look at, then 0.
+   */
+  async prune(limit: number): Promise<number> {
+    await this.connected;
+    this.sweep ??= new LegacyExpirySweep({
+      client: this.client,
+      key: (...parts) => this.key(...parts),
+      retentionMs: this.retentionMs,
+      record: (id) => this.records.get(id),
+    });
+    return (await this.sweep.step(limit)) ? limit : 0;
   }
 
   async ping(): Promise<boolean> {

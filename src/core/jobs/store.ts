@@ -56,8 +56,9 @@ export interface JobStore {
   /**
    * Removes what has outlived its time (see retention.ts): up to `limit` finished jobs older than
    * the retention, with their index rows, plus expired counters and leases. Returns how many jobs
-   * were removed. Redis expires every key itself (a finished job's keys get an expiry when it is
-   * saved), so there it has nothing to do.
+   * were removed; less than `limit` means nothing is left for now. Redis expires every key itself
+   * (a finished job's keys get an expiry when it is saved); there it only gives keys written
+   * before that an expiry, once per start, and answers `limit` while that sweep has more to do.
    */
   prune(limit: number): Promise<number>;
 

@@ -127,6 +127,44 @@ describe('retention on Redis', () => {
     for (const [key, ttl] of await keys()) expect(ttl, key).toBeGreaterThan(0);
   });
 
+  it('keys written before retention existed get their expiry from the prune, once per start', async () => {
+    const retentionMs = 7 * DAY;
+    const { prefix, store, client, keys } = await openStore(retentionMs);
+    const endedAt = Date.now() - DAY;
+    const old = jobRecord({ id: 'oldjob', state: 'done', requester: { platform: 'discord', userId: 'bob', scopeId: 'g1' }, endedAt });
+    const active = jobRecord({ id: 'active', state: 'running', createdAt: Date.now() - 60 * DAY });
+    await store.create(old);
+    await store.create(active);
+    await store.adjust('budget:discord:g1:2026-01-01:seconds', 30);
+    await store.joinCapped('user:discord:u1', active.id, 2);
+    expect(await client.set(`${prefix}:id:orphan`, '1')).toBe('OK'); // an id claimed by a crash before its save
+    // As the previous version left them: nothing expires.
+    for (const key of (await keys()).keys()) await client.persist(key);
+
+    let batches = 0;
+    while ((await store.prune(2)) === 2) batches++;
+    expect(batches).toBeGreaterThan(0);
+
+    const all = await keys();
+    const ttl = (name: string) => all.get(`${prefix}:${name}`);
+    const recordKey = [...all.keys()].find((key) => key.startsWith(`${prefix}:job:`) && key.endsWith(`:${old.id}`))!;
+    expect(all.get(recordKey)).toBeGreaterThan(retentionMs - DAY - 60_000);
+    expect(all.get(recordKey)).toBeLessThanOrEqual(retentionMs - DAY);
+    expect(ttl(`id:${old.id}`)).toBeLessThanOrEqual(retentionMs - DAY);
+    expect(ttl('id:orphan')).toBeGreaterThan(0);
+    expect(ttl('counter:budget:discord:g1:2026-01-01:seconds')).toBeLessThanOrEqual(2 * DAY);
+    expect(ttl('set:user:discord:u1')).toBeGreaterThan(0);
+    expect(ttl('user:discord:bob')).toBeGreaterThan(0);
+    // The active job's keys, its person's /jobs list and the active index keep none.
+    for (const [key, pttl] of all) {
+      const own = key.endsWith(`:${active.id}`) || key === `${prefix}:active` || key === `${prefix}:user:discord:u1`;
+      if (own) expect(pttl, key).toBe(-1);
+      else expect(pttl, key).toBeGreaterThan(0);
+    }
+    expect(await store.get(active.id)).toEqual(active);
+    expect(await store.prune(2)).toBe(0); // done for this start
+  });
+
   it('a counter written without a limit, or given back, still expires', async () => {
     const { prefix, store, client } = await openStore(DAY);
     await store.adjust('budget:discord:g1:2026-11-21:seconds', 15);
