@@ -3,7 +3,8 @@
  * only thing that would give it one. So once per start, the prune walks this store's prefix with
  * SCAN, a batch at a time, and gives each key without an expiry the one it would have had: a
  * finished job's record and id key (the retention after it ended), counters, slot sets and /jobs
- * lists with no active job. An active job's keys, and keys of other parts, are left alone.
+ * lists with no active job. An active job's keys, and keys of other parts, are left alone. A
+ * finished sweep leaves a mark for the retention, so other instances and restarts skip it.
  */
 import type { createClient } from '@keyv/redis';
 import type { JobRecord } from './job.js';
@@ -44,6 +45,11 @@ export class LegacyExpirySweep {
   async step(count: number): Promise<boolean> {
     if (this.finished) return false;
     const { client, key } = this.target;
+    const mark = key('retention', 'swept');
+    if (this.cursor === '0' && (await client.exists(mark)) === 1) {
+      this.finished = true;
+      return false;
+    }
     const head = key('');
     const answer = await client.scan(this.cursor, { MATCH: `${head.replace(/[\\*?[\]^]/g, (c) => `\\${c}`)}*`, COUNT: count });
     this.cursor = String(answer.cursor);
@@ -52,7 +58,10 @@ export class LegacyExpirySweep {
       const ttls = await Promise.all(keys.map((k) => client.pTTL(k)));
       for (const [i, k] of keys.entries()) if (ttls[i] === -1) await this.expire(k.slice(head.length), k);
     }
-    if (this.cursor === '0') this.finished = true;
+    if (this.cursor === '0') {
+      this.finished = true;
+      await client.set(mark, '1', { PX: this.target.retentionMs });
+    }
     return !this.finished;
   }
 

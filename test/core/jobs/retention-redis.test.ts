@@ -127,7 +127,7 @@ describe('retention on Redis', () => {
     for (const [key, ttl] of await keys()) expect(ttl, key).toBeGreaterThan(0);
   });
 
-  it('keys written before retention existed get their expiry from the prune, once per start', async () => {
+  it('keys written before retention existed get their expiry from the prune, once (a mark skips it after)', async () => {
     const retentionMs = 7 * DAY;
     const { prefix, store, client, keys } = await openStore(retentionMs);
     const endedAt = Date.now() - DAY;
@@ -163,6 +163,13 @@ describe('retention on Redis', () => {
     }
     expect(await store.get(active.id)).toEqual(active);
     expect(await store.prune(2)).toBe(0); // done for this start
+    // ... and for the other instances and the next starts: the sweep left a mark.
+    expect(await client.pTTL(`${prefix}:retention:swept`)).toBeGreaterThan(retentionMs - 60_000);
+    await client.persist(`${prefix}:id:orphan`);
+    const next = new RedisJobStore(REDIS_URL, prefix, { retentionMs });
+    cleanups.push(() => next.close());
+    expect(await next.prune(2)).toBe(0);
+    expect(await client.pTTL(`${prefix}:id:orphan`)).toBe(-1);
   });
 
   it('a counter written without a limit, or given back, still expires', async () => {
