@@ -10,9 +10,7 @@ export type NotHostableReason =
   | 'ephemeral'
   /** A Discord CDN URL without a readable `ex` expiry. */
   | 'unknown_expiry'
-  | 'expires_too_soon'
-  /** The self host's memory budget is used up. */
-  | 'storage_full';
+  | 'expires_too_soon';
 
 export class ReferenceNotHostableError extends BotError<'reference.not_hostable'> {
   constructor(

@@ -2,44 +2,28 @@
  * Serves references from the bot's own HTTP server, at
  * `${PUBLIC_BASE_URL}/references/<token>/<file name>`, until they expire or the job releases them.
  *
- * Files are kept in memory, not on disk: the bytes are already in memory once downloaded, they
- * are needed only until Oxen has fetched them (minutes to a few hours), and nothing is left behind
- * on disk after a crash or for an operator to clean. The cost is that a restart loses them (a job
- * still queued at Oxen then fails to fetch its references, and is reported as failed) and that
- * memory is bounded by `maxStoredBytes`, beyond which hosting is refused with `storage_full` so the
- * caller can fall back to another host. A directory would not help several instances either: the
- * URL must reach the instance that holds the file, whichever storage it uses.
+ * The bytes are not held here: they are in the ReferenceStore (files under DATA_DIR, or Redis with
+ * STORE_URL), where the job's files were saved when the job was. A token is a grant in that store,
+ * so with Redis any instance behind PUBLIC_BASE_URL answers for any token, and a restart loses
+ * nothing. Files are streamed from the store in pieces, never held whole per request.
  */
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { ReferenceNotHostableError } from './host-errors.js';
+import { MemoryReferenceStore } from './reference-store-memory.js';
+import type { ReferenceGrant, ReferenceStore } from './reference-store.js';
 import type { HostedReference, Reference, ReferenceHost } from './types.js';
 
 export interface SelfReferenceHostOptions {
   /** Public address of the bot's HTTP server, e.g. https://bot.example.com (a path prefix is kept). */
   publicBaseUrl: string;
+  /** Where the files are; the same store the service saves jobs' files in. Default: this process's memory (tests). */
+  files?: ReferenceStore;
   /** How long a URL stays valid; at least the lifetime each `host` call asks for. Default 2 h. */
   ttlMs?: number;
-  /** Memory budget for all hosted files together. Default 1 GiB. */
-  maxStoredBytes?: number;
-  /** How often expired files are dropped; 0 turns the timer off (call `sweep` yourself). Default 60 s. */
-  sweepIntervalMs?: number;
   now?: () => number;
 }
 
-export interface ResolvedFile {
-  bytes: Uint8Array;
-  mime: string;
-  fileName: string;
-}
-
-interface StoredFile extends ResolvedFile {
-  jobId: string;
-  expiresAt: number;
-}
-
 export const DEFAULT_SELF_HOST_TTL_MS = 2 * 60 * 60 * 1000;
-export const DEFAULT_SELF_HOST_MAX_BYTES = 1024 * 1024 * 1024;
 
 const PATH_SEGMENT = '/references/';
 /** 32 random bytes in base64url. */
@@ -47,84 +31,54 @@ const TOKEN = /^[A-Za-z0-9_-]{43}$/;
 
 export class SelfReferenceHost implements ReferenceHost {
   readonly kind = 'self' as const;
-  private readonly files = new Map<string, StoredFile>();
-  private storedBytes = 0;
+  readonly files: ReferenceStore;
+  private readonly ownsFiles: boolean;
   private readonly baseUrl: string;
   private readonly basePath: string;
   private readonly ttlMs: number;
-  private readonly maxStoredBytes: number;
   private readonly now: () => number;
-  private readonly sweeper: NodeJS.Timeout | undefined;
 
   constructor(options: SelfReferenceHostOptions) {
     const base = new URL(options.publicBaseUrl);
     this.baseUrl = base.href.replace(/\/+$/, '');
     this.basePath = base.pathname.replace(/\/+$/, '');
     this.ttlMs = options.ttlMs ?? DEFAULT_SELF_HOST_TTL_MS;
-    this.maxStoredBytes = options.maxStoredBytes ?? DEFAULT_SELF_HOST_MAX_BYTES;
     this.now = options.now ?? Date.now;
-    const interval = options.sweepIntervalMs ?? 60_000;
-    this.sweeper = interval > 0 ? setInterval(() => this.sweep(), interval).unref() : undefined;
+    this.ownsFiles = !options.files;
+    this.files = options.files ?? new MemoryReferenceStore(this.now);
   }
 
+  /** A reference read back from the store is granted where it is; any other is stored first. */
   async host(reference: Reference, options: { jobId: string; minLifetimeMs: number }): Promise<HostedReference> {
-    const size = reference.bytes.byteLength;
-    if (this.storedBytes + size > this.maxStoredBytes) this.sweep();
-    if (this.storedBytes + size > this.maxStoredBytes) {
-      throw new ReferenceNotHostableError(
-        'storage_full',
-        reference.name,
-        `self-hosted references would exceed ${this.maxStoredBytes} bytes`,
-      );
-    }
+    const lifetime = Math.max(this.ttlMs, options.minLifetimeMs);
+    const blob = reference.stored?.blob ?? (await this.files.addBlob(options.jobId, reference.bytes, lifetime));
     const token = randomBytes(32).toString('base64url');
     const fileName = safeFileName(reference.name, reference.extension);
-    const expiresAt = this.now() + Math.max(this.ttlMs, options.minLifetimeMs);
-    this.files.set(token, { bytes: reference.bytes, mime: reference.mime, fileName, jobId: options.jobId, expiresAt });
-    this.storedBytes += size;
+    const expiresAt = this.now() + lifetime;
+    await this.files.grant(token, { jobId: options.jobId, blob, fileName, mime: reference.mime, size: reference.size }, lifetime);
     return { url: `${this.baseUrl}${PATH_SEGMENT}${token}/${encodeURIComponent(fileName)}`, expiresAt: new Date(expiresAt) };
   }
 
+  /** The job's files and tokens go with it. */
   async release(jobId: string): Promise<void> {
-    for (const [token, file] of this.files) if (file.jobId === jobId) this.drop(token, file);
+    await this.files.remove(jobId);
   }
 
   /** The file behind a token; undefined when unknown, expired or released. */
-  resolve(token: string): ResolvedFile | undefined {
-    const file = this.files.get(token);
-    if (!file) return undefined;
-    if (file.expiresAt <= this.now()) {
-      this.drop(token, file);
-      return undefined;
-    }
-    return { bytes: file.bytes, mime: file.mime, fileName: file.fileName };
+  resolve(token: string): Promise<ReferenceGrant | undefined> {
+    return TOKEN.test(token) ? this.files.lookup(token) : Promise.resolve(undefined);
   }
 
-  /** Drops expired files; returns how many. */
-  sweep(): number {
-    const now = this.now();
-    let dropped = 0;
-    for (const [token, file] of this.files) {
-      if (file.expiresAt <= now) {
-        this.drop(token, file);
-        dropped++;
-      }
-    }
-    return dropped;
-  }
-
-  /** Stops the sweep timer and forgets every file. */
-  close(): void {
-    if (this.sweeper) clearInterval(this.sweeper);
-    this.files.clear();
-    this.storedBytes = 0;
+  /** Forgets every file, when the files are this host's own (in memory). */
+  async close(): Promise<void> {
+    if (this.ownsFiles) await this.files.close();
   }
 
   /**
    * A node:http handler for `/references/<token>/<name>` (also under the base URL's path prefix).
-   * Returns false, without touching the response, for any other path.
+   * Resolves false, without touching the response, for any other path.
    */
-  handle(req: IncomingMessage, res: ServerResponse): boolean {
+  async handle(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
     const rest = this.referencePath(req.url ?? '/');
     if (rest === undefined) return false;
 
@@ -133,14 +87,15 @@ export class SelfReferenceHost implements ReferenceHost {
       return true;
     }
     const token = rest.split('/')[0] ?? '';
-    const file = TOKEN.test(token) && rest.split('/').length <= 2 ? this.resolve(token) : undefined;
-    if (!file) {
+    const file = rest.split('/').length <= 2 ? await this.resolve(token) : undefined;
+    const range = file ? parseRange(req.headers.range, file.size) : undefined;
+    const [start, end] = file && range !== 'unsatisfiable' ? (range ?? [0, file.size - 1]) : [0, -1];
+    const body = file && range !== 'unsatisfiable' && req.method === 'GET' ? await this.files.read(file, start, end) : undefined;
+    if (!file || (req.method === 'GET' && range !== 'unsatisfiable' && !body)) {
       res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' }).end('Not found\n');
       return true;
     }
 
-    const total = file.bytes.byteLength;
-    const range = parseRange(req.headers.range, total);
     const headers: Record<string, string | number> = {
       'Content-Type': file.mime,
       'Content-Disposition': `inline; filename="${file.fileName}"`,
@@ -149,17 +104,27 @@ export class SelfReferenceHost implements ReferenceHost {
       'X-Content-Type-Options': 'nosniff',
     };
     if (range === 'unsatisfiable') {
-      res.writeHead(416, { ...headers, 'Content-Range': `bytes */${total}`, 'Content-Length': 0 }).end();
+      res.writeHead(416, { ...headers, 'Content-Range': `bytes */${file.size}`, 'Content-Length': 0 }).end();
       return true;
     }
-    const [start, end] = range ?? [0, total - 1];
-    const body = file.bytes.subarray(start, end + 1);
     res.writeHead(range ? 206 : 200, {
       ...headers,
-      'Content-Length': body.byteLength,
-      ...(range ? { 'Content-Range': `bytes ${start}-${end}/${total}` } : {}),
+      'Content-Length': end - start + 1,
+      ...(range ? { 'Content-Range': `bytes ${start}-${end}/${file.size}` } : {}),
     });
-    res.end(req.method === 'HEAD' ? undefined : body);
+    if (!body) {
+      res.end();
+      return true;
+    }
+    try {
+      for await (const piece of body) {
+        if (!res.write(piece)) await new Promise((resolve) => res.once('drain', resolve));
+      }
+      res.end();
+    } catch {
+      // The file went while being sent (its job ended) or the client left: cut the response short.
+      res.destroy();
+    }
     return true;
   }
 
@@ -175,10 +140,6 @@ export class SelfReferenceHost implements ReferenceHost {
       if (pathname.startsWith(prefix)) return pathname.slice(prefix.length);
     }
     return pathname === `${this.basePath}/references` || pathname === '/references' ? '' : undefined;
-  }
-
-  private drop(token: string, file: StoredFile): void {
-    if (this.files.delete(token)) this.storedBytes -= file.bytes.byteLength;
   }
 }
 

@@ -41,6 +41,8 @@ export interface Reference {
   /** 1-based position among all attachments as uploaded (what `@2` in a prompt points at). */
   position?: number;
   publicUrl?: { url: string; expiresAt?: Date };
+  /** Set when read back from the ReferenceStore: the blob that holds these bytes there. */
+  stored?: { blob: string };
 }
 
 /** Where a reference was put so that Oxen can fetch it. */

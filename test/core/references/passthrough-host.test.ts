@@ -82,7 +82,7 @@ describe('PassthroughReferenceHost', () => {
 
 describe('falling back to another host', () => {
   it('uses the next host when passthrough refuses, and releases everywhere', async () => {
-    const self = new SelfReferenceHost({ publicBaseUrl: 'https://bot.example.com', now: () => NOW, sweepIntervalMs: 0 });
+    const self = new SelfReferenceHost({ publicBaseUrl: 'https://bot.example.com', now: () => NOW });
     const host = createReferenceHost({ kind: 'passthrough', self, passthrough });
     expect(host.kind).toBe('passthrough');
 
@@ -92,10 +92,10 @@ describe('falling back to another host', () => {
     const slack = await host.host(referenceOf({ publicUrl: { url: 'https://files.slack.com/files-pri/T-F/cat.png' } }), needs);
     expect(slack.url).toMatch(/^https:\/\/bot\.example\.com\/references\//);
     const token = new URL(slack.url).pathname.split('/')[2] ?? '';
-    expect(self.resolve(token)).toBeDefined();
+    expect(await self.resolve(token)).toBeDefined();
     await host.release?.('job');
-    expect(self.resolve(token)).toBeUndefined();
-    self.close();
+    expect(await self.resolve(token)).toBeUndefined();
+    await self.close();
   });
 
   it('passes other errors through instead of falling back', async () => {
@@ -117,14 +117,14 @@ describe('falling back to another host', () => {
     expect((await refusal(referenceOf(), host)).reason).toBe('no_public_url');
   });
 
-  it('chooses by configured kind and needs the host that kind names', () => {
+  it('chooses by configured kind and needs the host that kind names', async () => {
     const oxen: ReferenceHost = { kind: 'oxen', host: async () => ({ url: 'https://hub.oxen.ai/x' }) };
-    const self = new SelfReferenceHost({ publicBaseUrl: 'https://bot.example.com', sweepIntervalMs: 0 });
+    const self = new SelfReferenceHost({ publicBaseUrl: 'https://bot.example.com' });
     expect(createReferenceHost({ kind: 'oxen', oxen, self })).toBe(oxen);
     expect(createReferenceHost({ kind: 'self', self })).toBe(self);
     expect(createReferenceHost({ kind: 'self', self, oxen })).toBeInstanceOf(FallbackReferenceHost);
     expect(() => createReferenceHost({ kind: 'oxen', self })).toThrow(expect.objectContaining({ code: 'reference.host_missing' }));
     expect(() => createReferenceHost({ kind: 'self' })).toThrow(/PUBLIC_BASE_URL/);
-    self.close();
+    await self.close();
   });
 });

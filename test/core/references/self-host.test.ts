@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { ReferenceNotHostableError } from '../../../src/core/references/host-errors.js';
+import { MemoryReferenceStore } from '../../../src/core/references/reference-store-memory.js';
 import { safeFileName, SelfReferenceHost } from '../../../src/core/references/self-host.js';
 import { fixture, referenceOf } from './helpers.js';
 
@@ -13,21 +13,23 @@ let origin: string;
 
 beforeAll(async () => {
   server = createServer((req, res) => {
-    if (!host.handle(req, res)) res.writeHead(418).end('not a reference path');
+    void host.handle(req, res).then((handled) => {
+      if (!handled) res.writeHead(418).end('not a reference path');
+    });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });
 
 afterAll(async () => {
-  host?.close();
+  await host?.close();
   await new Promise((resolve) => server.close(resolve));
 });
 
-beforeEach(() => {
-  host?.close();
+beforeEach(async () => {
+  await host?.close();
   clock = 1_000_000;
-  host = new SelfReferenceHost({ publicBaseUrl: 'https://bot.example.com/', now: () => clock, sweepIntervalMs: 0 });
+  host = new SelfReferenceHost({ publicBaseUrl: 'https://bot.example.com/', now: () => clock });
 });
 
 /** The path of a hosted URL, fetched from the test server. */
@@ -103,34 +105,35 @@ describe('SelfReferenceHost', () => {
     expect((await local(mine.url)).status).toBe(404);
     expect((await local(theirs.url)).status).toBe(200);
     const token = (url: string) => new URL(url).pathname.split('/')[2] ?? '';
-    expect(host.resolve(token(mine.url))).toBeUndefined();
-    expect(host.resolve(token(theirs.url))).toMatchObject({ mime: 'image/png', fileName: 'cat.png' });
+    expect(await host.resolve(token(mine.url))).toBeUndefined();
+    expect(await host.resolve(token(theirs.url))).toMatchObject({ mime: 'image/png', fileName: 'cat.png', jobId: 'theirs' });
   });
 
-  it('sweeps expired files and refuses beyond its memory budget, so another host can step in', async () => {
-    const small = new SelfReferenceHost({ publicBaseUrl: 'https://bot.example.com', maxStoredBytes: 1_000, now: () => clock, sweepIntervalMs: 0 });
-    const kilobyte = referenceOf({ bytes: new Uint8Array(600) });
-    await small.host(kilobyte, { jobId: 'a', minLifetimeMs: 0 });
-    await expect(small.host(kilobyte, { jobId: 'b', minLifetimeMs: 0 })).rejects.toMatchObject({
-      code: 'reference.not_hostable',
-      reason: 'storage_full',
-    });
-    await expect(small.host(kilobyte, { jobId: 'b', minLifetimeMs: 0 })).rejects.toBeInstanceOf(ReferenceNotHostableError);
-    clock += 3 * HOUR;
-    expect(small.sweep()).toBe(1);
-    await expect(small.host(kilobyte, { jobId: 'b', minLifetimeMs: 0 })).resolves.toMatchObject({ url: expect.any(String) });
-    small.close();
+  it('serves what another host on the same store granted, and a saved reference without copying it', async () => {
+    const files = new MemoryReferenceStore(() => clock);
+    const bytes = fixture('clip2s.mov');
+    await files.save('j', [referenceOf({ name: 'clip.mov', bytes, mime: 'video/quicktime', extension: 'mov', kind: 'video', label: '@Video1' })]);
+    const [saved] = (await files.load('j'))!;
+    expect(saved?.stored).toEqual({ blob: '0' });
+    const granting = new SelfReferenceHost({ publicBaseUrl: 'https://bot.example.com', files, now: () => clock });
+    const hosted = await granting.host(saved!, { jobId: 'j', minLifetimeMs: 0 });
+    const serving = new SelfReferenceHost({ publicBaseUrl: 'https://bot.example.com', files, now: () => clock });
+    const token = new URL(hosted.url).pathname.split('/')[2] ?? '';
+    expect(await serving.resolve(token)).toEqual({ jobId: 'j', blob: '0', fileName: 'clip.mov', mime: 'video/quicktime', size: bytes.byteLength });
+    await serving.release('j');
+    expect(await granting.resolve(token)).toBeUndefined();
+    expect(await files.load('j')).toBeUndefined();
   });
 
   it('keeps a path prefix of PUBLIC_BASE_URL and serves under it', async () => {
-    const prefixed = new SelfReferenceHost({ publicBaseUrl: 'https://example.com/bot', now: () => clock, sweepIntervalMs: 0 });
+    const prefixed = new SelfReferenceHost({ publicBaseUrl: 'https://example.com/bot', now: () => clock });
     const hosted = await prefixed.host(referenceOf(), { jobId: 'j', minLifetimeMs: 0 });
     expect(hosted.url).toMatch(/^https:\/\/example\.com\/bot\/references\/[A-Za-z0-9_-]{43}\/cat\.png$/);
     const previous = host;
     host = prefixed;
     expect((await local(hosted.url)).status).toBe(200);
     host = previous;
-    prefixed.close();
+    await prefixed.close();
   });
 });
 

@@ -1,0 +1,157 @@
+/**
+ * A ReferenceStore in Redis (STORE_URL), so every instance can launch every job with its files
+ * and serve every self-hosted reference. Every key expires; a job's keys are listed in one set so
+ * that they all go when the job ends, and all live at least as long as the longest token.
+ *
+ *   <prefix>:ref:<job>:meta         JSON: the saved references
+ *   <prefix>:ref:<job>:blob:<blob>  the bytes (read in pieces with GETRANGE when served)
+ *   <prefix>:ref:<job>:keys         set of the job's blob and token keys
+ *   <prefix>:reftoken:<token>       JSON: the token's grant
+ */
+import { randomBytes } from 'node:crypto';
+import { createClient, RESP_TYPES } from '@redis/client';
+import {
+  assertSafeId,
+  DEFAULT_REFERENCE_RETENTION_MS,
+  metaOf,
+  READ_PIECE_BYTES,
+  referenceFrom,
+  type ReferenceGrant,
+  type ReferenceStore,
+  type StoredReferenceMeta,
+} from './reference-store.js';
+import type { Reference } from './types.js';
+
+/** Keeps the job's set, its meta and every key in the set alive for at least ARGV[1] ms. */
+const EXTEND = `
+local function extend(key)
+  local ttl = redis.call('PTTL', key)
+  if ttl ~= -2 and ttl < tonumber(ARGV[1]) then redis.call('PEXPIRE', key, ARGV[1]) end
+end
+extend(KEYS[1])
+extend(KEYS[2])
+for _, key in ipairs(redis.call('SMEMBERS', KEYS[1])) do extend(key) end
+return 1`;
+
+export class RedisReferenceStore implements ReferenceStore {
+  readonly shared = true;
+  private readonly base: ReturnType<typeof createClient>;
+  private readonly connected: Promise<unknown>;
+
+  constructor(url: string, private readonly prefix = 'seedance') {
+    this.base = createClient({ url });
+    this.base.on('error', () => undefined); // surfaced through the rejected calls instead
+    this.connected = this.base.connect();
+    this.connected.catch(() => undefined);
+  }
+
+  /** Replies as Buffers, so bytes come back as they went in. */
+  private async client() {
+    await this.connected;
+    return this.base.withTypeMapping({ [RESP_TYPES.BLOB_STRING]: Buffer });
+  }
+
+  async save(jobId: string, references: readonly Reference[], ttlMs = DEFAULT_REFERENCE_RETENTION_MS): Promise<void> {
+    const client = await this.client();
+    const k = this.keys(jobId);
+    const metas: StoredReferenceMeta[] = references.map((reference, i) => metaOf(reference, String(i)));
+    const multi = client.multi();
+    for (const [i, reference] of references.entries()) {
+      multi.set(k.blob(String(i)), Buffer.from(reference.bytes.buffer, reference.bytes.byteOffset, reference.bytes.byteLength), { expiration: { type: 'PX', value: ttlMs } });
+      multi.sAdd(k.set, k.blob(String(i)));
+    }
+    multi.set(k.meta, JSON.stringify(metas), { expiration: { type: 'PX', value: ttlMs } });
+    multi.eval(EXTEND, { keys: [k.set, k.meta], arguments: [String(ttlMs)] });
+    await multi.exec();
+  }
+
+  async load(jobId: string): Promise<Reference[] | undefined> {
+    const client = await this.client();
+    const k = this.keys(jobId);
+    const text = await client.get(k.meta);
+    if (!text) return undefined;
+    const metas = JSON.parse(text.toString('utf8')) as StoredReferenceMeta[];
+    const references: Reference[] = [];
+    for (const meta of metas) {
+      const bytes = await client.get(k.blob(meta.blob));
+      if (!bytes) return undefined;
+      references.push(referenceFrom(meta, new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength)));
+    }
+    return references;
+  }
+
+  async addBlob(jobId: string, bytes: Uint8Array, ttlMs: number): Promise<string> {
+    const client = await this.client();
+    const k = this.keys(jobId);
+    const blob = `x${randomBytes(8).toString('hex')}`;
+    await client
+      .multi()
+      .set(k.blob(blob), Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), { expiration: { type: 'PX', value: ttlMs } })
+      .sAdd(k.set, k.blob(blob))
+      .eval(EXTEND, { keys: [k.set, k.meta], arguments: [String(ttlMs)] })
+      .exec();
+    return blob;
+  }
+
+  async grant(token: string, grant: ReferenceGrant, ttlMs: number): Promise<void> {
+    const client = await this.client();
+    const k = this.keys(grant.jobId);
+    await client
+      .multi()
+      .set(this.tokenKey(token), JSON.stringify(grant), { expiration: { type: 'PX', value: ttlMs } })
+      .sAdd(k.set, this.tokenKey(token))
+      .eval(EXTEND, { keys: [k.set, k.meta], arguments: [String(ttlMs)] })
+      .exec();
+  }
+
+  async lookup(token: string): Promise<ReferenceGrant | undefined> {
+    const client = await this.client();
+    const text = await client.get(this.tokenKey(token));
+    if (!text) return undefined;
+    const grant = JSON.parse(text.toString('utf8')) as ReferenceGrant;
+    return (await client.exists(this.keys(grant.jobId).blob(grant.blob))) ? grant : undefined;
+  }
+
+  async read(grant: ReferenceGrant, start: number, end: number): Promise<AsyncIterable<Uint8Array> | undefined> {
+    const client = await this.client();
+    const key = this.keys(grant.jobId).blob(grant.blob);
+    if ((await client.strLen(key)) === 0) return undefined;
+    return (async function* () {
+      for (let at = start; at <= end; at += READ_PIECE_BYTES) {
+        const piece = await client.getRange(key, at, Math.min(end, at + READ_PIECE_BYTES - 1));
+        // Removed while being served (the job ended): stop rather than send a wrong length quietly.
+        if (!piece || piece.byteLength === 0) throw new Error('reference removed while being served');
+        yield new Uint8Array(piece.buffer, piece.byteOffset, piece.byteLength);
+      }
+    })();
+  }
+
+  async remove(jobId: string): Promise<void> {
+    const client = await this.client();
+    const k = this.keys(jobId);
+    const members = (await client.sMembers(k.set)).map((member) => member.toString('utf8'));
+    await client.del([...members, k.meta, k.set]);
+  }
+
+  async close(): Promise<void> {
+    await this.connected.catch(() => undefined);
+    if (this.base.isOpen) await this.base.close();
+  }
+
+  private keys(jobId: string) {
+    assertSafeId('job id', jobId);
+    const job = `${this.prefix}:ref:${jobId}`;
+    return {
+      meta: `${job}:meta`,
+      set: `${job}:keys`,
+      blob: (blob: string) => {
+        assertSafeId('blob', blob);
+        return `${job}:blob:${blob}`;
+      },
+    };
+  }
+
+  private tokenKey(token: string): string {
+    return `${this.prefix}:reftoken:${token}`;
+  }
+}
