@@ -2,7 +2,7 @@
  * Problem codes -> sentences that say what went wrong and what to do next. Plain text with
  * `code` spans, which both Discord and Slack render; adapters add their own framing.
  */
-import type { Problem, ProblemCode } from './result.js';
+import { MAX_PROBLEMS_LISTED, type Problem, type ProblemCode } from './result.js';
 
 type Params = NonNullable<Problem['params']>;
 
@@ -107,24 +107,75 @@ const SENTENCES: Record<ProblemCode, (p: Params, problem: Problem, hints: Comman
   'job.not_owner': (p) => `Only the person who started ${code(p['id'])} (or an admin) can do that.`,
   'job.already_ended': (p) => `Job ${code(p['id'])} has already ended (${String(p['state'])}).`,
   'job.retry_needs_files': (p) => `Job ${code(p['id'])} used files I no longer have. Send the request again with the files attached.`,
+  'request.more_problems': (p) => `…and ${num(p['count'])} more. Fix these first; sending it again lists what is left.`,
   'platform.cannot_post': (p) =>
     `I could not post the status message and thread here (${String(p['reason'])}). Ask an admin to let me send messages, create threads and attach files in this channel. Nothing was spent.`,
 };
 
-/** Sentences for problems, pointing at one platform's commands. */
-export function problemDescriber(hints: CommandHints) {
+/** The most a platform takes in one message, measured as it will be sent. */
+export interface TextLimit {
+  maxChars: number;
+  /** Length once sent; default the number of characters. */
+  measure?: (text: string) => number;
+}
+
+/** Slack: 3,000 characters per section text, counted after `&`, `<` and `>` become entities. */
+export const SLACK_TEXT_LIMIT: TextLimit = { maxChars: 3_000, measure: (text) => text.length + 4 * (text.match(/[&<>]/g)?.length ?? 0) };
+/** Discord: 2,000 characters of content. */
+export const DISCORD_TEXT_LIMIT: TextLimit = { maxChars: 2_000, measure: (text) => [...text].length };
+
+const measureOf = (limit: TextLimit) => limit.measure ?? ((text: string) => text.length);
+
+/** `text` cut (with an ellipsis) so that it fits `limit`. */
+export function clipText(text: string, limit: TextLimit): string {
+  const measure = measureOf(limit);
+  if (measure(text) <= limit.maxChars) return text;
+  const chars = [...text];
+  const cut = (end: number) => `${chars.slice(0, end).join('')}…`;
+  let end = Math.min(chars.length, limit.maxChars - 1);
+  // A character measures at most 5 (an entity), so each step removes at least a fifth of the excess.
+  while (end > 0 && measure(cut(end)) > limit.maxChars) end -= Math.max(1, Math.ceil((measure(cut(end)) - limit.maxChars) / 5));
+  return cut(Math.max(0, end));
+}
+
+/**
+ * A heading and lines, fitted to `limit`: at most MAX_PROBLEMS_LISTED lines, then as many as fit;
+ * those left out (and `more` already left out) are counted on a last line.
+ */
+export function fitList(heading: string, lines: readonly string[], more: number, limit: TextLimit, moreLine: (count: number) => string): string {
+  const measure = measureOf(limit);
+  const shown = lines.slice(0, MAX_PROBLEMS_LISTED);
+  let hidden = more + lines.length - shown.length;
+  const render = () => [heading, ...shown, ...(hidden > 0 ? [moreLine(hidden)] : [])].join('\n');
+  while (shown.length > 1 && measure(render()) > limit.maxChars) {
+    shown.pop();
+    hidden++;
+  }
+  return clipText(render(), limit);
+}
+
+/** Sentences for problems, pointing at one platform's commands, fitted to its message limit. */
+export function problemDescriber(hints: CommandHints, limit: TextLimit = SLACK_TEXT_LIMIT) {
   const one = (problem: Problem) => SENTENCES[problem.code](problem.params ?? {}, problem, hints);
   return {
-    problem: one,
-    /** Every problem, one per line, under a heading that says nothing was spent. */
+    problem: (problem: Problem) => clipText(one(problem), limit),
+    /**
+     * Every problem, one per line, under a heading that says nothing was spent; a long list ends
+     * with "…and N more" (counting problems the parser did not even keep: request.more_problems).
+     */
     problems(problems: readonly Problem[]): string {
-      const heading = problems.length === 1 ? 'I could not start this video (nothing was spent):' : `I could not start this video, for ${problems.length} reasons (nothing was spent):`;
-      return [heading, ...problems.map((p) => `• ${one(p)}`)].join('\n');
+      const listed = problems.filter((p) => p.code !== 'request.more_problems');
+      const more = problems.reduce((n, p) => n + (p.code === 'request.more_problems' ? Number(p.params?.['count'] ?? 0) : 0), 0);
+      const total = listed.length + more;
+      const heading = total === 1 ? 'I could not start this video (nothing was spent):' : `I could not start this video, for ${total} reasons (nothing was spent):`;
+      return fitList(heading, listed.slice(0, MAX_PROBLEMS_LISTED).map((p) => `• ${one(p)}`), more + Math.max(0, listed.length - MAX_PROBLEMS_LISTED), limit, (count) =>
+        `• ${one({ code: 'request.more_problems', params: { count } })}`,
+      );
     },
   };
 }
 
-const textCommands = problemDescriber(TEXT_COMMAND_HINTS);
+const textCommands = problemDescriber(TEXT_COMMAND_HINTS, SLACK_TEXT_LIMIT);
 /** One problem in a sentence, with Slack's `/video` sub-commands as the hints. */
 export const describeProblem = (problem: Problem): string => textCommands.problem(problem);
 /** Every problem, one per line, under a heading that says nothing was spent. */

@@ -15,6 +15,9 @@ export interface Problem {
   params?: Record<string, string | number | readonly (string | number)[]>;
 }
 
+/** Refusals list at most this many problems; the rest are counted ("and N more"). */
+export const MAX_PROBLEMS_LISTED = 10;
+
 export type ProblemCode =
   // text options
   | 'option.unknown_flag'
@@ -57,4 +60,6 @@ export type ProblemCode =
   | 'job.not_owner'
   | 'job.already_ended'
   | 'job.retry_needs_files'
-  | 'platform.cannot_post';
+  | 'platform.cannot_post'
+  // a count of problems not listed (the list is capped; see MAX_PROBLEMS_LISTED)
+  | 'request.more_problems';

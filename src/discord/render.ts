@@ -6,7 +6,7 @@
 import { ButtonStyle, ComponentType, type APIActionRowComponent, type APIButtonComponent } from 'discord.js';
 import type { GenerationRecord, JobRecord } from '../core/jobs/job.js';
 import type { JobPhase, JobView } from '../core/jobs/ports.js';
-import { code, describeFailure } from '../core/messages.js';
+import { clipText, code, describeFailure, DISCORD_TEXT_LIMIT } from '../core/messages.js';
 import { settingsSummary } from '../core/summary.js';
 import { findModel } from '../core/models/catalog.js';
 import type { ReferenceMapping } from '../core/references/prompt-references.js';
@@ -84,10 +84,27 @@ export function phaseLine(view: JobView): string {
   }
 }
 
+/**
+ * Lines within Discord's 2,000 characters. The lines at `flexible` (in that order) are shortened
+ * first, so what must stay whole (a link, the job id, the delivery marker) is never cut off.
+ */
+export function fitContent(lines: readonly (string | undefined)[], flexible: readonly number[]): string {
+  const present = [...lines];
+  const measure = DISCORD_TEXT_LIMIT.measure!;
+  const text = () => present.filter((l): l is string => l !== undefined).join('\n');
+  for (const i of flexible) {
+    const line = present[i];
+    const over = measure(text()) - DISCORD_TEXT_LIMIT.maxChars;
+    if (over <= 0) break;
+    if (line !== undefined) present[i] = clipText(line, { ...DISCORD_TEXT_LIMIT, maxChars: Math.max(1, measure(line) - over) });
+  }
+  return clipText(text(), DISCORD_TEXT_LIMIT);
+}
+
 export function statusMessage(view: JobView): MessageBody {
   const { job } = view;
   const lines = [`🎬 **${modelName(job)}** for <@${job.requester.userId}>`, quote(job.request.prompt), phaseLine(view), `-# Job ${code(job.id)}`];
-  return { content: lines.join('\n').slice(0, 2000), components: [buttonRow(job.id, actionsFor(view.phase))], allowed_mentions: NO_MENTIONS };
+  return { content: fitContent(lines, [1, 2]), components: [buttonRow(job.id, actionsFor(view.phase))], allowed_mentions: NO_MENTIONS };
 }
 
 
@@ -105,14 +122,14 @@ function footer(job: JobRecord, generation: GenerationRecord): string {
 
 /** The text posted with a finished video. */
 export function videoSummary(job: JobRecord, generation: GenerationRecord): MessageBody {
-  const lines = [`🎬 **${modelName(job)}** · ${settingsSummary(job)}`, referenceLine(job.references), footer(job, generation)].filter((l): l is string => l !== undefined);
-  return { content: lines.join('\n').slice(0, 2000), components: [buttonRow(job.id, ['retry', 'edit', 'params'])], allowed_mentions: NO_MENTIONS };
+  const lines = [`🎬 **${modelName(job)}** · ${settingsSummary(job)}`, referenceLine(job.references), footer(job, generation)];
+  return { content: fitContent(lines, [1, 0]), components: [buttonRow(job.id, ['retry', 'edit', 'params'])], allowed_mentions: NO_MENTIONS };
 }
 
+/** The summary with a link instead of the file: the link and the delivery marker are kept whole. */
 export function linkMessage(job: JobRecord, generation: GenerationRecord, url: string, why: string): MessageBody {
-  const summary = videoSummary(job, generation);
-  const lines = [summary.content.split('\n')[0]!, `${why}\n${url}`, ...summary.content.split('\n').slice(1)];
-  return { ...summary, content: lines.join('\n').slice(0, 2000) };
+  const lines = [`🎬 **${modelName(job)}** · ${settingsSummary(job)}`, why, url, referenceLine(job.references), footer(job, generation)];
+  return { ...videoSummary(job, generation), content: fitContent(lines, [3, 1, 0]) };
 }
 
 export function parametersText(job: JobRecord): string {
@@ -125,13 +142,12 @@ export function parametersText(job: JobRecord): string {
     referenceLine(job.references),
     job.retryOf ? `Retry of ${code(job.retryOf)}` : undefined,
   ];
-  return lines.filter((l): l is string => l !== undefined).join('\n').slice(0, 2000);
+  return fitContent(lines, [4, 1]);
 }
 
 export function startedText(job: JobRecord, mapping: readonly ReferenceMapping[]): string {
   const where = job.destination.threadId ? ` Follow it in <#${job.destination.threadId}>.` : '';
-  const refs = referenceLine(mapping);
-  return [`Started job ${code(job.id)} with ${modelName(job)}.${where}`, refs].filter(Boolean).join('\n');
+  return fitContent([`Started job ${code(job.id)} with ${modelName(job)}.${where}`, referenceLine(mapping)], [1]);
 }
 
 export function jobsList(views: readonly JobView[]): { content: string; components: APIActionRowComponent<APIButtonComponent>[] } {
@@ -139,5 +155,5 @@ export function jobsList(views: readonly JobView[]): { content: string; componen
   const lines = views.map((v) => `${code(v.job.id)} · ${v.phase}${v.position !== undefined ? ` · #${v.position} in line` : ''}${elapsed(v.elapsedSec)} · ${quote(v.job.request.prompt, 60).slice(2)}`);
   // Discord allows five rows of buttons: one per job, newest first.
   const components = views.slice(0, 5).map((v) => buttonRow(v.job.id, isActivePhase(v.phase) ? ['cancel', 'params'] : ['retry', 'params']));
-  return { content: ['Your videos, newest first:', ...lines].join('\n').slice(0, 2000), components };
+  return { content: clipText(['Your videos, newest first:', ...lines].join('\n'), DISCORD_TEXT_LIMIT), components };
 }

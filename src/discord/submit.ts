@@ -6,7 +6,7 @@
 import { Routes, type REST } from 'discord.js';
 import type { Requester } from '../core/jobs/job.js';
 import type { Logger } from '../core/log.js';
-import { problemDescriber } from '../core/messages.js';
+import { DISCORD_TEXT_LIMIT, problemDescriber } from '../core/messages.js';
 import type { IncomingAttachment } from '../core/references/types.js';
 import type { GenerationRequest } from '../core/request.js';
 import type { Problem } from '../core/result.js';
@@ -16,11 +16,14 @@ import { discordProblemSentence } from './errors.js';
 import { NO_MENTIONS, referenceLine } from './render.js';
 
 /** Discord has no `/video help` or `/video cancel`: the options are in the command and Cancel is a button. */
-export const discordSentences = problemDescriber({
-  help: 'The options of `/video` list what is possible.',
-  cancel: 'press Cancel on its status message',
-  jobs: '`/jobs` lists yours.',
-});
+export const discordSentences = problemDescriber(
+  {
+    help: 'The options of `/video` list what is possible.',
+    cancel: 'press Cancel on its status message',
+    jobs: '`/jobs` lists yours.',
+  },
+  DISCORD_TEXT_LIMIT,
+);
 
 /** Problems as one message; a refused status post gets the specific Discord sentence. */
 export function problemsText(problems: readonly Problem[]): string {

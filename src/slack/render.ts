@@ -6,7 +6,7 @@ import { settingsSummary } from '../core/summary.js';
 import type { JobRecord } from '../core/jobs/job.js';
 import { isTerminal } from '../core/jobs/job.js';
 import type { JobView } from '../core/jobs/ports.js';
-import { describeFailure } from '../core/messages.js';
+import { clipText, describeFailure, type TextLimit } from '../core/messages.js';
 import { findModel, tierChoices, modeChoices, resolutionsForAnyTier, DURATION_RANGE, ASPECT_RATIO_CHOICES } from '../core/models/catalog.js';
 import { SWITCH_FLAGS, VALUE_OPTIONS } from '../core/options/vocabulary.js';
 import { ACTION_CANCEL, ACTION_RETRY, VIDEO_COMMAND } from './requirements.js';
@@ -21,6 +21,28 @@ export interface Rendered {
 }
 
 const mrkdwn = (text: string) => ({ type: 'mrkdwn', text, verbatim: true });
+
+/** Slack's limit for a section's text (the text here is already escaped, so it is counted as is). */
+const SECTION_LIMIT: TextLimit = { maxChars: 3_000 };
+
+/** Escaped text cut to `limit` without leaving half an entity (`&am…`). */
+const clipEscaped = (text: string, limit: TextLimit) => clipText(text, limit).replace(/&[a-z]{0,4}…$/, '…');
+
+/**
+ * Escaped lines within one section's 3,000 characters. The lines at `flexible` (in that order) are
+ * shortened first, so what must stay whole (a link, the job id) is not cut off.
+ */
+export function fitSection(lines: readonly (string | undefined)[], flexible: readonly number[]): string {
+  const present = [...lines];
+  const text = () => present.filter((l): l is string => l !== undefined).join('\n');
+  for (const i of flexible) {
+    const line = present[i];
+    const over = text().length - SECTION_LIMIT.maxChars;
+    if (over <= 0) break;
+    if (line !== undefined) present[i] = clipEscaped(line, { maxChars: Math.max(1, line.length - over) });
+  }
+  return clipEscaped(text(), SECTION_LIMIT);
+}
 
 function clock(seconds: number): string {
   const s = Math.max(0, Math.round(seconds));
@@ -66,10 +88,9 @@ export function referenceLine(job: JobRecord): string | undefined {
 
 export function statusMessage(view: JobView): Rendered {
   const { job } = view;
-  const lines = [`*${phaseLine(view)}*  ·  job \`${job.id}\``, `> ${echo(job.request.prompt)}`, `_${escapeText(settingsLine(job))}_`];
   const refs = referenceLine(job);
-  if (refs) lines.push(`References: ${refs}`);
-  const blocks: Block[] = [{ type: 'section', block_id: `status:${job.id}`, text: mrkdwn(lines.join('\n')) }];
+  const lines = [`*${phaseLine(view)}*  ·  job \`${job.id}\``, `> ${echo(job.request.prompt)}`, `_${escapeText(settingsLine(job))}_`, refs ? `References: ${refs}` : undefined];
+  const blocks: Block[] = [{ type: 'section', block_id: `status:${job.id}`, text: mrkdwn(fitSection(lines, [3, 1, 0])) }];
   blocks.push({ type: 'context', elements: [mrkdwn(`Requested by <@${job.requester.userId}>`)] });
   const terminal = isTerminal(job.state) || ['done', 'failed', 'cancelled', 'timed_out'].includes(view.phase);
   blocks.push({
@@ -95,7 +116,10 @@ export function deliverySummary(job: JobRecord, index: number, of: number): stri
 }
 
 export function linkMessage(job: JobRecord, url: string, reason: string): Rendered {
-  const text = `<@${job.requester.userId}> ${reason} Download it here (the link expires): ${url.replace(/[<>|]/g, encodeURIComponent)}\nJob \`${job.id}\` · ${escapeText(settingsLine(job))}`;
+  const text = fitSection(
+    [`<@${job.requester.userId}> ${reason} Download it here (the link expires): ${url.replace(/[<>|]/g, encodeURIComponent)}`, `Job \`${job.id}\` · ${escapeText(settingsLine(job))}`],
+    [1],
+  );
   return { text, blocks: [{ type: 'section', text: mrkdwn(text) }] };
 }
 

@@ -2,7 +2,7 @@
  * Turns text (`a fox in snow --fast --res 480p --ar 9:16`) or typed fields (Discord options,
  * Slack modal inputs) into GenerationOptions, reporting every problem at once.
  */
-import { fail, ok, type Problem, type Result } from '../result.js';
+import { fail, MAX_PROBLEMS_LISTED, ok, type Problem, type Result } from '../result.js';
 import { DEFAULT_OPTIONS, type GenerationOptions, type GenerationRequest } from '../request.js';
 import { ALL_FLAGS, SWITCH_FLAGS, VALUE_OPTIONS, type OptionName, type ValueOption } from './vocabulary.js';
 import { closest } from './suggest.js';
@@ -26,10 +26,22 @@ export interface ParsedText extends ParsedOptions {
 class OptionCollector {
   readonly options: GenerationOptions;
   readonly given = new Set<OptionName>();
-  readonly problems: Problem[] = [];
+  private readonly kept: Problem[] = [];
+  /** Problems past the ones kept are only counted: 10,000 bad flags do not make 10,000 objects. */
+  private omitted = 0;
 
   constructor(defaults: GenerationOptions) {
     this.options = { ...defaults };
+  }
+
+  /** Records a problem; `make` is not even called once enough are kept. */
+  problem(make: () => Problem): void {
+    if (this.kept.length < MAX_PROBLEMS_LISTED) this.kept.push(make());
+    else this.omitted++;
+  }
+
+  get problems(): Problem[] {
+    return this.omitted > 0 ? [...this.kept, { code: 'request.more_problems', params: { count: this.omitted } }] : [...this.kept];
   }
 
   set<N extends OptionName>(name: N, value: GenerationOptions[N], spelledAs: string): void {
@@ -40,7 +52,7 @@ class OptionCollector {
         this.options.frames = 'first-last';
         return;
       }
-      this.problems.push({ code: 'option.conflict', params: { option: name, values: [String(previous), String(value)], flag: spelledAs } });
+      this.problem(() => ({ code: 'option.conflict', params: { option: name, values: [String(previous), String(value)], flag: spelledAs } }));
       return;
     }
     this.given.add(name);
@@ -50,7 +62,7 @@ class OptionCollector {
   read(option: ValueOption, raw: string, spelledAs: string): void {
     const reading = option.read(raw);
     if (reading) this.set(option.name, reading.value, spelledAs);
-    else this.problems.push({ code: 'option.invalid_value', params: { option: option.name, flag: spelledAs, value: raw, allowed: option.allowed } });
+    else this.problem(() => ({ code: 'option.invalid_value', params: { option: option.name, flag: spelledAs, value: raw, allowed: option.allowed } }));
   }
 }
 
@@ -74,7 +86,7 @@ export function parseOptionsText(text: string, defaults: GenerationOptions = DEF
 
     if (inlineValue !== undefined) {
       if (valueOption) collector.read(valueOption, inlineValue, spelledAs);
-      else collector.problems.push(unknownFlag(flag, switchFlag ? 'takes no value' : undefined));
+      else collector.problem(() => unknownFlag(flag, switchFlag ? 'takes no value' : undefined));
     } else if (valueOption && switchFlag) {
       // `--audio` alone switches it on; `--audio off` reads a value.
       if (nextIsValue && valueOption.read(next.text)) {
@@ -88,10 +100,10 @@ export function parseOptionsText(text: string, defaults: GenerationOptions = DEF
         collector.read(valueOption, next.text, spelledAs);
         consumed.add(++i);
       } else {
-        collector.problems.push({ code: 'option.missing_value', params: { flag: spelledAs, allowed: valueOption.allowed } });
+        collector.problem(() => ({ code: 'option.missing_value', params: { flag: spelledAs, allowed: valueOption.allowed } }));
       }
     } else {
-      collector.problems.push(unknownFlag(flag));
+      collector.problem(() => unknownFlag(flag));
     }
   }
 
@@ -100,8 +112,9 @@ export function parseOptionsText(text: string, defaults: GenerationOptions = DEF
     .map((t) => t.text)
     .join(' ')
     .trim();
-  collector.problems.push(...checkPrompt(prompt));
-  if (collector.problems.length > 0) return fail(...collector.problems);
+  for (const problem of checkPrompt(prompt)) collector.problem(() => problem);
+  const problems = collector.problems;
+  if (problems.length > 0) return fail(...problems);
   return ok({ prompt, options: collector.options, given: collector.given });
 }
 

@@ -13,6 +13,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { FakeGateway, MESSAGE_CONTENT_INTENT } from './gateway.js';
 import { apiMessage, apiUser, snowflake, type ApiAttachment, type ApiMessage, type FakeUser, type InteractionContext } from './payloads.js';
+import { invalidFormBody, messageLimitBroken } from './limits.js';
 
 export interface RecordedFile {
   field: string;
@@ -321,6 +322,8 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
   async function route(name: RouteName, params: string[], method: string, url: URL, body: { json?: any; files: RecordedFile[] }, auth?: string): Promise<{ status: number; json?: unknown }> {
     const botAuth = name !== 'interactionCallback' && !name.startsWith('webhook');
     if (botAuth && name !== 'unknown' && auth !== `Bot ${token}`) throw new HttpFailure(401, { code: 0, message: '401: Unauthorized' });
+    const tooBig = messageLimitBroken(name === 'interactionCallback' ? body.json?.data : body.json);
+    if (tooBig) throw new HttpFailure(400, invalidFormBody(tooBig));
     switch (name) {
       case 'gatewayBot':
         return {

@@ -12,6 +12,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { LIMITED_METHODS, slackMessageError } from './limits.js';
 
 export interface FakeFile {
   id: string;
@@ -304,6 +305,8 @@ export async function startFakeSlack(options: { botToken?: string; botUserId?: s
     }
     if (req.method === 'POST' && path.startsWith('/response/')) {
       const body = JSON.parse((await readBody(req)).toString() || '{}') as Record<string, unknown>;
+      const tooBig = slackMessageError(body);
+      if (tooBig) return send(400, { ok: false, error: tooBig });
       responses.push({ id: path.slice('/response/'.length), body });
       return send(200, { ok: true });
     }
@@ -313,6 +316,8 @@ export async function startFakeSlack(options: { botToken?: string; botUserId?: s
       const args = parseArgs(req, raw);
       const authorization = req.headers.authorization;
       calls.push({ method, args, ...(authorization ? { authorization } : {}), at: Date.now() });
+      const tooBig = LIMITED_METHODS.has(method) ? slackMessageError(args) : undefined;
+      if (tooBig) return send(200, { ok: false, error: tooBig });
       const delay = switches.delay.get(method);
       if (delay && (delay.count === undefined || delay.count > 0)) {
         if (delay.count !== undefined) delay.count--;
