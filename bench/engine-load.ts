@@ -63,13 +63,13 @@ async function run(mode: Mode): Promise<RunResult> {
     const dir = mkdtempSync(join(tmpdir(), 'seedance-bench-'));
     const store = new SqliteJobStore(dir);
     const schemas = new ModelSchemas(oxen);
-    const host = new SelfReferenceHost({ publicBaseUrl: 'https://bot.example.com', sweepIntervalMs: 0 });
+    const host = new SelfReferenceHost({ publicBaseUrl: 'https://bot.example.com' });
     const ports = new Map([[port.platform, port]]);
     const engine = new JobEngine(
-      { store, oxen, host, ports, relaunch: VideoService.relaunch(schemas), onError: (error, { step }) => note(error, step) },
+      { store, oxen, host, ports, relaunch: VideoService.relaunch(schemas, host.files), onError: (error, { step }) => note(error, step) },
       { ...DEFAULT_ENGINE_SETTINGS, globalLimit: 10_000 },
     );
-    const service = new VideoService({ store, schemas, engine, ports }, { perUserLimit: 10 });
+    const service = new VideoService({ store, schemas, engine, ports, references: host.files }, { perUserLimit: 10 });
     await engine.start();
     submitOne = async (i) => {
       const result = await service.submit(textRequest(i, USERS));

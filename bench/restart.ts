@@ -86,11 +86,11 @@ async function measure(kind: StoreKind, fake: FakeProcess) {
   };
   const port = new CountingPort();
   const schemas = new ModelSchemas(client);
-  const host = new SelfReferenceHost({ publicBaseUrl: 'https://bot.example.com', sweepIntervalMs: 0 });
+  const host = new SelfReferenceHost({ publicBaseUrl: 'https://bot.example.com' });
   const ports = new Map([[port.platform, port]]);
   const errors: string[] = [];
   const engine = new JobEngine(
-    { store, oxen: client, host, ports, relaunch: VideoService.relaunch(schemas), onError: (error, { step }) => errors.push(`${step}: ${error instanceof Error ? error.message : String(error)}`) },
+    { store, oxen: client, host, ports, relaunch: VideoService.relaunch(schemas, host.files), onError: (error, { step }) => errors.push(`${step}: ${error instanceof Error ? error.message : String(error)}`) },
     { ...DEFAULT_ENGINE_SETTINGS, globalLimit: 10_000 },
   );
 

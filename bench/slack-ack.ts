@@ -78,14 +78,14 @@ async function run(mode: Mode): Promise<RunResult> {
     const store = new SqliteJobStore(dir);
     const oxen = new OxenClient({ baseUrl: fake.url, apiKey: fake.apiKey });
     const schemas = new ModelSchemas(oxen);
-    const host = new SelfReferenceHost({ publicBaseUrl: 'https://bot.example.com', sweepIntervalMs: 0 });
+    const host = new SelfReferenceHost({ publicBaseUrl: 'https://bot.example.com' });
     const adapter = new SlackAdapter({ botToken: slackSide.ready.botToken, signingSecret: SECRET, apiUrl: slackSide.ready.url }, { log: silentLogger });
     const ports = new Map([[adapter.port.platform, adapter.port]]);
     const engine = new JobEngine(
-      { store, oxen, host, ports, relaunch: VideoService.relaunch(schemas), onError: (error, { step }) => errors.length < 20 && errors.push(`${step}: ${(error as Error).message}`) },
+      { store, oxen, host, ports, relaunch: VideoService.relaunch(schemas, host.files), onError: (error, { step }) => errors.length < 20 && errors.push(`${step}: ${(error as Error).message}`) },
       { ...DEFAULT_ENGINE_SETTINGS, globalLimit: 10_000 },
     );
-    const service = new VideoService({ store, schemas, engine, ports }, { perUserLimit: 10 });
+    const service = new VideoService({ store, schemas, engine, ports, references: host.files }, { perUserLimit: 10 });
     await engine.start();
     await adapter.start({ service, log: silentLogger });
 

@@ -18,6 +18,7 @@ import { createMetrics, type Metrics } from './core/metrics.js';
 import { ModelSchemas } from './core/models/schemas.js';
 import { OxenClient, type OxenClientOptions } from './core/oxen/client.js';
 import { createReferenceHost } from './core/references/create-host.js';
+import { openReferenceStore } from './core/references/open-reference-store.js';
 import { OxenReferenceHost } from './core/references/oxen-host.js';
 import { SelfReferenceHost } from './core/references/self-host.js';
 import { VideoService } from './core/service.js';
@@ -69,6 +70,8 @@ export function createApp(config: Config, options: AppOptions): App {
   const log = options.log;
   const adapters = [...options.adapters];
   const store = options.store ?? openJobStore(config.store);
+  // Jobs' files wait here until launched, and self-hosted files are served from here.
+  const referenceFiles = openReferenceStore(config.store);
   let lifecycle: 'starting' | 'running' | 'stopping' = 'starting';
   let metrics: Metrics | undefined;
 
@@ -83,11 +86,12 @@ export function createApp(config: Config, options: AppOptions): App {
   });
   const self =
     config.http.publicBaseUrl && (config.referenceHosting === 'self' || config.referenceHosting === 'passthrough')
-      ? new SelfReferenceHost({ publicBaseUrl: config.http.publicBaseUrl })
+      ? new SelfReferenceHost({ publicBaseUrl: config.http.publicBaseUrl, files: referenceFiles })
       : undefined;
   const host = createReferenceHost({
     kind: config.referenceHosting,
     ...(self ? { self } : {}),
+    files: referenceFiles,
     oxen: new OxenReferenceHost({ client: oxen, repo: config.oxen.referenceRepo }),
   });
 
@@ -106,7 +110,7 @@ export function createApp(config: Config, options: AppOptions): App {
       oxen,
       host,
       ports,
-      relaunch: VideoService.relaunch(schemas),
+      relaunch: VideoService.relaunch(schemas, referenceFiles),
       onError: (error, { step, jobId }) => (jobId ? log.child({ job: jobId }) : log).error('job.error', { step, error }),
       events: jobEvents(log, metrics),
       redact: (text) => scrub(text) as string,
@@ -115,7 +119,7 @@ export function createApp(config: Config, options: AppOptions): App {
   );
   engineHolder.engine = engine;
   const service = new VideoService(
-    { store, schemas, engine, ports },
+    { store, schemas, engine, ports, references: referenceFiles },
     { perUserLimit: config.limits.perUser, budget: config.limits.budget, admins: new Set(config.admins) },
   );
 
@@ -189,7 +193,7 @@ export function createApp(config: Config, options: AppOptions): App {
     await step('engine', () => engine.stop({ handBack: true, graceMs: Math.max(0, deadline - Date.now()) }));
     log.info('shutdown.engine_stopped', { uploadsAtStart: uploads, ms: Date.now() - began });
     for (const adapter of adapters) await step(`${adapter.platform}.close`, () => adapter.close());
-    await step('references', () => self?.close());
+    await step('references', () => referenceFiles.close());
     await step('prune', () => pruner?.stop());
     await step('store', () => store.close());
     await step('http', () => server.close());

@@ -6,12 +6,13 @@ import { isBotError } from './errors.js';
 import { findModel, modelFor } from './models/catalog.js';
 import type { ModelSchemas } from './models/schemas.js';
 import { planGeneration } from './plan.js';
+import type { ReferenceStore } from './references/reference-store.js';
 import type { IncomingAttachment } from './references/types.js';
 import type { GenerationRequest } from './request.js';
 import { fail, ok, type Problem, type Result } from './result.js';
 import type { ReferenceMapping } from './references/prompt-references.js';
 import { budgetDay, giveBack, reserveBudget, type BudgetLimits } from './jobs/budget.js';
-import { JobEngine, userSet } from './jobs/engine.js';
+import { JobEngine, userSet, type Launch } from './jobs/engine.js';
 import { isTerminal, newJobId, type Destination, type JobRecord, type Platform, type Requester } from './jobs/job.js';
 import type { JobView, PlatformPort } from './jobs/ports.js';
 import type { JobStore } from './jobs/store.js';
@@ -60,7 +61,14 @@ export class VideoService {
   readonly settings: ServiceSettings;
 
   constructor(
-    private readonly deps: { store: JobStore; schemas: ModelSchemas; engine: JobEngine; ports: ReadonlyMap<string, PlatformPort> },
+    private readonly deps: {
+      store: JobStore;
+      schemas: ModelSchemas;
+      engine: JobEngine;
+      ports: ReadonlyMap<string, PlatformPort>;
+      /** Where a job's files wait until it is launched (see ReferenceStore). */
+      references: ReferenceStore;
+    },
     settings: Partial<ServiceSettings> = {},
   ) {
     this.settings = { ...DEFAULT_SERVICE_SETTINGS, ...settings };
@@ -122,11 +130,18 @@ export class VideoService {
       await this.undoAdmission(job);
       return fail({ code: 'platform.cannot_post', params: { reason: isBotError(error) ? error.code : 'unknown' } });
     }
+    // The files wait in the reference store (not in memory) until the job is launched.
+    try {
+      await this.deps.references.save(id, plan.references);
+    } catch (error) {
+      await this.undoAdmission(job);
+      throw error;
+    }
     if (!(await engine.claim(id)) || !(await store.create(job))) {
       await this.undoAdmission(job);
       throw new Error(`job id ${id} was taken`);
     }
-    await engine.admit(job, { model: plan.model, schema: plan.schema, references: plan.references });
+    await engine.admit(job);
     return ok({ job, view: engine.view(job), mapping: plan.mapping });
   }
 
@@ -172,11 +187,17 @@ export class VideoService {
     return this.settings.admins.has(`${actor.platform}:${actor.userId}`);
   }
 
-  /** The catalog entry and live schema of a job resumed after a restart. */
-  static relaunch(schemas: ModelSchemas) {
-    return async (job: JobRecord) => {
+  /**
+   * What the engine needs to launch a saved job, looked up when it is launched (also after a
+   * restart, or on another instance): the catalog entry, the live schema and the files read back
+   * from the reference store. Undefined when the job had files and they are gone (expired).
+   */
+  static relaunch(schemas: ModelSchemas, files: ReferenceStore) {
+    return async (job: JobRecord): Promise<Launch | undefined> => {
       const model = findModel(job.modelId) ?? modelFor('fast', 'text');
-      return { model, schema: (await schemas.get(model)).schema };
+      const references = job.references.length > 0 ? await files.load(job.id) : [];
+      if (!references) return undefined;
+      return { model, schema: (await schemas.get(model)).schema, references };
     };
   }
 
@@ -188,8 +209,9 @@ export class VideoService {
     return ok(job);
   }
 
-  /** Frees the person's slot and the budget of a job that never started. */
+  /** Frees the person's slot, the budget and the files of a job that never started. */
   private async undoAdmission(job: JobRecord): Promise<void> {
+    await this.deps.references.remove(job.id).catch(() => undefined);
     await this.deps.store.leave(userSet(job), job.id);
     await giveBack(this.deps.store, job, { videoSeconds: job.reservation.videoSeconds, usd: job.reservation.usd ?? 0 });
   }

@@ -11,6 +11,7 @@ import type { PlatformPort } from '../../src/core/jobs/ports.js';
 import { ModelSchemas } from '../../src/core/models/schemas.js';
 import { OxenClient } from '../../src/core/oxen/client.js';
 import { SelfReferenceHost } from '../../src/core/references/self-host.js';
+import type { ReferenceStore } from '../../src/core/references/reference-store.js';
 import { VideoService, type ServiceSettings } from '../../src/core/service.js';
 import type { FakeOxen } from '../fakes/oxen/index.js';
 import { dropRedisPrefix, REDIS_URL } from './redis.js';
@@ -63,17 +64,19 @@ export async function startCore(options: {
   engine?: Partial<EngineSettings>;
   service?: Partial<ServiceSettings>;
   start?: boolean;
+  /** Where jobs' files wait and are served from; default this process's memory. */
+  references?: ReferenceStore;
 }): Promise<Core> {
   const oxen = new OxenClient({ baseUrl: options.fake.url, apiKey: options.fake.apiKey, timeouts: { requestMs: 2_000, eventsIdleMs: 5_000 }, retry: { maxAttempts: 2, baseDelayMs: 10, maxDelayMs: 50 } });
   const schemas = new ModelSchemas(oxen);
-  const host = new SelfReferenceHost({ publicBaseUrl: 'https://bot.example.com', sweepIntervalMs: 0 });
+  const host = new SelfReferenceHost({ publicBaseUrl: 'https://bot.example.com', ...(options.references ? { files: options.references } : {}) });
   const ports = new Map([[options.port.platform, options.port]]);
   const errors: Core['errors'] = [];
   const engine = new JobEngine(
-    { store: options.store, oxen, host, ports, relaunch: VideoService.relaunch(schemas), onError: (error, { step }) => errors.push({ step, error }) },
+    { store: options.store, oxen, host, ports, relaunch: VideoService.relaunch(schemas, host.files), onError: (error, { step }) => errors.push({ step, error }) },
     { ...FAST_ENGINE, ...options.engine },
   );
-  const service = new VideoService({ store: options.store, schemas, engine, ports }, options.service);
+  const service = new VideoService({ store: options.store, schemas, engine, ports, references: host.files }, options.service);
   if (options.start !== false) await engine.start();
   return {
     oxen,
@@ -84,7 +87,7 @@ export async function startCore(options: {
     errors,
     async stop() {
       await engine.stop();
-      host.close();
+      await host.close();
     },
   };
 }

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { Admission } from './admission.js';
 import { DeliveryRunner } from './delivery-runner.js';
-import { DEFAULT_ENGINE_SETTINGS, type EngineDeps, type EngineEvents, type EngineSettings, type Launch } from './engine-settings.js';
+import { DEFAULT_ENGINE_SETTINGS, type EngineDeps, type EngineEvents, type EngineSettings } from './engine-settings.js';
 import { Finisher } from './finish.js';
 import { Follower } from './follow.js';
 import type { JobRecord } from './job.js';
@@ -25,7 +25,6 @@ export class EngineContext {
   /** Jobs this instance holds the lease of and acts on. */
   readonly tracked = new Map<string, JobRecord>();
   readonly byGeneration = new Map<string, string>();
-  readonly launches = new Map<string, Launch>();
   /** New jobs claimed by submit() and not admitted yet: a takeover must not adopt them. */
   readonly admitting = new Set<string>();
   readonly abort = new AbortController();
@@ -63,7 +62,6 @@ export class EngineContext {
     this.tracked.delete(id);
     this.follower.forget(id);
     this.status.forget(id);
-    this.launches.delete(id);
     this.admission.forget(id);
     this.locks.delete(id);
   }

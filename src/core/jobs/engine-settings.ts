@@ -58,8 +58,12 @@ export interface EngineDeps {
   oxen: OxenClient;
   host: ReferenceHost;
   ports: ReadonlyMap<string, PlatformPort>;
-  /** Looks up a catalog entry and schema again for a job resumed after a restart. */
-  relaunch(job: JobRecord): Promise<Omit<Launch, 'references'>>;
+  /**
+   * What a waiting job needs to reach Oxen, looked up when it is launched (the files read back from
+   * the reference store, so queued jobs hold no bytes in memory, and a restart loses none).
+   * Undefined when the job had files and they are gone.
+   */
+  relaunch(job: JobRecord): Promise<Launch | undefined>;
   onError?(error: unknown, context: { jobId?: string; step: string }): void;
   /** What happens to jobs, for logs and metrics. Each hook must not throw. */
   events?: EngineEvents;

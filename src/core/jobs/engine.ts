@@ -13,7 +13,7 @@ import { subscribeCompletions } from '../oxen/completions.js';
 import { TERMINAL_STATUSES } from '../oxen/types.js';
 import { giveBack, refundShare } from './budget.js';
 import { EngineContext, jobLease, userSet } from './context.js';
-import type { EngineDeps, EngineSettings, Launch, StopOptions } from './engine-settings.js';
+import type { EngineDeps, EngineSettings, StopOptions } from './engine-settings.js';
 import type { JobRecord, JobState } from './job.js';
 import { isTerminal } from './job.js';
 import type { JobView } from './ports.js';
@@ -113,12 +113,11 @@ export class JobEngine {
   }
 
   /** Takes a new job (claimed, its record saved with where to report) and starts it when a slot is free. */
-  async admit(job: JobRecord, launch: Launch): Promise<void> {
+  async admit(job: JobRecord): Promise<void> {
     const ctx = this.ctx;
     ctx.admitting.delete(job.id);
     // After stop() the store may be closing: the saved job is picked up by the next start.
     if (ctx.stopped) return;
-    ctx.launches.set(job.id, launch);
     ctx.track(job);
     ctx.admission.enqueue(job);
     await ctx.admission.dispatch();

@@ -28,9 +28,9 @@ export class Launcher {
       }
       return;
     }
-    const launch = ctx.launches.get(job.id) ?? (job.references.length === 0 ? { ...(await ctx.deps.relaunch(job)), references: [] } : undefined);
+    const launch = await ctx.deps.relaunch(job);
     if (!launch) {
-      // The files lived in memory and the bot restarted before they were sent.
+      // The job's saved files expired before a slot at Oxen came free.
       job.failure = { code: 'job.references_lost' };
       await ctx.finisher.finish(job, 'failed');
       return;
@@ -55,7 +55,6 @@ export class Launcher {
       await this.submitFailed(job, error);
       return;
     }
-    ctx.launches.delete(job.id);
     this.running(job, ids);
     await ctx.save(job);
     await ctx.status.show(job, true);
