@@ -171,6 +171,11 @@ export class RedisJobStore implements JobStore {
     await this.eval(RELEASE_LEASE, [this.key('lease', name)], [owner]);
   }
 
+  async claim(name: string, ttlMs: number): Promise<boolean> {
+    await this.connected;
+    return (await this.client.set(this.key('claim', name), '1', { NX: true, PX: Math.max(1, Math.round(ttlMs)) })) !== null;
+  }
+
   async reserve(counter: string, amount: number, limit: number, ttlMs: number): Promise<{ granted: boolean; used: number }> {
     const [granted, used] = (await this.eval(RESERVE, [this.key('counter', counter)], [amount, limit, Math.round(ttlMs)])) as [
       number,

@@ -18,6 +18,8 @@ const TABLES = [
   'CREATE INDEX IF NOT EXISTS user_jobs_recent ON user_jobs (user_key, created DESC)',
   'CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value REAL NOT NULL, expires INTEGER NOT NULL)',
   'CREATE TABLE IF NOT EXISTS set_members (set_name TEXT NOT NULL, member TEXT NOT NULL, PRIMARY KEY (set_name, member))',
+  'CREATE TABLE IF NOT EXISTS claims (name TEXT PRIMARY KEY, expires INTEGER NOT NULL)',
+  'CREATE INDEX IF NOT EXISTS claims_expiry ON claims (expires)',
   // When each finished job ended, for the prune; and user_jobs by id, to drop a pruned job's rows.
   'CREATE TABLE IF NOT EXISTS finished_jobs (id TEXT PRIMARY KEY, ended INTEGER NOT NULL)',
   'CREATE INDEX IF NOT EXISTS finished_jobs_ended ON finished_jobs (ended)',
@@ -26,12 +28,17 @@ const TABLES = [
 
 type Row = Record<string, unknown>;
 
+/** Expired claims are deleted at most this often (on a claim). */
+const CLAIMS_PRUNE_EVERY_MS = 60_000;
+
 export class SqliteJobStore implements JobStore {
   readonly shared = false;
   private readonly records: Keyv<JobRecord>;
   private readonly sqlite: KeyvSqlite;
   private readonly ready: Promise<void>;
   private readonly mutex = new Mutex();
+  private readonly claimMutex = new Mutex();
+  private claimsPrunedAt = 0;
   // One process owns the file, so leases only need to outlive calls within it.
   private readonly leases = new Map<string, { owner: string; expires: number }>();
   private readonly retentionMs: number;
@@ -126,6 +133,22 @@ export class SqliteJobStore implements JobStore {
 
   async releaseLease(name: string, owner: string): Promise<void> {
     if (this.leases.get(name)?.owner === owner) this.leases.delete(name);
+  }
+
+  // Unlike leases, claims are in the file: a Slack retry after a restart is still claimed. Their
+  // own mutex, so a claim (before a 3-second acknowledgement) never waits behind job writes.
+  claim(name: string, ttlMs: number): Promise<boolean> {
+    return this.claimMutex.run(async () => {
+      const now = this.now();
+      const [held] = await this.query('SELECT expires FROM claims WHERE name = ?', name);
+      if (held && Number(held['expires']) > now) return false;
+      await this.query('INSERT INTO claims (name, expires) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET expires = excluded.expires', name, now + ttlMs);
+      if (now - this.claimsPrunedAt >= CLAIMS_PRUNE_EVERY_MS) {
+        this.claimsPrunedAt = now;
+        await this.query('DELETE FROM claims WHERE expires <= ?', now);
+      }
+      return true;
+    });
   }
 
   reserve(counter: string, amount: number, limit: number, ttlMs: number): Promise<{ granted: boolean; used: number }> {

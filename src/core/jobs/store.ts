@@ -37,6 +37,12 @@ export interface JobStore {
   releaseLease(name: string, owner: string): Promise<void>;
 
   /**
+   * Sets `name` for `ttlMs` only if it is not set (or has expired): true for the first caller,
+   * false for every other until it expires, across instances and restarts (see src/core/claims.ts).
+   */
+  claim(name: string, ttlMs: number): Promise<boolean>;
+
+  /**
    * Adds `amount` to a counter only if the result stays within `limit`, atomically: a burst of
    * concurrent reservations can never pass the limit together. The counter expires after `ttlMs`.
    */
