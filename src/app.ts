@@ -7,6 +7,7 @@ import type { Dispatcher } from 'undici';
 import { trackInFlight } from './app/in-flight.js';
 import { jobEvents } from './app/job-events.js';
 import type { PlatformAdapter } from './core/adapter.js';
+import { storeClaims } from './core/claims.js';
 import { configSecrets, describeStore, type Config } from './core/config.js';
 import { JobEngine, type EngineSettings } from './core/jobs/engine.js';
 import { openJobStore } from './core/jobs/open-store.js';
@@ -125,6 +126,8 @@ export function createApp(config: Config, options: AppOptions): App {
 
   // What the adapters call: counted, so a shutdown lets commands under way finish first.
   const commands = trackInFlight(service);
+  // Where the adapters claim what they receive, so one command is one job on any instance.
+  const claims = storeClaims(store);
 
   const readiness = () =>
     checkReadiness({ lifecycle: () => lifecycle, store, adapters, streamConnected: () => engine.streamConnected });
@@ -154,7 +157,7 @@ export function createApp(config: Config, options: AppOptions): App {
     });
     log.info('engine.started', { instance: engine.settings.instanceId, store: describeStore(config.store), jobs: engine.trackedCount, referenceHosting: config.referenceHosting });
     for (const adapter of adapters) {
-      await adapter.start({ service: commands.target, log });
+      await adapter.start({ service: commands.target, log, claims });
       log.info('platform.started', { platform: adapter.platform });
     }
     if (lifecycle === 'starting') lifecycle = 'running';

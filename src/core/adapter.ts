@@ -3,6 +3,7 @@
  * that connects and begins taking commands, and the hooks for readiness and shutdown.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Claims } from './claims.js';
 import type { Platform } from './jobs/job.js';
 import type { PlatformPort } from './jobs/ports.js';
 import type { Logger } from './log.js';
@@ -11,6 +12,12 @@ import type { VideoService } from './service.js';
 export interface AdapterContext {
   service: VideoService;
   log: Logger;
+  /**
+   * Where each incoming message, event, command, button or form is claimed before it is handled,
+   * so it is handled once across instances and restarts (app.ts: the job store's). Without it an
+   * adapter claims in its own memory, which holds for one process only.
+   */
+  claims?: Claims;
 }
 
 /** Handles a request on the bot's one HTTP server; resolves true when it answered it. */

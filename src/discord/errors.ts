@@ -37,3 +37,6 @@ export function asDiscordError(error: unknown, whenDenied: DiscordProblem): BotE
   const code = isPermissionError(error) ? whenDenied : 'discord.unknown';
   return new BotError(code, `${SENTENCES[code]} (${error instanceof Error ? error.message : String(error)})`, { cause: error });
 }
+
+/** When the bot could not even claim an interaction (its store did not answer): nothing was started. */
+export const CLAIM_FAILED_TEXT = 'Something went wrong on my side, so nothing was started. Try again in a minute; if it keeps happening, tell the operator of this bot.';

@@ -2,12 +2,13 @@
  * The Discord adapter: a discord.js Client for the gateway and interactions, REST with the bot
  * token for everything the core asks of the port. `createDiscordAdapter` is what main.ts calls.
  */
-import { Client, Events, GatewayIntentBits, Options, REST, Routes, type ClientOptions } from 'discord.js';
+import { Client, Events, GatewayIntentBits, MessageFlags, Options, REST, Routes, type ClientOptions } from 'discord.js';
 import type { AdapterContext, PlatformAdapter } from '../core/adapter.js';
+import { memoryClaims, type Claims } from '../core/claims.js';
 import type { Config } from '../core/config.js';
 import type { Logger } from '../core/log.js';
 import type { VideoService } from '../core/service.js';
-import { apiCode, DISCORD_CODES } from './errors.js';
+import { apiCode, CLAIM_FAILED_TEXT, DISCORD_CODES } from './errors.js';
 import { makeRequest } from './rest.js';
 import { InteractionRouter } from './interactions.js';
 import { handleMention } from './mentions.js';
@@ -81,11 +82,26 @@ export function createDiscordAdapter(config: DiscordAdapterConfig, deps: Discord
   });
   const router = new InteractionRouter({ service, rest: client.rest, log, botId, accepting: () => accepting });
 
+  // Every gateway session of the bot (one per replica) receives every interaction and message:
+  // only the replica whose claim is new answers; the others do nothing at all.
+  const ownMemoryClaims = memoryClaims();
+  const claims = (): Claims => context?.claims ?? ownMemoryClaims;
   client.on(Events.InteractionCreate, (interaction) => {
-    router.handle(interaction).catch((error: unknown) => log.error('discord.interaction_failed', { interactionId: interaction.id, error }));
+    if (!interaction.isRepliable()) return; // autocomplete: nothing is offered
+    void (async () => {
+      try {
+        if (!(await claims().claimOnce('discord:interaction', interaction.id))) return void log.info('discord.claimed_elsewhere', { interactionId: interaction.id });
+      } catch (error) {
+        // No replica could claim it (the store is down): say so rather than leave "did not respond".
+        log.error('discord.claim_failed', { interactionId: interaction.id, error });
+        await interaction.reply({ content: CLAIM_FAILED_TEXT, flags: MessageFlags.Ephemeral }).catch(() => undefined);
+        return;
+      }
+      await router.handle(interaction).catch((error: unknown) => log.error('discord.interaction_failed', { interactionId: interaction.id, error }));
+    })();
   });
   client.on(Events.MessageCreate, (message) => {
-    handleMention({ service, rest: client.rest, log, botId, messageContentIntent: config.messageContentIntent, accepting: () => accepting }, message).catch((error: unknown) =>
+    handleMention({ service, rest: client.rest, log, botId, messageContentIntent: config.messageContentIntent, accepting: () => accepting, claims }, message).catch((error: unknown) =>
       log.error('discord.mention_failed', { messageId: message.id, error }),
     );
   });

@@ -7,8 +7,10 @@ import { App, HTTPReceiver } from '@slack/bolt';
 import type { AdapterContext, HttpRoute, PlatformAdapter } from '../core/adapter.js';
 import type { Config } from '../core/config.js';
 import type { Logger } from '../core/log.js';
+import { memoryClaims } from '../core/claims.js';
 import { registerActions } from './actions.js';
 import { boltLogger } from './bolt-logger.js';
+import { claimFirst } from './claim.js';
 import { registerCommand } from './command.js';
 import type { FileAccess } from './files.js';
 import type { Flow } from './flow.js';
@@ -90,6 +92,9 @@ export class SlackAdapter implements PlatformAdapter {
       botUserId: () => this.botUserId,
       botName: () => this.botName,
     };
+    // Before any handler: one command is one job, whichever instance it reaches (claim.ts).
+    const ownMemoryClaims = memoryClaims();
+    this.app.use(claimFirst(() => this.context?.claims ?? ownMemoryClaims, this.log));
     registerCommand(this.app, flow);
     registerMention(this.app, flow);
     registerShortcut(this.app, flow);

@@ -3,7 +3,7 @@
  * of the message being replied to come first: the thread's first message by default, the message
  * just above the mention when it contains a lone `^`, or any message whose permalink it contains
  * (the same `^` works in a channel: the message above). Events are acknowledged by Bolt before
- * this runs; retried deliveries of one message are ignored.
+ * this runs; a retried delivery was claimed already (claim.ts) and does not reach here.
  */
 import type { App } from '@slack/bolt';
 import { describeProblems } from '../core/messages.js';
@@ -83,23 +83,10 @@ async function pointedMessage(flow: Flow, event: MentionEvent, pointer: Pointer)
   }
 }
 
-/** Remembers the last few thousand messages handled, so a retried event is not a second job. */
-class Seen {
-  private readonly keys = new Set<string>();
-  add(key: string): boolean {
-    if (this.keys.has(key)) return false;
-    this.keys.add(key);
-    if (this.keys.size > 5000) this.keys.delete(this.keys.values().next().value!);
-    return true;
-  }
-}
-
 export function registerMention(app: App, flow: Flow): void {
-  const seen = new Seen();
   app.event('app_mention', async ({ event, body }) => {
     const mention = event as unknown as MentionEvent;
     if (!mention.user || mention.bot_id) return;
-    if (!seen.add(`${mention.channel}:${mention.ts}`)) return;
     const user = mention.user;
     const thread = mention.thread_ts && mention.thread_ts !== mention.ts ? mention.thread_ts : undefined;
     const reply = (text: string) =>

@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { PlatformAdapter } from '../../src/core/adapter.js';
+import { storeClaims } from '../../src/core/claims.js';
 import type { Logger } from '../../src/core/log.js';
 import { createDiscordAdapter, type DiscordAdapterDeps } from '../../src/discord/index.js';
 import { startFakeDiscord, type FakeDiscord, type FakeDiscordOptions, type FakeUser, type RecordedCall } from '../fakes/discord/index.js';
@@ -61,7 +62,7 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
       { log, statusEdits: { channelIntervalMs: 20, perSecond: 500, tickMs: 10 }, readyTimeoutMs: 10_000, ...options.adapter },
     );
     const core = await startCore({ fake: oxen, store, port: adapter.port, ...(options.service ? { service: options.service } : {}) });
-    await adapter.start({ service: core.service, log });
+    await adapter.start({ service: core.service, log, claims: storeClaims(store) });
     closers.push(async () => {
       await adapter.close();
       await core.stop();

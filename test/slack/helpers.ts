@@ -6,6 +6,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { SlackAdapter } from '../../src/slack/index.js';
+import { storeClaims } from '../../src/core/claims.js';
 import type { JobStore } from '../../src/core/jobs/store.js';
 import { silentLogger, type Logger } from '../../src/core/log.js';
 import { startFakeOxen, type FakeOxen } from '../fakes/oxen/index.js';
@@ -56,7 +57,7 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
       { log: options.log ?? silentLogger, throttle: { perChannelMs: 20, perSecond: 1_000, burst: 1_000 }, retries: 0 },
     );
     const core = await startCore({ fake: oxen, store, port: adapter.port, ...(options.service ? { service: options.service } : {}) });
-    await adapter.start({ service: core.service, log: silentLogger });
+    await adapter.start({ service: core.service, log: silentLogger, claims: storeClaims(store) });
     const server = createServer((req, res) => {
       void Promise.resolve(adapter.httpRoute!(req, res)).then((handled) => {
         if (!handled) res.writeHead(404).end();
