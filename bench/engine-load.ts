@@ -1,13 +1,21 @@
 /**
  * Load benchmark: N jobs (default 10,000) in flight against the fake Oxen (in its own process),
- * completing uniformly over a window of fake time (default 150 s), once through the real
- * VideoService + JobEngine (production poll settings, SQLite store) and once through a baseline
- * that polls every job every 5 s. Prints requests per job, completion-to-upload latency, peak RSS
- * and event-loop delay, and the ratios.
+ * through the real VideoService + JobEngine (production settings, SQLite store), in two runs:
+ *   engine       completions uniform over a window (default 150 s), starting 5 s after every job
+ *                is at Oxen;
+ *   engine-10min every job lasts about 10 minutes: completions uniform over the same window
+ *                centred on 10 minutes. Fake time, scaled: every engine interval (tick, safety-net
+ *                listing, leases, progress, deadline) and the whole schedule are divided by
+ *                BENCH_TIME_SCALE (default 10), so the run takes about a minute and sends the
+ *                requests a 10-minute run would.
+ * Prints Oxen requests per job (all of them, result downloads included), completion-to-upload
+ * latency, peak RSS and event-loop delay, next to the figures of main before the safety net
+ * became one listing (issue 10) and the targets. BENCH_NAIVE=1 adds a naive tracker that GETs
+ * every job every 5 s.
  *
- *   npm run bench:engine                 # both, each in a fresh process
+ *   npm run bench:engine                 # each run in a fresh process
  *   BENCH_JOBS=2000 BENCH_SPREAD_S=60 npm run bench:engine
- *   tsx bench/engine-load.ts engine      # one side only (prints JSON)
+ *   tsx bench/engine-load.ts engine      # one run only (prints JSON)
  */
 import { fork } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -27,8 +35,31 @@ const SPREAD_MS = Number(process.env.BENCH_SPREAD_S ?? 150) * 1000;
 const DELAY_MS = 5_000;
 const USERS = Math.max(1, Math.floor(JOBS / 4)); // 4 jobs per person
 const SUBMIT_CONCURRENCY = 64;
+const TIME_SCALE = Number(process.env.BENCH_TIME_SCALE ?? 10);
+const LONG_JOB_MS = 10 * 60_000;
 
-type Mode = 'engine' | 'baseline';
+/** main before this change (issue 10), and the targets. */
+const BEFORE = { requestsPerJob: 4.66, allRequestsPerJob: 5.66, p99Ms: 94, rssMB: 196 };
+const TARGET = { allRequestsPerJob: 2.1, p99Ms: 50, rssMB: 150 };
+
+type Mode = 'engine' | 'engine-10min' | 'baseline';
+
+/** The production settings with every interval divided by `scale` (fake time). */
+function scaled(scale: number) {
+  const d = DEFAULT_ENGINE_SETTINGS;
+  const div = (ms: number) => Math.max(1, Math.round(ms / scale));
+  return {
+    ...d,
+    tickMs: div(d.tickMs),
+    listEveryMs: div(d.listEveryMs),
+    pollWithoutStreamMs: div(d.pollWithoutStreamMs),
+    leaseTtlMs: div(d.leaseTtlMs),
+    leaseRenewMs: div(d.leaseRenewMs),
+    progressIntervalMs: div(d.progressIntervalMs),
+    deadlineMs: div(d.deadlineMs),
+    confirmDelayMs: div(d.confirmDelayMs),
+  };
+}
 
 interface RunResult {
   mode: Mode;
@@ -39,6 +70,7 @@ interface RunResult {
   followSec: number;
   counts: Record<string, number>;
   apiRequests: number;
+  allRequests: number;
   latency: { p50: number; p99: number; max: number };
   rssPeakMB: number;
   loopSubmit: { p50: number; p99: number; max: number };
@@ -59,7 +91,7 @@ async function run(mode: Mode): Promise<RunResult> {
   let submitOne: (i: number) => Promise<void>;
   let settled: () => boolean = () => true;
 
-  if (mode === 'engine') {
+  if (mode !== 'baseline') {
     const dir = mkdtempSync(join(tmpdir(), 'seedance-bench-'));
     const store = new SqliteJobStore(dir);
     const schemas = new ModelSchemas(oxen);
@@ -67,7 +99,7 @@ async function run(mode: Mode): Promise<RunResult> {
     const ports = new Map([[port.platform, port]]);
     const engine = new JobEngine(
       { store, oxen, host, ports, relaunch: VideoService.relaunch(schemas, host.files), onError: (error, { step }) => note(error, step) },
-      { ...DEFAULT_ENGINE_SETTINGS, globalLimit: 10_000 },
+      { ...(mode === 'engine-10min' ? scaled(TIME_SCALE) : DEFAULT_ENGINE_SETTINGS), globalLimit: 10_000 },
     );
     const service = new VideoService({ store, schemas, engine, ports, references: host.files }, { perUserLimit: 10 });
     await engine.start();
@@ -98,11 +130,12 @@ async function run(mode: Mode): Promise<RunResult> {
   const submitSec = (clock() - t0) / 1000;
   const loopSubmit = sampler.loop();
   sampler.resetLoop();
-  const scheduled = await fake.schedule(DELAY_MS, SPREAD_MS);
-  console.error(`[${mode}] ${scheduled} generations at Oxen after ${fmt(submitSec)} s; completing over ${SPREAD_MS / 1000} s`);
+  const [delayMs, spreadMs] = mode === 'engine-10min' ? [(LONG_JOB_MS - SPREAD_MS / 2) / TIME_SCALE, SPREAD_MS / TIME_SCALE] : [DELAY_MS, SPREAD_MS];
+  const scheduled = await fake.schedule(delayMs, spreadMs);
+  console.error(`[${mode}] ${scheduled} generations at Oxen after ${fmt(submitSec)} s; completing over ${spreadMs / 1000} s from ${fmt(delayMs / 1000)} s`);
 
   const t1 = clock();
-  const deadline = t1 + DELAY_MS + SPREAD_MS + 180_000;
+  const deadline = t1 + delayMs + spreadMs + 180_000;
   let lastLog = t1;
   while (port.uploadedAt.size < scheduled && clock() < deadline) {
     await sleep(200);
@@ -123,7 +156,8 @@ async function run(mode: Mode): Promise<RunResult> {
   await stop();
   await fake.close();
   sampler.stop();
-  const apiRequests = Object.entries(stats.counts).reduce((sum, [route, n]) => (route === 'resultFile' ? sum : sum + n), 0);
+  const allRequests = Object.values(stats.counts).reduce((sum, n) => sum + n, 0);
+  const apiRequests = allRequests - (stats.counts['resultFile'] ?? 0);
   return {
     mode,
     jobs: JOBS,
@@ -133,6 +167,7 @@ async function run(mode: Mode): Promise<RunResult> {
     followSec,
     counts: stats.counts,
     apiRequests,
+    allRequests,
     latency: { p50: percentile(latencies, 50), p99: percentile(latencies, 99), max: percentile(latencies, 100) },
     rssPeakMB: mb(sampler.rssPeak),
     loopSubmit,
@@ -154,16 +189,17 @@ function runChild(mode: Mode): Promise<RunResult> {
 
 function print(results: RunResult[]): void {
   const line = (label: string, f: (r: RunResult) => string) => console.log(`${label.padEnd(40)}${results.map((r) => f(r).padStart(14)).join('')}`);
-  console.log(`\n${JOBS} text jobs, ${USERS} users, completions uniform over ${SPREAD_MS / 1000} s (starting ${DELAY_MS / 1000} s after all are at Oxen)`);
-  console.log(`engine: DEFAULT_ENGINE_SETTINGS (pollMin 15 s, pollMax 120 s, tick 1 s), globalLimit 10000, SQLite store; baseline: GET every 5 s per job\n`);
+  console.log(`\n${JOBS} text jobs, ${USERS} users, completions uniform over ${SPREAD_MS / 1000} s (engine: starting ${DELAY_MS / 1000} s after all are at Oxen; engine-10min: centred on 10 minutes, fake time ÷${TIME_SCALE})`);
+  console.log(`DEFAULT_ENGINE_SETTINGS (safety-net listing every ${DEFAULT_ENGINE_SETTINGS.listEveryMs / 1000} s, ${DEFAULT_ENGINE_SETTINGS.pollWithoutStreamMs / 1000} s without the stream; tick 1 s), globalLimit 10000, SQLite store${results.some((r) => r.mode === 'baseline') ? '; baseline: GET every 5 s per job' : ''}\n`);
   line('', (r) => r.mode);
   line('jobs at Oxen / uploaded', (r) => `${r.submitted}/${r.uploaded}`);
   line('submit phase (s)', (r) => fmt(r.submitSec));
   line('follow phase (s)', (r) => fmt(r.followSec));
   const routes = [...new Set(results.flatMap((r) => Object.keys(r.counts)))].sort();
   for (const route of routes) line(`  requests ${route}`, (r) => String(r.counts[route] ?? 0));
-  line('Oxen API requests per job', (r) => fmt(r.apiRequests / r.jobs, 2));
-  line('  GET /api/ai/queue/{id} per job', (r) => fmt((r.counts['getGeneration'] ?? 0) / r.jobs, 2));
+  line('Oxen requests per job, all', (r) => fmt(r.allRequests / r.jobs, 3));
+  line('  API only (no result download)', (r) => fmt(r.apiRequests / r.jobs, 3));
+  line('  GET /api/ai/queue/{id} per job', (r) => fmt((r.counts['getGeneration'] ?? 0) / r.jobs, 3));
   line('completion->upload latency p50 (ms)', (r) => fmt(r.latency.p50));
   line('completion->upload latency p99 (ms)', (r) => fmt(r.latency.p99));
   line('completion->upload latency max (ms)', (r) => fmt(r.latency.max));
@@ -175,25 +211,31 @@ function print(results: RunResult[]): void {
   line('status edits', (r) => String(r.statusEdits));
   line('errors', (r) => String(r.errors));
   for (const r of results) for (const e of r.errorSample) console.log(`  ${r.mode} error: ${e}`);
-  const [engine, baseline] = results;
-  if (engine && baseline) {
-    const ratio = (a: number, b: number) => `${fmt(a / b, 3)}x`;
-    console.log('\nengine / baseline');
-    console.log(`  requests per job        ${ratio(engine.apiRequests, baseline.apiRequests)}`);
-    console.log(`  latency p50             ${ratio(engine.latency.p50, baseline.latency.p50)}`);
-    console.log(`  latency p99             ${ratio(engine.latency.p99, baseline.latency.p99)}`);
-    console.log(`  peak RSS                ${ratio(engine.rssPeakMB, baseline.rssPeakMB)}`);
-    console.log(`  loop delay p99 (follow) ${ratio(engine.loopFollow.p99, baseline.loopFollow.p99)}`);
-  }
+
+  const verdict = (value: number, target: number) => (value <= target ? 'met' : `missed by ${fmt(value - target, 2)}`);
+  console.log('\nagainst main before this change (issue 10) and the targets');
+  console.log(`${''.padEnd(40)}${'before'.padStart(14)}${results.filter((r) => r.mode !== 'baseline').map((r) => r.mode.padStart(14)).join('')}${'target'.padStart(10)}`);
+  const compare = (label: string, before: number | string, f: (r: RunResult) => number, target?: number, digits = 2) => {
+    const runs = results.filter((r) => r.mode !== 'baseline');
+    const cells = runs.map((r) => fmt(f(r), digits).padStart(14)).join('');
+    const verdicts = target === undefined ? '' : `   ${runs.map((r) => `${r.mode}: ${verdict(f(r), target)}`).join('; ')}`;
+    console.log(`${label.padEnd(40)}${String(before).padStart(14)}${cells}${(target === undefined ? '' : String(target)).padStart(10)}${verdicts}`);
+  };
+  compare('Oxen requests per job, all', BEFORE.allRequestsPerJob, (r) => r.allRequests / r.jobs, TARGET.allRequestsPerJob, 3);
+  compare('  API only (no result download)', BEFORE.requestsPerJob, (r) => r.apiRequests / r.jobs, undefined, 3);
+  compare('completion->upload p99 (ms)', BEFORE.p99Ms, (r) => r.latency.p99, TARGET.p99Ms, 1);
+  compare('peak RSS (MB)', BEFORE.rssMB, (r) => r.rssPeakMB, TARGET.rssMB, 1);
 }
 
 const mode = process.argv[2] as Mode | undefined;
-if (mode === 'engine' || mode === 'baseline') {
+if (mode === 'engine' || mode === 'engine-10min' || mode === 'baseline') {
   const result = await run(mode);
   if (process.send) process.send(result);
   else console.log(JSON.stringify(result, null, 2));
   process.exit(0);
 } else {
-  const results = [await runChild('engine'), await runChild('baseline')];
+  const modes: Mode[] = ['engine', 'engine-10min', ...(process.env.BENCH_NAIVE === '1' ? (['baseline'] as const) : [])];
+  const results: RunResult[] = [];
+  for (const m of modes) results.push(await runChild(m));
   print(results);
 }

@@ -116,7 +116,7 @@ export function createApp(config: Config, options: AppOptions): App {
       events: jobEvents(log, metrics),
       redact: (text) => scrub(text) as string,
     },
-    { globalLimit: config.limits.running, deadlineMs: config.limits.jobTimeoutMs, ...options.engine },
+    { globalLimit: config.limits.running, deadlineMs: config.limits.jobTimeoutMs, tagRepo: config.oxen.referenceRepo, ...options.engine },
   );
   engineHolder.engine = engine;
   const service = new VideoService(

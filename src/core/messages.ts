@@ -207,6 +207,8 @@ export function describeFailure(failure: { code: string; detail?: string; limitM
       return 'Oxen is busy and asked the bot to slow down. Try again in a few minutes.';
     case 'oxen.invalid_params':
       return `Oxen refused the request.${detail} Try other options.`;
+    case 'oxen.unconfirmed':
+      return "Oxen's answer to this request was lost, and the bot could not confirm whether Oxen started the video, so nothing will be posted for it. It stays counted against today's allowance in case Oxen made it. Ask the operator before trying again.";
     default:
       return `Something went wrong on Oxen's side.${detail} Try again in a few minutes; nothing is lost by retrying.`;
   }

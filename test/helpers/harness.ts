@@ -18,9 +18,9 @@ import { dropRedisPrefix, REDIS_URL } from './redis.js';
 
 export const FAST_ENGINE: Partial<EngineSettings> = {
   tickMs: 20,
-  pollMinMs: 300,
-  pollMaxMs: 1_000,
+  listEveryMs: 300,
   pollWithoutStreamMs: 100,
+  confirmDelayMs: 100,
   progressIntervalMs: 50,
   leaseTtlMs: 1_000,
   leaseRenewMs: 200,

@@ -1,7 +1,7 @@
 /**
  * What the engine's steps share: the jobs this instance follows, one lock per job, saving and
- * reporting, and a handle on every step (admission, launch, following, delivery, ending,
- * status messages, takeover) so each can hand a job on to the next.
+ * reporting, and a handle on every step (admission, launch, following and its safety net,
+ * delivery, ending, status messages, takeover) so each can hand a job on to the next.
  */
 import { randomUUID } from 'node:crypto';
 import { Admission } from './admission.js';
@@ -12,6 +12,7 @@ import { Follower } from './follow.js';
 import type { JobRecord } from './job.js';
 import { Launcher } from './launch.js';
 import { Mutex } from './mutex.js';
+import { SafetyNet } from './safety-net.js';
 import { StatusMessages } from './status.js';
 import { Takeover } from './takeover.js';
 
@@ -35,6 +36,7 @@ export class EngineContext {
   readonly admission: Admission;
   readonly launcher: Launcher;
   readonly follower: Follower;
+  readonly safetyNet: SafetyNet;
   readonly deliveries: DeliveryRunner;
   readonly finisher: Finisher;
   readonly status: StatusMessages;
@@ -45,6 +47,7 @@ export class EngineContext {
     this.admission = new Admission(this);
     this.launcher = new Launcher(this);
     this.follower = new Follower(this);
+    this.safetyNet = new SafetyNet(this);
     this.deliveries = new DeliveryRunner(this);
     this.finisher = new Finisher(this);
     this.status = new StatusMessages(this);

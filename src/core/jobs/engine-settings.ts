@@ -3,6 +3,7 @@ import type { OxenClient } from '../oxen/client.js';
 import type { RequestSchema } from '../oxen/types.js';
 import type { Reference, ReferenceHost } from '../references/types.js';
 import type { CatalogEntry } from '../models/catalog.js';
+import { DEFAULT_REFERENCE_REPO } from '../references/oxen-host.js';
 import type { DeliveryOutcome } from './delivery.js';
 import type { GenerationRecord, JobRecord } from './job.js';
 import type { PlatformPort } from './ports.js';
@@ -16,18 +17,28 @@ export interface EngineSettings {
   deadlineMs: number;
   /** Least time between two progress edits of one status message. */
   progressIntervalMs: number;
-  /** Polling of a job with no news: first wait, and the longest, while the stream is up. */
-  pollMinMs: number;
-  pollMaxMs: number;
-  /** Polling while the completion stream is down. */
+  /**
+   * The safety net under the completion stream: one listing of this bot's active jobs at Oxen
+   * (GET /api/ai/queue?repo=<tagRepo>) for all of them, this often while the stream is up...
+   */
+  listEveryMs: number;
+  /** ...and this often while it is down (also the wait before a failed step is tried again). */
   pollWithoutStreamMs: number;
+  /**
+   * The Oxen repository named in every enqueue as `target_repo`, with `target_directory`
+   * `jobs/<job id>/<attempt>`: the tag a job is found by when Oxen's answer is lost, and the
+   * filter of the safety-net listing. OXEN_REFERENCE_REPO.
+   */
+  tagRepo: string;
+  /** After a lost enqueue answer found nothing under the job's tag: wait this long and look once more. */
+  confirmDelayMs: number;
   leaseTtlMs: number;
   leaseRenewMs: number;
   deliveryLeaseMs: number;
-  /** How often the engine looks at due polls, deadlines and progress. */
+  /** How often the engine looks at due listings, deadlines and progress. */
   tickMs: number;
-  /** Polls of Oxen under way at once. */
-  maxConcurrentPolls: number;
+  /** Single-generation lookups (GET /api/ai/queue/{id}) one safety-net round may send. */
+  maxLookupsPerRound: number;
   now: () => number;
 }
 
@@ -35,14 +46,15 @@ export const DEFAULT_ENGINE_SETTINGS: Omit<EngineSettings, 'instanceId'> = {
   globalLimit: 20,
   deadlineMs: 30 * 60_000,
   progressIntervalMs: 10_000,
-  pollMinMs: 15_000,
-  pollMaxMs: 120_000,
+  listEveryMs: 15_000,
   pollWithoutStreamMs: 5_000,
+  tagRepo: DEFAULT_REFERENCE_REPO,
+  confirmDelayMs: 10_000,
   leaseTtlMs: 30_000,
   leaseRenewMs: 10_000,
   deliveryLeaseMs: 120_000,
   tickMs: 1_000,
-  maxConcurrentPolls: 200,
+  maxLookupsPerRound: 20,
   now: Date.now,
 };
 
@@ -72,6 +84,17 @@ export interface EngineDeps {
    * to people: Oxen may echo the API key, or anything a prompt carried. Default: unchanged.
    */
   redact?(text: string): string;
+  /** A safety-net round ended: every open generation of this instance's jobs was checked. Must not throw. */
+  onSweep?(report: SweepReport): void;
+}
+
+export interface SweepReport {
+  /** Open generations of this instance's jobs the round checked. */
+  generations: number;
+  /** Requests to Oxen the round sent (listings and single lookups). */
+  requests: number;
+  /** Generations that had left the active listing and whose end the round looked up. */
+  lookedUp: number;
 }
 
 export interface EngineEvents {

@@ -1,13 +1,15 @@
 /**
  * The job engine: dispatches waiting jobs to Oxen in fair order within the global cap, follows
- * every owned job over one completion stream with polling as the safety net, enforces the
- * deadline, delivers each success exactly once, and settles budgets. Ownership of a job is a
- * lease in the store, so several instances can share one Redis and take over a dead one's jobs.
+ * every owned job over one completion stream with one listing of all of them as the safety net,
+ * enforces the deadline, delivers each success exactly once, and settles budgets. Ownership of a
+ * job is a lease in the store, so several instances can share one Redis and take over a dead
+ * one's jobs.
  *
  * This class is the coordinator and the public face; each step lives in its own file:
- * admission.ts (the waiting line), launch.ts (enqueue at Oxen), follow.ts (stream and polls),
- * delivery-runner.ts, finish.ts (ending a job), deadlines.ts, tick.ts (the regular round),
- * takeover.ts (leases), status.ts (what people see), context.ts (what the steps share).
+ * admission.ts (the waiting line), launch.ts (enqueue at Oxen, tagged), follow.ts (news of a
+ * generation), safety-net.ts (one listing for all jobs), delivery-runner.ts, finish.ts (ending
+ * a job), deadlines.ts, tick.ts (the regular round), takeover.ts (leases), status.ts (what
+ * people see), context.ts (what the steps share).
  */
 import { subscribeCompletions } from '../oxen/completions.js';
 import { TERMINAL_STATUSES } from '../oxen/types.js';
@@ -20,7 +22,7 @@ import type { JobView } from './ports.js';
 import { Ticker } from './tick.js';
 
 export { DEFAULT_ENGINE_SETTINGS } from './engine-settings.js';
-export type { DeliveryReport, EngineDeps, EngineEvents, EngineSettings, Launch, StopOptions } from './engine-settings.js';
+export type { DeliveryReport, EngineDeps, EngineEvents, EngineSettings, Launch, StopOptions, SweepReport } from './engine-settings.js';
 export { userSet } from './context.js';
 export { phaseOf } from './status.js';
 
@@ -65,10 +67,11 @@ export class JobEngine {
       onEvent: (event) => ctx.follower.onCompletion(event),
       onConnected: () => {
         ctx.streamUp = true;
-        ctx.follower.onStreamConnected();
+        ctx.safetyNet.onStreamConnected();
       },
       onDisconnected: () => {
         ctx.streamUp = false;
+        ctx.safetyNet.onStreamDown();
       },
       onError: (error) => ctx.report(error, 'events'),
     });

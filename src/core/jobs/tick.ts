@@ -1,17 +1,16 @@
 /**
- * The engine's regular round (every tickMs): jobs past their deadline are timed out, due
- * safety-net polls start, and running jobs' status messages get their progress edits.
+ * The engine's regular round (every tickMs): the safety-net listing starts when due, jobs past
+ * their deadline are timed out, jobs due a look of their own get it, and running jobs' status
+ * messages get their progress edits.
  */
 import type { EngineContext } from './context.js';
 import { pastDeadline, timeOut } from './deadlines.js';
 
-/** Polls, deadlines and progress edits a tick starts before it lets the event loop go. */
+/** Looks, deadlines and progress edits a tick starts before it lets the event loop go. */
 const TICK_SLICE = 16;
 
 export class Ticker {
   private ticking = false;
-  /** Where the last round stopped, so capped polls reach every job in turn. */
-  private cursor = 0;
 
   constructor(private readonly ctx: EngineContext) {}
 
@@ -29,9 +28,9 @@ export class Ticker {
   private async round(): Promise<void> {
     const ctx = this.ctx;
     const now = ctx.settings.now();
+    ctx.safetyNet.startIfDue(now);
     const ids = [...ctx.tracked.keys()];
-    const start = ids.length === 0 ? 0 : this.cursor % ids.length;
-    // Polls, deadlines and progress edits start in slices, with the event loop let go in between:
+    // Looks, deadlines and progress edits start in slices, with the event loop let go in between:
     // jobs launched in the same second fall due in the same tick, and starting hundreds of
     // requests in one go holds up everything else (acknowledging Slack's requests among them)
     // for tens of milliseconds.
@@ -42,7 +41,7 @@ export class Ticker {
         await new Promise<void>((resolve) => setImmediate(resolve));
         if (ctx.stopped) return;
       }
-      const id = ids[(start + k) % ids.length]!;
+      const id = ids[k]!;
       const job = ctx.tracked.get(id);
       if (!job) continue; // let go while this tick yielded
       if (pastDeadline(ctx, job, now)) {
@@ -50,10 +49,7 @@ export class Ticker {
         void ctx.withJob(id, () => timeOut(ctx, id)).catch((error) => ctx.report(error, 'deadline', id));
         continue;
       }
-      if (ctx.follower.pollIfDue(id, now)) {
-        started++;
-        this.cursor = start + k + 1;
-      }
+      if (ctx.follower.pollIfDue(id, now)) started++;
       if (job.state === 'running' && ctx.status.progressDue(job, now)) {
         started++;
         void ctx.status.show(job, false);

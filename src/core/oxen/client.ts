@@ -71,7 +71,14 @@ export interface CallOptions {
   signal?: AbortSignal;
 }
 
-export type EnqueueBody = Record<string, unknown> & { model: string; prompt: string; num_generations?: number };
+export type EnqueueBody = Record<string, unknown> & {
+  model: string;
+  prompt: string;
+  num_generations?: number;
+  /** Echoed in every row of the job and matched by GET /api/ai/queue's `repo` / `folder` filters: the bot's tag. */
+  target_repo?: string;
+  target_directory?: string;
+};
 
 type RetryKind = 'read' | 'enqueue';
 

@@ -23,6 +23,10 @@ export const queueGenerationSchema = z
     error_message: z.string().nullish(),
     error_retryable: z.boolean().optional(),
     prompt: z.string().optional(),
+    /** Echoed from the enqueue: the bot's tag of the job that made this generation. */
+    target_namespace: z.string().nullish(),
+    target_repo: z.string().nullish(),
+    target_directory: z.string().nullish(),
   })
   .loose();
 export type QueueGeneration = z.infer<typeof queueGenerationSchema>;

@@ -206,25 +206,28 @@ describe('cancel and retry', () => {
 });
 
 describe('Oxen faults end in a video or a clear message', () => {
-  it('a 5xx on enqueue that did not enqueue: failed, budget given back, one POST', async () => {
+  it('a 5xx on enqueue and nothing under the job\'s tag: one POST, the person told it could not be confirmed, the allowance kept', async () => {
     const { fake, core, handle } = await setUp({ service: { budget: { videoSecondsPerDay: 15 } } });
     fake.failNext(1, { status: 502 }, 'enqueue');
     const { job } = submitted(await core.service.submit(request('unlucky')));
     await eventually(async () => (await stateOf(core, job.id)) === 'failed');
     const record = await handle.store.get(job.id);
-    expect(record?.failure?.code).toBe('oxen.server');
+    expect(record?.failure?.code).toBe('oxen.unconfirmed');
     expect(fake.requestsTo('enqueue')).toHaveLength(1);
-    submitted(await core.service.submit(request('the budget came back')));
+    // Oxen may have made it: the allowance it held is not given back.
+    expect((await core.service.submit(request('over the allowance'))).ok).toBe(false);
   });
 
-  it('an enqueue that hangs: no second POST, the queue is checked, and the person told', async () => {
+  it('an enqueue that hangs: no second POST, the queue is checked by the job\'s tag, and the person told', async () => {
     const { fake, port, core, handle } = await setUp();
     fake.hangNext(1, 'enqueue');
     const { job } = submitted(await core.service.submit(request('into the void')));
     await eventually(async () => (await stateOf(core, job.id)) === 'failed', 8_000);
     expect(fake.requestsTo('enqueue')).toHaveLength(1);
-    expect(fake.requestsTo('listQueue').length).toBeGreaterThan(0);
-    expect((await handle.store.get(job.id))?.failure?.code).toBe('oxen.timeout');
+    const lookups = fake.requestsTo('listQueue').filter((r) => r.query.folder !== undefined);
+    expect(lookups.length).toBeGreaterThan(0);
+    for (const lookup of lookups) expect(lookup.query).not.toHaveProperty('model');
+    expect((await handle.store.get(job.id))?.failure?.code).toBe('oxen.unconfirmed');
     await eventually(() => port.phasesOf(job.id).at(-1) === 'failed', 2_000, 'the final status edit');
   });
 

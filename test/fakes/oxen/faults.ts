@@ -22,7 +22,12 @@ export type FaultAction =
   /** Read the request, then never answer. */
   | { kind: 'hang' }
   /** Read the request, then destroy the connection without a response. */
-  | { kind: 'destroy' };
+  | { kind: 'destroy' }
+  /**
+   * Handle the request as usual (an enqueue makes its generations), then lose the answer: the
+   * connection is destroyed, never answered, or answered with this status instead.
+   */
+  | { kind: 'lost'; answer: 'destroy' | 'hang' | { status: number; body?: unknown } };
 
 interface PendingFault {
   action: FaultAction;

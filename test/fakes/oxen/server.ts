@@ -105,6 +105,8 @@ export interface FakeOxen {
   rateLimitNext(count: number, retryAfter?: number | string, route?: RouteName): void;
   hangNext(count: number, route?: RouteName): void;
   destroyNext(count: number, route?: RouteName): void;
+  /** The next N requests are handled (an enqueue makes its generations) but their answers are lost. */
+  loseAnswerNext(count: number, route?: RouteName, answer?: 'destroy' | 'hang' | { status: number; body?: unknown }): void;
   /** Ends every event stream now: destroys the sockets, or ends the bodies cleanly. */
   dropEventStreams(options?: { graceful?: boolean }): void;
   /** An event whose data is not JSON (default `event: media_generation_completed`). */
@@ -217,6 +219,13 @@ export async function startFakeOxen(options: FakeOxenOptions = {}): Promise<Fake
         return sendJson(res, 400, envelope('invalid_params', 'Invalid parameters', 'model is required'));
       }
       if (!models.has(model)) return sendJson(res, 404, { error: { message: `Model not found: ${model}` } });
+      // QueueCreateRequest: the target fields are nullable strings.
+      for (const field of ['target_namespace', 'target_repo', 'target_directory']) {
+        const value = json[field];
+        if (value !== undefined && value !== null && typeof value !== 'string') {
+          return sendJson(res, 400, envelope('invalid_params', 'Invalid parameters', `${field} must be a string`));
+        }
+      }
       const count = json.num_generations ?? 1;
       if (!(Number.isInteger(count) && typeof count === 'number' && count >= 1 && count <= 4)) {
         return sendJson(res, 400, envelope('invalid_params', 'Invalid parameters', 'num_generations must be an integer between 1 and 4'));
@@ -346,13 +355,19 @@ export async function startFakeOxen(options: FakeOxenOptions = {}): Promise<Fake
     if (record) requests.push({ method, path: url.pathname, query, route: route.name, headers: req.headers, body });
 
     const fault = faults.take(route.name);
-    if (fault) return applyFault(fault, req, res);
+    if (fault && fault.kind !== 'lost') return applyFault(fault, req, res);
     const userAgent = req.headers['user-agent'] ?? '';
     if (/oxen/i.test(userAgent) && !/postman/i.test(userAgent)) {
       return sendJson(res, 426, envelope('update_required', 'Please update your Oxen client to the latest version'));
     }
     if (req.headers.authorization !== `Bearer ${apiKey}`) {
       return sendJson(res, 401, envelope('unauthenticated', 'Unauthenticated'));
+    }
+    if (fault?.kind === 'lost') {
+      // Done at Oxen, but the caller never learns how it went.
+      await handlers[route.name]({ req, res: discardingResponse(), params: route.params, query, body, rawBody });
+      const { answer } = fault;
+      return applyFault(answer === 'destroy' || answer === 'hang' ? { kind: answer } : { kind: 'status', ...answer }, req, res);
     }
     await handlers[route.name]({ req, res, params: route.params, query, body, rawBody });
   }
@@ -397,6 +412,7 @@ export async function startFakeOxen(options: FakeOxenOptions = {}): Promise<Fake
       ),
     hangNext: (count, route) => faults.add({ kind: 'hang' }, count, route),
     destroyNext: (count, route) => faults.add({ kind: 'destroy' }, count, route),
+    loseAnswerNext: (count, route, answer = 'destroy') => faults.add({ kind: 'lost', answer }, count, route),
     dropEventStreams: ({ graceful = false } = {}) => hub.dropAll(graceful),
     sendMalformedEvent: (data = '{"generation_id": "not json', event = 'media_generation_completed') => hub.send(event, data),
     sendEvent: (event, data) => hub.send(event, data),
@@ -420,7 +436,13 @@ interface RequestContext {
   rawBody: Buffer;
 }
 
-function applyFault(fault: FaultAction, req: IncomingMessage, res: ServerResponse): void {
+/** A response the handler may write to, read by nobody (the answer that gets lost). */
+function discardingResponse(): ServerResponse {
+  const sink = { headersSent: false, writeHead: () => sink, setHeader: () => sink, write: () => true, end: () => sink };
+  return sink as unknown as ServerResponse;
+}
+
+function applyFault(fault: Exclude<FaultAction, { kind: 'lost' }>, req: IncomingMessage, res: ServerResponse): void {
   if (fault.kind === 'hang') return;
   if (fault.kind === 'destroy') {
     req.socket.destroy();
