@@ -4,6 +4,7 @@
  * or form replayed to another instance or after a restart, is handled once. The instance that
  * loses the claim acknowledges quietly (Slack must not retry) and does nothing else.
  */
+import { createHash } from 'node:crypto';
 import type { AnyMiddlewareArgs, Middleware } from '@slack/bolt';
 import type { ClaimKind, Claims } from '../core/claims.js';
 import type { Logger } from '../core/log.js';
@@ -14,6 +15,7 @@ interface SlackBody {
   event_id?: unknown;
   trigger_id?: unknown;
   command?: unknown;
+  view?: { id?: unknown; hash?: unknown; state?: unknown };
 }
 
 const BY_TYPE: Partial<Record<string, ClaimKind>> = {
@@ -32,7 +34,15 @@ export function claimOf(body: SlackBody): { kind: ClaimKind; id: string } | unde
   }
   const kind = typeof body.type === 'string' ? BY_TYPE[body.type] : typeof body.command === 'string' ? 'slack:command' : undefined;
   const triggerId = id(body.trigger_id);
-  return kind && triggerId ? { kind, id: triggerId } : undefined;
+  if (kind && triggerId) return { kind, id: triggerId };
+  // A form submission without a trigger_id: the form and exactly what was submitted (a corrected
+  // resubmission of the same form is another submission).
+  const view = body.view;
+  if (kind === 'slack:view' && view && id(view.id)) {
+    const content = createHash('sha256').update(JSON.stringify([view.hash ?? '', view.state ?? null])).digest('hex');
+    return { kind, id: `${view.id}:${content}` };
+  }
+  return undefined;
 }
 
 export function claimFirst(claims: () => Claims, log: Logger): Middleware<AnyMiddlewareArgs> {
