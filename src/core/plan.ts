@@ -9,6 +9,7 @@ import type { ModelSchemas, SchemaOrigin } from './models/schemas.js';
 import { selectModel, type Selection } from './models/select.js';
 import type { CatalogEntry } from './models/catalog.js';
 import type { RequestSchema } from './oxen/types.js';
+import { checkDeclaredAttachments, declaredKind } from './references/declared.js';
 import { prepareReferences, type PrepareOptions } from './references/prepare.js';
 import type { ReferenceMapping } from './references/prompt-references.js';
 import type { IncomingAttachment, Reference } from './references/types.js';
@@ -45,7 +46,7 @@ export async function planGeneration(
 
   if (!prepared.ok) {
     // The files could not all be read, so only the option problems of the model are certain.
-    const optionProblems = checked.ok ? [] : checked.problems.filter((p) => OPTION_PROBLEMS.has(p.code) && p.params?.['option'] !== 'frames');
+    const optionProblems = checked.ok ? [] : checked.problems.filter(isOptionProblem);
     return fail(...prepared.problems, ...optionProblems);
   }
   if (!checked.ok) return checked;
@@ -62,6 +63,43 @@ export async function planGeneration(
     settings: checked.value,
     estimate: estimateCostOf(checked.value, modelSchema.pricing),
   });
+}
+
+/** What is known before any file is downloaded: enough to admit the request (slot and budget). */
+export interface PlanPreview {
+  model: CatalogEntry;
+  /** undefined when the files' declared kinds or the options do not fit the model: the budget then waits for the bytes. */
+  estimate?: CostEstimate;
+  /**
+   * Options that are wrong whatever the files turn out to be. They do not stop the download: the
+   * files' own problems are reported with them, all at once (planGeneration finds them again).
+   */
+  optionProblems: Problem[];
+}
+
+/**
+ * The cheap checks, before anything is downloaded (DESIGN.md step 3): the file count and the sizes
+ * the platform declares refuse a request at once (with the option problems, so that everything
+ * known is said). The model and estimate follow the files' declared kinds; planGeneration decides
+ * from the bytes.
+ */
+export async function previewPlan(
+  request: GenerationRequest,
+  attachments: readonly IncomingAttachment[],
+  deps: { schemas: ModelSchemas; referenceOptions?: PrepareOptions },
+): Promise<Result<PlanPreview>> {
+  const media = attachments.map((attachment, i) => ({ kind: declaredKind(attachment), label: `@File${i + 1}` }));
+  const selection = selectModel(request.options, media);
+  const modelSchema = await deps.schemas.get(selection.model);
+  const checked = checkRequest({ model: selection.model, schema: modelSchema.schema, prompt: request.prompt, options: request.options, media });
+  const optionProblems = checked.ok ? [] : checked.problems.filter(isOptionProblem);
+  const declared = checkDeclaredAttachments(attachments, deps.referenceOptions?.limits);
+  if (declared.length > 0) return fail(...declared, ...optionProblems);
+  return ok({ model: selection.model, optionProblems, ...(checked.ok ? { estimate: estimateCostOf(checked.value, modelSchema.pricing) } : {}) });
+}
+
+function isOptionProblem(problem: Problem): boolean {
+  return OPTION_PROBLEMS.has(problem.code) && problem.params?.['option'] !== 'frames';
 }
 
 /** The body to enqueue, once every reference has a URL Oxen can fetch. */

@@ -5,7 +5,9 @@
 import { isBotError } from './errors.js';
 import { findModel, modelFor } from './models/catalog.js';
 import type { ModelSchemas } from './models/schemas.js';
-import { planGeneration } from './plan.js';
+import type { CostEstimate } from './models/cost.js';
+import { planGeneration, previewPlan } from './plan.js';
+import type { DownloadGate } from './references/download-gate.js';
 import type { ReferenceStore } from './references/reference-store.js';
 import type { IncomingAttachment } from './references/types.js';
 import type { GenerationRequest } from './request.js';
@@ -68,6 +70,8 @@ export class VideoService {
       ports: ReadonlyMap<string, PlatformPort>;
       /** Where a job's files wait until it is launched (see ReferenceStore). */
       references: ReferenceStore;
+      /** The cap on bytes downloaded at once; default the process-wide one. */
+      downloads?: DownloadGate;
     },
     settings: Partial<ServiceSettings> = {},
   ) {
@@ -79,9 +83,11 @@ export class VideoService {
     const port = this.deps.ports.get(input.destination.platform);
     if (!port) throw new Error(`no adapter for ${input.destination.platform}`);
 
-    const planned = await planGeneration(input.request, input.attachments, { schemas: this.deps.schemas });
-    if (!planned.ok) return planned;
-    const plan = planned.value;
+    // The cheap checks first (DESIGN.md step 3): nothing is downloaded for a request that the file
+    // count, the declared sizes, the options, the person's limit or the budget refuse.
+    const referenceOptions = this.deps.downloads ? { gate: this.deps.downloads } : {};
+    const preview = await previewPlan(input.request, input.attachments, { schemas: this.deps.schemas, referenceOptions });
+    if (!preview.ok) return preview;
 
     const id = newJobId();
     const now = this.settings.now();
@@ -93,14 +99,47 @@ export class VideoService {
         const view = engine.view(j, positions);
         return `${j.id}: ${view.phase}${view.position !== undefined ? `, #${view.position} in line` : ''}`;
       });
-      return fail({ code: 'quota.user_in_flight', params: { limit: this.settings.perUserLimit, jobs: described } });
+      return fail({ code: 'quota.user_in_flight', params: { limit: this.settings.perUserLimit, jobs: described } }, ...preview.value.optionProblems);
     }
-    const reservation = { day: budgetDay(now), videoSeconds: plan.estimate.videoSeconds, ...(plan.estimate.usd !== undefined ? { usd: plan.estimate.usd } : {}), settled: false };
-    const held = await reserveBudget(store, { requester: input.requester, reservation }, plan.estimate, this.settings.budget);
-    if (!held.granted) {
+    const owner = { requester: input.requester, reservation: { day: budgetDay(now) } };
+    // The estimate from the files' declared kinds is held before downloading; when the bytes pick
+    // another model (the declared types were wrong), the hold is swapped for the real estimate.
+    let held: CostEstimate | undefined;
+    if (preview.value.estimate) {
+      const refused = await this.hold(owner, preview.value.estimate);
+      if (refused) {
+        await store.leave(userKey, id);
+        return fail(refused);
+      }
+      held = preview.value.estimate;
+    }
+    const release = async () => {
       await store.leave(userKey, id);
-      return fail({ code: 'quota.budget_exhausted', params: { unit: held.unit, used: held.used, limit: held.limit, needed: held.unit === 'usd' ? (plan.estimate.usd ?? 0) : plan.estimate.videoSeconds } });
+      if (held) await giveBack(store, owner, { videoSeconds: held.videoSeconds, usd: held.usd ?? 0 });
+    };
+
+    let planned: Awaited<ReturnType<typeof planGeneration>>;
+    try {
+      planned = await planGeneration(input.request, input.attachments, { schemas: this.deps.schemas, referenceOptions });
+    } catch (error) {
+      await release();
+      throw error;
     }
+    if (!planned.ok) {
+      await release();
+      return planned;
+    }
+    const plan = planned.value;
+    if (!held || held.videoSeconds !== plan.estimate.videoSeconds || held.usd !== plan.estimate.usd) {
+      if (held) await giveBack(store, owner, { videoSeconds: held.videoSeconds, usd: held.usd ?? 0 });
+      held = undefined;
+      const refused = await this.hold(owner, plan.estimate);
+      if (refused) {
+        await release();
+        return fail(refused);
+      }
+    }
+    const reservation = { day: owner.reservation.day, videoSeconds: plan.estimate.videoSeconds, ...(plan.estimate.usd !== undefined ? { usd: plan.estimate.usd } : {}), settled: false };
 
     const body = { model: plan.model.id, prompt: plan.request.prompt, num_generations: plan.settings.count };
     const job: JobRecord = {
@@ -207,6 +246,13 @@ export class VideoService {
     const owner = job.requester.platform === actor.platform && job.requester.userId === actor.userId;
     if (!owner && !this.isAdmin(actor)) return fail({ code: 'job.not_owner', params: { id } });
     return ok(job);
+  }
+
+  /** Reserves an estimate against the scope's allowance; the refusal when it does not fit. */
+  private async hold(owner: { requester: Requester; reservation: { day: string } }, estimate: CostEstimate): Promise<Problem | undefined> {
+    const held = await reserveBudget(this.deps.store, owner, estimate, this.settings.budget);
+    if (held.granted) return undefined;
+    return { code: 'quota.budget_exhausted', params: { unit: held.unit, used: held.used, limit: held.limit, needed: held.unit === 'usd' ? (estimate.usd ?? 0) : estimate.videoSeconds } };
   }
 
   /** Frees the person's slot, the budget and the files of a job that never started. */

@@ -1,6 +1,7 @@
 /** Attachment -> media: download (once), sniff the bytes, probe the duration. One problem per bad file. */
 import type { Problem } from '../result.js';
 import { downloadAttachment } from './download.js';
+import { sharedDownloadGate, type DownloadGate } from './download-gate.js';
 import { largestAllowedFileBytes, MB, REFERENCE_LIMITS, toMB, type ReferenceLimits } from './limits.js';
 import { mapLimited } from './map-limited.js';
 import { probeDurationSec } from './probe.js';
@@ -33,6 +34,8 @@ export interface LoadOptions {
   /** Per file. */
   timeoutMs?: number;
   signal?: AbortSignal;
+  /** The cap on bytes downloaded at once; default the one every request of this process shares. */
+  gate?: DownloadGate;
 }
 
 export const DEFAULT_LOAD_CONCURRENCY = 3;
@@ -53,6 +56,7 @@ export async function loadAttachments(attachments: readonly IncomingAttachment[]
       maxBytes: largest + DOWNLOAD_MARGIN_BYTES,
       timeoutMs: options.timeoutMs ?? DEFAULT_DOWNLOAD_TIMEOUT_MS,
       signal: options.signal,
+      gate: options.gate ?? sharedDownloadGate,
     }),
   );
 }
@@ -60,16 +64,21 @@ export async function loadAttachments(attachments: readonly IncomingAttachment[]
 async function loadOne(
   attachment: IncomingAttachment,
   position: number,
-  options: { largest: number; maxBytes: number; timeoutMs: number; signal: AbortSignal | undefined },
+  options: { largest: number; maxBytes: number; timeoutMs: number; signal: AbortSignal | undefined; gate: DownloadGate },
 ): Promise<LoadOutcome> {
   const { name } = attachment;
   const failed = (problem: Omit<Problem, 'file'>): LoadOutcome => ({ ok: false, name, position, problem: { ...problem, file: name } });
 
+  // A turn under the cap on bytes downloaded at once, for what it may read: the declared size, or
+  // the per-file cap. A file declared over the cap is refused unread, so needs no turn.
+  const declaredTooLarge = attachment.size !== undefined && attachment.size > options.maxBytes;
+  const release = declaredTooLarge ? undefined : await options.gate.acquire(attachment.size ?? options.maxBytes, options.signal).catch(() => null);
+  if (release === null) return failed({ code: 'reference.download_failed', params: { reason: 'cancelled' } });
   const downloaded = await downloadAttachment(attachment, {
     timeoutMs: options.timeoutMs,
     maxBytes: options.maxBytes,
     ...(options.signal ? { signal: options.signal } : {}),
-  });
+  }).finally(() => release?.());
   if (!downloaded.ok) {
     if (downloaded.reason === 'too_large') {
       return failed({
