@@ -214,7 +214,7 @@ export class SqliteJobStore implements JobStore {
 
   /**
    * Finished jobs older than the retention go with their /jobs rows, oldest first, at most `limit`
-   * per call; expired counters and leases go too. Active jobs are never touched, however old.
+   * per call; expired counters, claims and leases go too. Active jobs are never touched, however old.
    */
   prune(limit: number): Promise<number> {
     return this.mutex.run(async () => {
@@ -232,6 +232,7 @@ export class SqliteJobStore implements JobStore {
         await this.query('DELETE FROM finished_jobs WHERE id IN (SELECT value FROM json_each(?))', JSON.stringify(ids));
       }
       await this.query('DELETE FROM counters WHERE rowid IN (SELECT rowid FROM counters WHERE expires <= ? LIMIT ?)', now, limit);
+      await this.query('DELETE FROM claims WHERE rowid IN (SELECT rowid FROM claims WHERE expires <= ? LIMIT ?)', now, limit);
       for (const [name, lease] of this.leases) if (lease.expires <= now) this.leases.delete(name);
       return ids.length;
     });

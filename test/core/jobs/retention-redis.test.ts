@@ -69,6 +69,8 @@ describe('retention on Redis', () => {
     const core = await startCore({ fake, store, port, service: { budget: { usdPerDay: 1_000 } } });
     cleanups.push(() => fake.close(), () => core.stop());
 
+    // What an adapter does first: claim the command (set-if-absent with an expiry).
+    expect(await store.claim('discord:message:1234', 60_000)).toBe(true);
     const submitted = await core.service.submit({
       request: { prompt: 'a fox in the snow', options: DEFAULT_OPTIONS },
       attachments: [],

@@ -72,6 +72,9 @@ describe('pruning the SQLite store', () => {
     for (const record of [old, recent, ancient, running]) expect(await store.create(record)).toBe(true);
     // The budget counter of a day long gone...
     await store.reserve('budget:discord:g1:2026-06-01:seconds', 15, 100, 2 * DAY);
+    // ... a claim on a message of that day, and one that lasts (a settlement mark, say).
+    expect(await store.claim('discord:message:1', 60_000)).toBe(true);
+    expect(await store.claim('settle:long', 60 * DAY)).toBe(true);
 
     clock.now = T0 + 28 * DAY; // the old job ended 29 days ago: not yet
     // ... and one of "today", with no limit configured (the path that used to have no expiry).
@@ -94,6 +97,9 @@ describe('pruning the SQLite store', () => {
     // The counter of 2026-06-01 expired (2 days) and is gone; the one written "today" is kept.
     expect(await count('SELECT COUNT(*) AS n FROM counters')).toBe(1);
     expect(await store.counterValue('budget:discord:g1:2026-06-29:seconds')).toBe(5);
+    // The expired claim is gone (no claim came since to clear it), the lasting one is kept.
+    expect(await count('SELECT COUNT(*) AS n FROM claims')).toBe(1);
+    expect(await store.claim('settle:long', 60 * DAY)).toBe(false);
 
     // Nothing more to do until the recent job's time comes, 30 days after it ended.
     expect(await store.prune(100)).toBe(0);
