@@ -159,6 +159,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
   if (referenceHosting === 'self' && !e.PUBLIC_BASE_URL) {
     issues.push('PUBLIC_BASE_URL is required when REFERENCE_HOSTING=self: the public address of this bot, like https://bot.example.com');
   }
+  // Oxen fetches self-hosted files from PUBLIC_BASE_URL: one only this machine can reach never works.
+  if (referenceHosting !== 'oxen' && e.PUBLIC_BASE_URL && onlyThisMachine(e.PUBLIC_BASE_URL) && !onlyThisMachine(e.OXEN_BASE_URL)) {
+    issues.push(`PUBLIC_BASE_URL ${new URL(e.PUBLIC_BASE_URL).host} is reachable only from this machine, so Oxen cannot fetch reference files from it (REFERENCE_HOSTING=${referenceHosting}): give the bot's public https address, or set REFERENCE_HOSTING=oxen`);
+  }
   if (noPlatform) issues.push(NO_PLATFORM_MESSAGE);
   if (issues.length > 0) throw new ConfigError(issues);
 
@@ -200,6 +204,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
     admins: e.BOT_ADMINS ? [...new Set(e.BOT_ADMINS.split(',').map((a) => a.trim()))] : [],
     shutdown: { graceMs: Math.round(e.SHUTDOWN_GRACE_SECONDS * 1000) },
   };
+}
+
+/** A loopback address: localhost, 127.0.0.0/8 or ::1. */
+function onlyThisMachine(url: string): boolean {
+  const host = new URL(url).hostname.toLowerCase();
+  return host === 'localhost' || host.endsWith('.localhost') || /^127\.\d+\.\d+\.\d+$/.test(host) || host === '[::1]';
 }
 
 /** Every secret value in the config, for the log scrubber: keys, tokens, the store's password. */
