@@ -31,6 +31,8 @@ const MAX_ID_LENGTH = 128;
 const MEMORY_CLAIMS_MAX = 10_000;
 
 export interface Claims {
+  /** True when other instances claim in the same place (Redis): one of them may take what this one leaves. */
+  readonly shared: boolean;
   /** True for the first caller to claim this id of this kind (across instances and restarts), false for every later one. */
   claimOnce(kind: ClaimKind, id: string): Promise<boolean>;
 }
@@ -42,8 +44,8 @@ export function claimName(kind: ClaimKind, id: string): string {
 }
 
 /** Claims in the job store: what app.ts gives every adapter. */
-export function storeClaims(store: Pick<JobStore, 'claim'>, ttlMs = CLAIM_TTL_MS): Claims {
-  return { claimOnce: (kind, id) => store.claim(claimName(kind, id), ttlMs) };
+export function storeClaims(store: Pick<JobStore, 'claim' | 'shared'>, ttlMs = CLAIM_TTL_MS): Claims {
+  return { shared: store.shared, claimOnce: (kind, id) => store.claim(claimName(kind, id), ttlMs) };
 }
 
 /**
@@ -53,6 +55,7 @@ export function storeClaims(store: Pick<JobStore, 'claim'>, ttlMs = CLAIM_TTL_MS
 export function memoryClaims(ttlMs = CLAIM_TTL_MS, now: () => number = Date.now): Claims {
   const held = new Map<string, number>();
   return {
+    shared: false,
     async claimOnce(kind, id) {
       const name = claimName(kind, id);
       const at = now();

@@ -2,9 +2,10 @@
  * The Discord adapter: a discord.js Client for the gateway and interactions, REST with the bot
  * token for everything the core asks of the port. `createDiscordAdapter` is what main.ts calls.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Client, Events, GatewayIntentBits, MessageFlags, Options, REST, Routes, type ClientOptions } from 'discord.js';
 import type { AdapterContext, PlatformAdapter } from '../core/adapter.js';
-import { memoryClaims, type Claims } from '../core/claims.js';
+import { memoryClaims, type ClaimKind } from '../core/claims.js';
 import type { Config } from '../core/config.js';
 import type { Logger } from '../core/log.js';
 import type { VideoService } from '../core/service.js';
@@ -31,6 +32,9 @@ export interface DiscordAdapterDeps {
   /** How long start() waits for the gateway to be ready. */
   readyTimeoutMs?: number;
 }
+
+/** How long a replica that is shutting down leaves a message or interaction to the others. */
+const STOPPING_YIELD_MS = 1_000;
 
 const GATEWAY_CLOSE_REASONS: Record<number, string> = {
   4004: 'Discord refused DISCORD_TOKEN (authentication failed). Check the bot token in the Developer Portal.',
@@ -85,12 +89,18 @@ export function createDiscordAdapter(config: DiscordAdapterConfig, deps: Discord
   // Every gateway session of the bot (one per replica) receives every interaction and message:
   // only the replica whose claim is new answers; the others do nothing at all.
   const ownMemoryClaims = memoryClaims();
-  const claims = (): Claims => context?.claims ?? ownMemoryClaims;
+  const claim = async (kind: ClaimKind, id: string): Promise<boolean> => {
+    const claims = context?.claims ?? ownMemoryClaims;
+    // Shutting down: a running replica (Discord sent it this too) takes it first; only if none has
+    // within a moment (this is the last one) does this one claim it, to say it is restarting.
+    if (!accepting && claims.shared) await sleep(STOPPING_YIELD_MS);
+    return claims.claimOnce(kind, id);
+  };
   client.on(Events.InteractionCreate, (interaction) => {
     if (!interaction.isRepliable()) return; // autocomplete: nothing is offered
     void (async () => {
       try {
-        if (!(await claims().claimOnce('discord:interaction', interaction.id))) return void log.info('discord.claimed_elsewhere', { interactionId: interaction.id });
+        if (!(await claim('discord:interaction', interaction.id))) return void log.info('discord.claimed_elsewhere', { interactionId: interaction.id });
       } catch (error) {
         // No replica could claim it (the store is down): say so rather than leave "did not respond".
         log.error('discord.claim_failed', { interactionId: interaction.id, error });
@@ -101,7 +111,7 @@ export function createDiscordAdapter(config: DiscordAdapterConfig, deps: Discord
     })();
   });
   client.on(Events.MessageCreate, (message) => {
-    handleMention({ service, rest: client.rest, log, botId, messageContentIntent: config.messageContentIntent, accepting: () => accepting, claims }, message).catch((error: unknown) =>
+    handleMention({ service, rest: client.rest, log, botId, messageContentIntent: config.messageContentIntent, accepting: () => accepting, claim }, message).catch((error: unknown) =>
       log.error('discord.mention_failed', { messageId: message.id, error }),
     );
   });

@@ -5,7 +5,6 @@
  * explains how to use the "Make video" context menu instead.
  */
 import { Routes, type APIMessage, type Message, type REST } from 'discord.js';
-import type { Claims } from '../core/claims.js';
 import type { Logger } from '../core/log.js';
 import { parseOptionsText } from '../core/options/parse-options.js';
 import type { VideoService } from '../core/service.js';
@@ -28,7 +27,8 @@ export interface MentionDeps {
   botId: () => string | undefined;
   messageContentIntent: boolean;
   accepting: () => boolean;
-  claims: () => Claims;
+  /** Claims the message for this replica (see index.ts): false when another one has it. */
+  claim: (kind: 'discord:message', id: string) => Promise<boolean>;
 }
 
 export async function handleMention(deps: MentionDeps, message: Message): Promise<void> {
@@ -36,7 +36,7 @@ export async function handleMention(deps: MentionDeps, message: Message): Promis
   if (!botId || message.author.bot || !message.inGuild()) return;
   if (!message.mentions.users.has(botId) || message.mentions.repliedUser?.id === botId && !mentionedInText(message.content, botId)) return;
   // Every replica's session gets this message: only the one whose claim is new answers it.
-  if (!(await deps.claims().claimOnce('discord:message', message.id))) return void deps.log.info('discord.claimed_elsewhere', { messageId: message.id });
+  if (!(await deps.claim('discord:message', message.id))) return void deps.log.info('discord.claimed_elsewhere', { messageId: message.id });
   const reply = (content: string) =>
     deps.rest
       .post(Routes.channelMessages(message.channelId), { body: { content, allowed_mentions: NO_MENTIONS, message_reference: { message_id: message.id, fail_if_not_exists: false } } })
