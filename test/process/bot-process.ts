@@ -18,11 +18,15 @@
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import type { GenerationRecord, JobRecord } from '../../src/core/jobs/job.js';
 import type { JobView, PlatformPort, UploadOutcome, VideoFile } from '../../src/core/jobs/ports.js';
 import { RedisJobStore } from '../../src/core/jobs/store-redis.js';
 import { SqliteJobStore } from '../../src/core/jobs/store-sqlite.js';
 import type { JobStore } from '../../src/core/jobs/store.js';
+import { FileReferenceStore } from '../../src/core/references/reference-store-files.js';
+import { RedisReferenceStore } from '../../src/core/references/reference-store-redis.js';
+import type { IncomingAttachment } from '../../src/core/references/types.js';
 import { DEFAULT_OPTIONS } from '../../src/core/request.js';
 import { startCore } from '../helpers/harness.js';
 import { sinkClient } from './sink-client.js';
@@ -68,11 +72,14 @@ class SinkPort implements PlatformPort {
 }
 
 const store: JobStore = process.env['DATA_DIR'] ? new SqliteJobStore(process.env['DATA_DIR']) : new RedisJobStore(env('STORE_URL'), env('STORE_PREFIX'));
+// Jobs' files beside the job store, as the app keeps them (src/core/references/open-reference-store.ts).
+const references = process.env['DATA_DIR'] ? new FileReferenceStore(join(process.env['DATA_DIR'], 'references')) : new RedisReferenceStore(env('STORE_URL'), env('STORE_PREFIX'));
 const core = await startCore({
   fake: { url: env('OXEN_URL'), apiKey: env('OXEN_API_KEY') },
   store,
+  references,
   port: new SinkPort(),
-  engine: { instanceId: `${name}-${randomUUID()}` },
+  engine: { instanceId: `${name}-${randomUUID()}`, ...(process.env['GLOBAL_LIMIT'] ? { globalLimit: Number(process.env['GLOBAL_LIMIT']) } : {}) },
   service: { perUserLimit: 100 },
 });
 
@@ -87,6 +94,8 @@ setInterval(() => {
 
 const server = createServer((req, res) => {
   void (async () => {
+    // Self-hosted reference files, as the app's HTTP server serves them.
+    if (await core.host.handle(req, res)) return;
     const url = new URL(req.url ?? '/', 'http://bot');
     const chunks: Buffer[] = [];
     for await (const chunk of req as AsyncIterable<Buffer>) chunks.push(chunk);
@@ -95,10 +104,14 @@ const server = createServer((req, res) => {
       res.end(JSON.stringify(body));
     };
     if (req.method === 'POST' && url.pathname === '/submit') {
-      const { prompt, user } = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { prompt: string; user: string };
+      const { prompt, user, files = [] } = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { prompt: string; user: string; files?: { name: string; contentType: string; base64: string }[] };
+      const attachments = files.map((file): IncomingAttachment => {
+        const bytes = new Uint8Array(Buffer.from(file.base64, 'base64'));
+        return { name: file.name, size: bytes.byteLength, contentType: file.contentType, download: async () => bytes };
+      });
       const result = await core.service.submit({
         request: { prompt, options: DEFAULT_OPTIONS },
-        attachments: [],
+        attachments,
         requester: { platform: 'discord', userId: user, scopeId: 'guild-1' },
         destination: { platform: 'discord', channelId: 'channel-1' },
       });

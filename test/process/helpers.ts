@@ -148,7 +148,9 @@ export interface BotProcess {
   name: string;
   child: ChildProcess;
   stderr: () => string;
-  submit(prompt: string, user?: string): Promise<string>;
+  /** Its HTTP server (submissions, look-ups, self-hosted reference files). */
+  readonly url: string;
+  submit(prompt: string, user?: string, files?: { name: string; contentType: string; bytes: Uint8Array }[]): Promise<string>;
   job(id: string): Promise<JobRecord | null>;
   /** kill -9, and wait for the process to be gone. */
   kill(): Promise<void>;
@@ -156,11 +158,11 @@ export interface BotProcess {
 
 const live = new Set<BotProcess>();
 
-export async function startBot(options: { name: string; fake: FakeOxen; sink: Sink; store: { dataDir: string } | { url: string; prefix: string } }): Promise<BotProcess> {
+export async function startBot(options: { name: string; fake: FakeOxen; sink: Sink; store: { dataDir: string } | { url: string; prefix: string }; env?: Record<string, string> }): Promise<BotProcess> {
   const storeEnv = 'dataDir' in options.store ? { DATA_DIR: options.store.dataDir } : { STORE_URL: options.store.url, STORE_PREFIX: options.store.prefix };
   const child = spawn(process.execPath, ['--import', 'tsx', ENTRY], {
     cwd: ROOT,
-    env: { ...process.env, ...storeEnv, OXEN_URL: options.fake.url, OXEN_API_KEY: options.fake.apiKey, SINK_URL: options.sink.url, BOT_NAME: options.name, NO_PROXY: '*' },
+    env: { ...process.env, ...storeEnv, OXEN_URL: options.fake.url, OXEN_API_KEY: options.fake.apiKey, SINK_URL: options.sink.url, BOT_NAME: options.name, NO_PROXY: '*', ...options.env },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   let err = '';
@@ -170,8 +172,12 @@ export async function startBot(options: { name: string; fake: FakeOxen; sink: Si
     name: options.name,
     child,
     stderr: () => err,
-    async submit(prompt, user = 'u1') {
-      const res = await fetch(`${base}/submit`, { method: 'POST', body: JSON.stringify({ prompt, user }) });
+    get url() {
+      return base;
+    },
+    async submit(prompt, user = 'u1', files = []) {
+      const encoded = files.map((f) => ({ name: f.name, contentType: f.contentType, base64: Buffer.from(f.bytes).toString('base64') }));
+      const res = await fetch(`${base}/submit`, { method: 'POST', body: JSON.stringify({ prompt, user, files: encoded }) });
       const answer = (await res.json()) as { ok: boolean; id?: string; problems?: unknown };
       if (!answer.ok || !answer.id) throw new Error(`submit refused: ${JSON.stringify(answer.problems)}`);
       return answer.id;
