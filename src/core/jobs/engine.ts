@@ -151,6 +151,8 @@ export class JobEngine {
         await giveBack(store, record, refundShare(record, 'cancelled'));
         await store.put({ ...record, state: 'cancelled', endedAt: this.settings.now(), reservation: { ...record.reservation, settled: true } });
         await store.leave(userSet(record), id);
+        // Its files go now, not when the owner would have launched it.
+        await ctx.deps.host.release?.(id).catch((error: unknown) => ctx.report(error, 'release', id));
       }
       return store.get(id);
     }

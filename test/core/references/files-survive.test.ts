@@ -163,4 +163,30 @@ describe('a job with files that was saved', () => {
     expect(fromOne.map((f) => f.status)).toEqual([200]);
     expect(fromOne[0]!.bytes.equals(Buffer.from(PICTURE))).toBe(true);
   });
+
+  it('cancelled while waiting, from an instance that does not follow it, takes its files with it', async () => {
+    const fake = await startFakeOxen({ timing: 'manual', keepAliveMs: 1_000 });
+    const prefix = `test-${randomUUID()}`;
+    cleanups.push(() => fake.close(), () => dropRedisPrefix(prefix));
+    const open = () => {
+      const store = new RedisJobStore(REDIS_URL, prefix);
+      const references = new RedisReferenceStore(REDIS_URL, prefix);
+      cleanups.push(() => store.close(), () => references.close());
+      return { store, references };
+    };
+    const a = open();
+    const b = open();
+    const one = await instance(fake, a.store, a.references, 'one');
+    const two = await instance(fake, b.store, b.references, 'two');
+    await occupyTheSlot(one.core, fake);
+    const submitted = await one.core.service.submit(submitInput('@cat.png in the snow', [attachment('cat.png', PICTURE, 'image/png')]));
+    if (!submitted.ok) throw new Error(JSON.stringify(submitted.problems));
+    const jobId = submitted.value.job.id;
+    expect(await b.references.load(jobId)).toHaveLength(1);
+
+    const cancelled = await two.core.service.cancel(jobId, { platform: 'discord', userId: 'alice' });
+    expect(cancelled.ok && cancelled.value.job.state).toBe('cancelled');
+    expect(await b.references.load(jobId)).toBeUndefined();
+    expect(await a.references.load(jobId)).toBeUndefined();
+  });
 });
