@@ -46,9 +46,12 @@ export class RedisReferenceStore implements ReferenceStore {
   }
 
   /** Replies as Buffers, so bytes come back as they went in. */
+  private readonly buffers = () => this.base.withTypeMapping({ [RESP_TYPES.BLOB_STRING]: Buffer });
+  private typed: ReturnType<typeof this.buffers> | undefined;
+
   private async client() {
     await this.connected;
-    return this.base.withTypeMapping({ [RESP_TYPES.BLOB_STRING]: Buffer });
+    return (this.typed ??= this.buffers());
   }
 
   async save(jobId: string, references: readonly Reference[], ttlMs = DEFAULT_REFERENCE_RETENTION_MS): Promise<void> {
