@@ -193,7 +193,7 @@ export function describeFailure(failure: { code: string; detail?: string; limitM
     case 'job.timed_out':
       return `The video took longer than the bot waits (${minutes(failure.limitMinutes ?? 30)}), so it was cancelled. Try again, perhaps shorter or at a lower resolution.`;
     case 'job.references_lost':
-      return 'The bot restarted before your files were sent to Oxen, so the job could not start; nothing was spent. Send the request again with the files.';
+      return 'Your files expired while the job waited for a free slot (they are kept for 24 hours), so it could not start; nothing was spent. Send the request again with the files.';
     case 'oxen.generation_failed':
       return /credit/i.test(failure.detail ?? '')
         ? 'The Oxen account has run out of credits. Tell the operator of this bot.'
