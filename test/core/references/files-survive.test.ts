@@ -164,6 +164,25 @@ describe('a job with files that was saved', () => {
     expect(fromOne[0]!.bytes.equals(Buffer.from(PICTURE))).toBe(true);
   });
 
+  it('whose files expired while it waited fails plainly when its turn comes, and sends nothing to Oxen', async () => {
+    const fake = await startFakeOxen({ timing: 'manual', keepAliveMs: 1_000 });
+    const dir = mkdtempSync(join(tmpdir(), 'seedance-expired-'));
+    cleanups.push(() => fake.close(), () => rmSync(dir, { recursive: true, force: true }));
+    let clock = Date.now();
+    const files = new FileReferenceStore(join(dir, 'references'), { sweepIntervalMs: 0, now: () => clock });
+    const store = new SqliteJobStore(dir);
+    cleanups.push(() => store.close());
+    const { core } = await instance(fake, store, files, 'only');
+    const blockerGeneration = await occupyTheSlot(core, fake);
+    const submitted = await core.service.submit(submitInput('@cat.png in the snow', [attachment('cat.png', PICTURE, 'image/png')]));
+    if (!submitted.ok) throw new Error(JSON.stringify(submitted.problems));
+    clock += 25 * 60 * 60 * 1000; // past the 24 hours files are kept
+    fake.complete(blockerGeneration);
+    await eventually(async () => (await store.get(submitted.value.job.id))?.state === 'failed', 8_000, 'the job failed');
+    expect((await store.get(submitted.value.job.id))?.failure).toEqual({ code: 'job.references_lost' });
+    expect(fake.requestsTo('enqueue')).toHaveLength(1);
+  });
+
   it('cancelled while waiting, from an instance that does not follow it, takes its files with it', async () => {
     const fake = await startFakeOxen({ timing: 'manual', keepAliveMs: 1_000 });
     const prefix = `test-${randomUUID()}`;
