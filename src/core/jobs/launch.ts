@@ -7,7 +7,7 @@
  * carries the tag, the person is told the bot could not confirm whether Oxen started the video.
  */
 import { OxenError } from '../oxen/errors.js';
-import type { GenerationStatus, QueueGeneration } from '../oxen/types.js';
+import type { GenerationStatus, QueueStatusRow } from '../oxen/types.js';
 import { bodyForPlan } from '../plan.js';
 import type { EngineContext } from './context.js';
 import { INFLIGHT } from './context.js';
@@ -100,7 +100,7 @@ export class Launcher {
   }
 
   /** Follows generations found under the job's tag; those already past `queued` are applied next. */
-  private async follow(job: JobRecord, rows: readonly QueueGeneration[]): Promise<void> {
+  private async follow(job: JobRecord, rows: readonly QueueStatusRow[]): Promise<void> {
     const ctx = this.ctx;
     this.running(job, rows.map((row) => row.generation_id));
     await ctx.save(job);
@@ -142,14 +142,14 @@ export class Launcher {
    * This attempt's generations at Oxen, found by its tag alone (active rows, then each ended
    * status), each row checked to carry the tag. A generation another job follows is never taken.
    */
-  private async findByTag(job: JobRecord): Promise<QueueGeneration[]> {
+  private async findByTag(job: JobRecord): Promise<QueueStatusRow[]> {
     const ctx = this.ctx;
     const tag = enqueueTag(ctx.settings.tagRepo, job);
     const count = Math.max(1, Number(job.body['num_generations'] ?? 1));
-    const found = new Map<string, QueueGeneration>();
+    const found = new Map<string, QueueStatusRow>();
     for (const status of ROW_STATUSES) {
-      const list = await ctx.deps.oxen.listQueue({ repo: tag.target_repo, folder: tag.target_directory, ...(status ? { status } : {}) });
-      for (const row of list.generations) {
+      const rows = await ctx.deps.oxen.listStatuses({ repo: tag.target_repo, folder: tag.target_directory, ...(status ? { status } : {}) });
+      for (const row of rows) {
         if (row.target_repo !== tag.target_repo || row.target_directory !== tag.target_directory) continue;
         const owner = ctx.byGeneration.get(row.generation_id);
         if (owner !== undefined && owner !== job.id) continue;

@@ -11,7 +11,7 @@
  * be on the way. A generation Oxen knows but the repo listing does not show (enqueued before jobs
  * were tagged) is looked up on its own, at most maxLookupsPerRound GETs a round.
  */
-import type { QueueGeneration } from '../oxen/types.js';
+import type { QueueStatusRow } from '../oxen/types.js';
 import { TERMINAL_STATUSES } from '../oxen/types.js';
 import type { EngineContext } from './context.js';
 
@@ -30,6 +30,8 @@ export class SafetyNet {
   private missingBefore = new Set<string>();
   /** Known to Oxen, but not in the repo listing (untagged): looked up one by one, in turn. */
   private unlisted = new Set<string>();
+  /** Where the single lookups of a round without a listing start, so all are reached in turn. */
+  private fallbackCursor = 0;
 
   constructor(private readonly ctx: EngineContext) {}
 
@@ -72,10 +74,24 @@ export class SafetyNet {
     if (open.size === 0) return;
 
     let requests = 1;
-    const active = await ctx.deps.oxen.listQueue({ repo });
+    let active: QueueStatusRow[];
+    try {
+      active = await ctx.deps.oxen.listStatuses({ repo });
+    } catch (error) {
+      // No listing this round (Oxen down, or an answer too big to read): a bounded number of
+      // single lookups, in turn, so the jobs still move on.
+      ctx.report(error, 'sweep');
+      this.fallbackCursor = (this.fallbackCursor + ctx.settings.maxLookupsPerRound) % Math.max(1, open.size);
+      const ids = [...open.keys()];
+      const turn = [...ids.slice(this.fallbackCursor), ...ids.slice(0, this.fallbackCursor)].slice(0, ctx.settings.maxLookupsPerRound);
+      requests += await this.lookUpOneByOne(turn);
+      ctx.deps.onSweep?.({ generations: open.size, requests, lookedUp: turn.length });
+      this.nextAt = Math.min(this.nextAt, ctx.settings.now() + ctx.settings.pollWithoutStreamMs);
+      return;
+    }
     const listed = new Set<string>();
-    const news: QueueGeneration[] = [];
-    for (const row of active.generations) {
+    const news: QueueStatusRow[] = [];
+    for (const row of active) {
       // Only rows under our tag, of generations this instance follows: never anyone else's.
       if (row.target_repo !== repo || !open.has(row.generation_id)) continue;
       listed.add(row.generation_id);
@@ -93,9 +109,9 @@ export class SafetyNet {
       for (const status of ENDED) {
         if (unresolved.length === 0 || ctx.stopped) break;
         const wanted = new Set(unresolved);
-        const ended = await ctx.deps.oxen.listQueue({ repo, status });
+        const ended = await ctx.deps.oxen.listStatuses({ repo, status });
         requests++;
-        const found = ended.generations.filter((row) => row.target_repo === repo && wanted.has(row.generation_id));
+        const found = ended.filter((row) => row.target_repo === repo && wanted.has(row.generation_id));
         await this.applyAll(found);
         for (const row of found) wanted.delete(row.generation_id);
         unresolved = [...wanted];
@@ -116,7 +132,7 @@ export class SafetyNet {
   }
 
   /** Each generation's row, applied where it says something new; in slices, letting the loop go. */
-  private async applyAll(rows: readonly QueueGeneration[]): Promise<void> {
+  private async applyAll(rows: readonly QueueStatusRow[]): Promise<void> {
     for (let i = 0; i < rows.length; i += APPLY_SLICE) {
       if (this.ctx.stopped) return;
       await Promise.all(rows.slice(i, i + APPLY_SLICE).filter((row) => this.isNews(row)).map((row) => this.ctx.follower.report(row.generation_id, row)));
@@ -124,7 +140,7 @@ export class SafetyNet {
     }
   }
 
-  private isNews(row: QueueGeneration): boolean {
+  private isNews(row: Pick<QueueStatusRow, 'generation_id' | 'status'>): boolean {
     const jobId = this.ctx.byGeneration.get(row.generation_id);
     const generation = jobId ? this.ctx.tracked.get(jobId)?.generations.find((g) => g.id === row.generation_id) : undefined;
     return generation !== undefined && generation.status !== row.status;

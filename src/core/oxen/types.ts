@@ -34,6 +34,18 @@ export type QueueGeneration = z.infer<typeof queueGenerationSchema>;
 export const queueListSchema = z.object({ count: z.number(), generations: z.array(queueGenerationSchema) }).loose();
 export type QueueList = z.infer<typeof queueListSchema>;
 
+/** A queue row read for following a job only; every other field is dropped. */
+export const queueStatusRowSchema = z.object({
+  generation_id: z.string(),
+  status: z.enum(GENERATION_STATUSES),
+  result_url: z.string().nullish(),
+  error_message: z.string().nullish(),
+  target_repo: z.string().nullish(),
+  target_directory: z.string().nullish(),
+});
+export type QueueStatusRow = z.infer<typeof queueStatusRowSchema>;
+export const queueStatusListSchema = z.object({ generations: z.array(queueStatusRowSchema) });
+
 export const cancelResponseSchema = z.object({ status: z.string(), generation_id: z.string().optional() }).loose();
 
 /** One property of a model's request_schema (a JSON Schema subset). */

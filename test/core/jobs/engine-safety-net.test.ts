@@ -94,6 +94,19 @@ describe('the safety net', () => {
     for (const listing of fake.requestsTo('listQueue')) expect(listing.query.repo).toBe(REPO);
   });
 
+  it('while the listing fails, a bounded number of single lookups a round still moves the jobs on', async () => {
+    const { fake, port, core } = await setUp();
+    const { job } = submitted(await core.service.submit(request(0)));
+    await eventually(async () => (await stateOf(core, job.id)) === 'running', 3_000, 'running');
+    fake.failNext(10_000, { status: 500, body: { error: 'listing down' } }, 'listQueue');
+    fake.dropEventStreams();
+    for (const id of fake.generations.keys()) fake.complete(id); // the event is lost
+    await eventually(async () => (await stateOf(core, job.id)) === 'done', 5_000, 'done through single lookups');
+    expect(port.uploads).toHaveLength(1);
+    expect(fake.requestsTo('getGeneration').length).toBeGreaterThan(0);
+    fake.faults.clear();
+  });
+
   it('a generation cancelled at Oxen (which sends no event) ends its job as cancelled, with at most a GET or two', async () => {
     const { fake, core } = await setUp();
     const { job } = submitted(await core.service.submit(request(0)));
