@@ -60,6 +60,7 @@ export class FileReferenceStore implements ReferenceStore {
   }
 
   async save(jobId: string, references: readonly Reference[], ttlMs = DEFAULT_REFERENCE_RETENTION_MS): Promise<void> {
+    if (references.length === 0) return;
     const dir = this.jobDir(jobId);
     await mkdir(dir, { recursive: true });
     const metas: StoredReferenceMeta[] = [];

@@ -26,6 +26,7 @@ export class MemoryReferenceStore implements ReferenceStore {
   constructor(private readonly now: () => number = Date.now) {}
 
   async save(jobId: string, references: readonly Reference[], ttlMs = DEFAULT_REFERENCE_RETENTION_MS): Promise<void> {
+    if (references.length === 0) return;
     const files = this.files(jobId, ttlMs);
     files.saved = references.map((reference, i) => {
       files.blobs.set(String(i), reference.bytes);

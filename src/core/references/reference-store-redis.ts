@@ -55,6 +55,7 @@ export class RedisReferenceStore implements ReferenceStore {
   }
 
   async save(jobId: string, references: readonly Reference[], ttlMs = DEFAULT_REFERENCE_RETENTION_MS): Promise<void> {
+    if (references.length === 0) return;
     const client = await this.client();
     const k = this.keys(jobId);
     const metas: StoredReferenceMeta[] = references.map((reference, i) => metaOf(reference, String(i)));

@@ -24,7 +24,7 @@ export interface ReferenceGrant {
 export interface ReferenceStore {
   /** True when several instances read the same files (Redis). */
   readonly shared: boolean;
-  /** Saves a job's prepared references, in order, for `ttlMs` or until `remove`. */
+  /** Saves a job's prepared references, in order, for `ttlMs` or until `remove`; nothing for none. */
   save(jobId: string, references: readonly Reference[], ttlMs?: number): Promise<void>;
   /**
    * The references saved for a job, with their bytes, each marked with the blob it came from;

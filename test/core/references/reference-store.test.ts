@@ -85,6 +85,8 @@ describe.each(Object.entries(backends))('%s reference store', (_name, backend) =
     });
     expect(video).toMatchObject({ label: '@Video1', durationSec: 2, stored: { blob: '1' } });
     expect(await again.load('unknown')).toBeUndefined();
+    await store.save('textonly', []);
+    expect(await again.load('textonly')).toBeUndefined(); // nothing written for a job without files
   });
 
   it('serves a granted blob whole or in a range from another store object, and forgets it all with the job', async () => {
