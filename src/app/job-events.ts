@@ -37,7 +37,7 @@ export function jobEvents(log: Logger, metrics: Metrics): Required<EngineEvents>
     },
     delivery(report) {
       metrics.engineEvents.delivery(report);
-      const line = report.outcome === 'failed' || report.outcome === 'handed_back' ? 'warn' : 'info';
+      const line = report.outcome === 'failed' || report.outcome === 'handed_back' || report.outcome === 'gave_up' ? 'warn' : 'info';
       log.child({ job: report.job.id })[line]('job.delivery', {
         generation: report.generation.id,
         outcome: report.outcome,

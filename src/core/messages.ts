@@ -192,6 +192,8 @@ export function describeFailure(failure: { code: string; detail?: string; limitM
   switch (failure.code) {
     case 'job.timed_out':
       return `The video took longer than the bot waits (${minutes(failure.limitMinutes ?? 30)}), so it was cancelled. Try again, perhaps shorter or at a lower resolution.`;
+    case 'job.delivery_failed':
+      return 'The video was made, but the bot could not post it here after several tries (the channel or thread may be gone, or the bot may have lost permission to post). Check the bot can post in this channel, and ask the operator for the video with this job id.';
     case 'job.references_lost':
       return 'Your files expired while the job waited for a free slot (they are kept for 24 hours), so it could not start; nothing was spent. Send the request again with the files.';
     case 'oxen.generation_failed':

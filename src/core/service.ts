@@ -6,7 +6,8 @@ import { isBotError } from './errors.js';
 import { findModel, modelFor } from './models/catalog.js';
 import type { ModelSchemas } from './models/schemas.js';
 import type { CostEstimate } from './models/cost.js';
-import { planGeneration, previewPlan } from './plan.js';
+import { planGeneration, previewPlan, type PlanPreview } from './plan.js';
+import type { PrepareOptions } from './references/prepare.js';
 import type { DownloadGate } from './references/download-gate.js';
 import type { ReferenceStore } from './references/reference-store.js';
 import type { IncomingAttachment } from './references/types.js';
@@ -18,6 +19,7 @@ import { JobEngine, userSet, type Launch } from './jobs/engine.js';
 import { isTerminal, newJobId, type Destination, type JobRecord, type Platform, type Requester } from './jobs/job.js';
 import type { JobView, PlatformPort } from './jobs/ports.js';
 import type { JobStore } from './jobs/store.js';
+import { ADMISSION_MARK_MS, admissionMark } from './jobs/repair.js';
 
 export interface ServiceSettings {
   /** Jobs one person may have in flight at once. */
@@ -72,6 +74,8 @@ export class VideoService {
       references: ReferenceStore;
       /** The cap on bytes downloaded at once; default the process-wide one. */
       downloads?: DownloadGate;
+      /** Failures that are not the person's to hear about (a release that failed), for the log. */
+      onError?(error: unknown, context: { step: string }): void;
     },
     settings: Partial<ServiceSettings> = {},
   ) {
@@ -79,7 +83,7 @@ export class VideoService {
   }
 
   async submit(input: SubmitInput): Promise<Result<Submitted>> {
-    const { store, engine } = this.deps;
+    const { store } = this.deps;
     const port = this.deps.ports.get(input.destination.platform);
     if (!port) throw new Error(`no adapter for ${input.destination.platform}`);
 
@@ -92,54 +96,57 @@ export class VideoService {
     const id = newJobId();
     const now = this.settings.now();
     const userKey = userSet({ requester: input.requester });
+    // Held from before the slot is taken until the record is saved: the slot repair leaves the
+    // slot of a job being admitted alone (repair.ts), and drops it if this process dies first.
+    const mark = admissionMark(id);
+    await store.acquireLease(mark, id, ADMISSION_MARK_MS);
+    const taken: Taken = { userKey, id };
+    try {
+      return await this.admit(input, preview.value, taken, now, referenceOptions);
+    } catch (error) {
+      // A store failure (or anything else) before the job was saved: give back what was taken.
+      if (!taken.saved) await this.undoAdmission(taken);
+      throw error;
+    } finally {
+      await store.releaseLease(mark, id).catch(() => undefined);
+    }
+  }
+
+  /**
+   * Takes the person's slot and the budget (on the declared files), then downloads and checks the
+   * files, opens the thread, saves the job with its files and hands it to the engine.
+   */
+  private async admit(input: SubmitInput, preview: PlanPreview, taken: Taken, now: number, referenceOptions: PrepareOptions): Promise<Result<Submitted>> {
+    const { store, engine } = this.deps;
+    const { id, userKey } = taken;
+    const port = this.deps.ports.get(input.destination.platform)!;
     if (!(await store.joinCapped(userKey, id, this.settings.perUserLimit))) {
       const jobs = (await Promise.all((await store.members(userKey)).map((jobId) => store.get(jobId)))).filter((j) => j !== undefined);
-      const positions = engine.positions();
+      const positions = await engine.positions();
       const described = jobs.map((j) => {
         const view = engine.view(j, positions);
         return `${j.id}: ${view.phase}${view.position !== undefined ? `, #${view.position} in line` : ''}`;
       });
-      return fail({ code: 'quota.user_in_flight', params: { limit: this.settings.perUserLimit, jobs: described } }, ...preview.value.optionProblems);
+      return fail({ code: 'quota.user_in_flight', params: { limit: this.settings.perUserLimit, jobs: described } }, ...preview.optionProblems);
     }
-    const owner = { requester: input.requester, reservation: { day: budgetDay(now) } };
-    // The estimate from the files' declared kinds is held before downloading; when the bytes pick
-    // another model (the declared types were wrong), the hold is swapped for the real estimate.
-    let held: CostEstimate | undefined;
-    if (preview.value.estimate) {
-      const refused = await this.hold(owner, preview.value.estimate);
-      if (refused) {
-        await store.leave(userKey, id);
-        return fail(refused);
-      }
-      held = preview.value.estimate;
+    taken.slot = true;
+    // The budget on the declared files first (when they fit the model), so a refused request
+    // downloads nothing; held again on the plan's estimate when the bytes changed it.
+    if (preview.estimate) {
+      const refused = await this.holdBudget(input, taken, preview.estimate, now);
+      if (refused) return refused;
     }
-    const release = async () => {
-      await store.leave(userKey, id);
-      if (held) await giveBack(store, owner, { videoSeconds: held.videoSeconds, usd: held.usd ?? 0 });
-    };
-
-    let planned: Awaited<ReturnType<typeof planGeneration>>;
-    try {
-      planned = await planGeneration(input.request, input.attachments, { schemas: this.deps.schemas, referenceOptions });
-    } catch (error) {
-      await release();
-      throw error;
-    }
+    const planned = await planGeneration(input.request, input.attachments, { schemas: this.deps.schemas, referenceOptions });
     if (!planned.ok) {
-      await release();
+      await this.undoAdmission(taken);
       return planned;
     }
     const plan = planned.value;
-    if (!held || held.videoSeconds !== plan.estimate.videoSeconds || held.usd !== plan.estimate.usd) {
-      if (held) await giveBack(store, owner, { videoSeconds: held.videoSeconds, usd: held.usd ?? 0 });
-      held = undefined;
-      const refused = await this.hold(owner, plan.estimate);
-      if (refused) {
-        await release();
-        return fail(refused);
-      }
+    if (!taken.budget || !sameEstimate(taken.budget.reservation, plan.estimate)) {
+      const refused = await this.holdBudget(input, taken, plan.estimate, now);
+      if (refused) return refused;
     }
-    const reservation = { day: owner.reservation.day, videoSeconds: plan.estimate.videoSeconds, ...(plan.estimate.usd !== undefined ? { usd: plan.estimate.usd } : {}), settled: false };
+    const reservation = taken.budget!.reservation;
 
     const body = { model: plan.model.id, prompt: plan.request.prompt, num_generations: plan.settings.count };
     const job: JobRecord = {
@@ -166,20 +173,14 @@ export class VideoService {
       const opened = await port.openThread(job, engine.view(job));
       job.destination = { ...job.destination, statusMessageId: opened.statusMessageId, ...(opened.threadId ? { threadId: opened.threadId } : {}) };
     } catch (error) {
-      await this.undoAdmission(job);
+      await this.undoAdmission(taken);
       return fail({ code: 'platform.cannot_post', params: { reason: isBotError(error) ? error.code : 'unknown' } });
     }
     // The files wait in the reference store (not in memory) until the job is launched.
-    try {
-      await this.deps.references.save(id, plan.references);
-    } catch (error) {
-      await this.undoAdmission(job);
-      throw error;
-    }
-    if (!(await engine.claim(id)) || !(await store.create(job))) {
-      await this.undoAdmission(job);
-      throw new Error(`job id ${id} was taken`);
-    }
+    taken.files = true;
+    await this.deps.references.save(id, plan.references);
+    if (!(await engine.claim(id)) || !(await store.create(job))) throw new Error(`job id ${id} was taken`);
+    taken.saved = true;
     await engine.admit(job);
     return ok({ job, view: engine.view(job), mapping: plan.mapping });
   }
@@ -213,13 +214,14 @@ export class VideoService {
   async list(actor: Actor, limit = 10): Promise<JobView[]> {
     const ids = await this.deps.store.recentIdsOf(actor.platform, actor.userId, limit);
     const jobs = await Promise.all(ids.map((id) => this.deps.store.get(id)));
-    const positions = this.deps.engine.positions();
+    const positions = await this.deps.engine.positions();
     return jobs.filter((j): j is JobRecord => j !== undefined).map((j) => this.deps.engine.view(j, positions));
   }
 
   async status(id: string): Promise<Result<JobView>> {
     const job = await this.deps.store.get(id.trim().toLowerCase());
-    return job ? ok(this.deps.engine.view(job)) : fail({ code: 'job.not_found', params: { id } });
+    if (!job) return fail({ code: 'job.not_found', params: { id } });
+    return ok(this.deps.engine.view(job, job.state === 'waiting' ? await this.deps.engine.positions() : undefined));
   }
 
   isAdmin(actor: Actor): boolean {
@@ -255,10 +257,53 @@ export class VideoService {
     return { code: 'quota.budget_exhausted', params: { unit: held.unit, used: held.used, limit: held.limit, needed: held.unit === 'usd' ? (estimate.usd ?? 0) : estimate.videoSeconds } };
   }
 
-  /** Frees the person's slot, the budget and the files of a job that never started. */
-  private async undoAdmission(job: JobRecord): Promise<void> {
-    await this.deps.references.remove(job.id).catch(() => undefined);
-    await this.deps.store.leave(userSet(job), job.id);
-    await giveBack(this.deps.store, job, { videoSeconds: job.reservation.videoSeconds, usd: job.reservation.usd ?? 0 });
+  /**
+   * Frees what a job that was never saved took: the person's slot and the budget, each whatever
+   * becomes of the other, once. A slot whose release fails is dropped by the slot repair.
+   */
+  private async undoAdmission(taken: Taken): Promise<void> {
+    const { store } = this.deps;
+    const { slot, budget, files } = taken;
+    delete taken.slot;
+    delete taken.budget;
+    delete taken.files;
+    const errors: unknown[] = [];
+    await Promise.all([
+      slot ? store.leave(taken.userKey, taken.id).catch((error: unknown) => errors.push(error)) : undefined,
+      budget ? giveBack(store, budget, { videoSeconds: budget.reservation.videoSeconds, usd: budget.reservation.usd ?? 0 }).catch((error: unknown) => errors.push(error)) : undefined,
+      files ? this.deps.references.remove(taken.id).catch((error: unknown) => errors.push(error)) : undefined,
+    ]);
+    if (errors.length > 0) this.deps.onError?.(errors[0], { step: 'undo_admission' });
+  }
+
+  /** Holds `estimate` against today's allowance (giving back what was held before); the refusal, if any. */
+  private async holdBudget(input: SubmitInput, taken: Taken, estimate: CostEstimate, now: number): Promise<Result<Submitted> | undefined> {
+    const { store } = this.deps;
+    if (taken.budget) {
+      const before = taken.budget;
+      delete taken.budget;
+      await giveBack(store, before, { videoSeconds: before.reservation.videoSeconds, usd: before.reservation.usd ?? 0 });
+    }
+    const reservation = { day: budgetDay(now), videoSeconds: estimate.videoSeconds, ...(estimate.usd !== undefined ? { usd: estimate.usd } : {}), settled: false };
+    const refused = await this.hold({ requester: input.requester, reservation }, estimate);
+    if (refused) {
+      await this.undoAdmission(taken);
+      return fail(refused);
+    }
+    taken.budget = { requester: input.requester, reservation };
+    return undefined;
   }
 }
+
+/** What submit() has taken for a job not saved yet, to give back if it goes no further. */
+interface Taken {
+  userKey: string;
+  id: string;
+  slot?: boolean;
+  budget?: { requester: Requester; reservation: JobRecord['reservation'] };
+  files?: boolean;
+  saved?: boolean;
+}
+
+const sameEstimate = (held: { videoSeconds: number; usd?: number }, estimate: CostEstimate) =>
+  held.videoSeconds === estimate.videoSeconds && held.usd === estimate.usd;

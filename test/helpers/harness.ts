@@ -24,6 +24,8 @@ export const FAST_ENGINE: Partial<EngineSettings> = {
   progressIntervalMs: 50,
   leaseTtlMs: 1_000,
   leaseRenewMs: 200,
+  deliveryRetry: { maxAttempts: 6, baseDelayMs: 50, maxDelayMs: 400 },
+  positionsTtlMs: 50,
   deliveryLeaseMs: 2_000,
 };
 

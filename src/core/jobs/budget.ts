@@ -1,7 +1,7 @@
 /**
  * Daily allowances per guild or workspace, in video-seconds and, where the price is known,
- * dollars. A job's estimate is reserved atomically before it is enqueued and settled when it
- * ends: what failed or was cancelled is given back.
+ * dollars. A job's estimate is reserved atomically before it is enqueued and settled exactly once
+ * when it ends: what Oxen did not make (failed, cancelled before it was made) is given back.
  */
 import type { CostEstimate } from '../models/cost.js';
 import type { JobRecord, Requester } from './job.js';
@@ -56,10 +56,33 @@ export async function giveBack(
   if (amount.usd > 0) await store.adjust(budgetCounter(owner, 'usd'), -amount.usd, TWO_DAYS_MS);
 }
 
-/** What a finished job gives back: the share of every generation that did not succeed. */
-export function refundShare(job: JobRecord, state: JobRecord['state']): { videoSeconds: number; usd: number } {
+/**
+ * What a finished job gives back: the share of every generation that did not succeed. A video
+ * Oxen made was paid for there, so it stays counted whatever became of it afterwards (a delivery
+ * given up, a cancel after it was made).
+ */
+export function refundShare(job: JobRecord): { videoSeconds: number; usd: number } {
   const count = Math.max(1, Number(job.body['num_generations'] ?? job.request.options.count));
-  const succeeded = state === 'done' || state === 'timed_out' ? job.generations.filter((g) => g.status === 'succeeded').length : 0;
+  const succeeded = Math.min(count, job.generations.filter((g) => g.status === 'succeeded').length);
   const share = (count - succeeded) / count;
   return { videoSeconds: job.reservation.videoSeconds * share, usd: (job.reservation.usd ?? 0) * share };
+}
+
+/** Longer than any budget counter lives (COUNTER_TTL_MS): a refund can never land twice in one. */
+const SETTLEMENT_MARK_TTL_MS = 3 * 86_400_000;
+/** In the store's claim namespace beside the commands' claims (src/core/claims.ts): `claim:job:settled:<id>`. */
+export const settlementClaim = (jobId: string) => `job:settled:${jobId}`;
+
+/**
+ * Settles a job's reservation exactly once, across instances and restarts: the first caller takes
+ * a once-only mark in the store (set-if-absent) and gives the refund back; every later caller,
+ * here or on another instance, gives nothing. The mark comes first, so a crash between the two
+ * loses a refund rather than paying it twice. True when this call gave the refund.
+ */
+export async function settleOnce(store: JobStore, job: JobRecord): Promise<boolean> {
+  if (job.reservation.settled) return false;
+  const first = await store.claim(settlementClaim(job.id), SETTLEMENT_MARK_TTL_MS);
+  job.reservation.settled = true;
+  if (first) await giveBack(store, job, refundShare(job));
+  return first;
 }

@@ -3,6 +3,13 @@
  * already, stream it from Oxen into the thread (or post a link when it is too big), record it
  * delivered, then let the claim go. A crash while holding the claim lets another attempt take
  * it over when the lease expires.
+ *
+ * Every failed attempt counts (the download, the upload, the link, the look for an earlier post),
+ * and the next one waits longer; the count and the time of the next attempt are saved with the
+ * generation, so a restart or another instance carries on from there. After a few failed uploads
+ * the person gets a link instead (no more downloads); after `maxAttempts` failures in all, or once
+ * the job's deadline has passed, the delivery is given up: the generation is marked failed and
+ * the engine ends the job as a failed delivery.
  */
 import type { OxenClient } from '../oxen/client.js';
 import type { ResultStream } from '../oxen/client.js';
@@ -13,16 +20,38 @@ import type { JobStore } from './store.js';
 /** Failed uploads of one video before the person gets a link instead. */
 export const MAX_UPLOAD_FAILURES = 3;
 
+export interface DeliveryRetry {
+  /** Failed attempts of any kind before the delivery is given up. */
+  maxAttempts: number;
+  /** Wait after the first failure; doubled after each further one, up to maxDelayMs. */
+  baseDelayMs: number;
+  maxDelayMs: number;
+}
+
+/** 6 attempts over about 5 minutes: 5 s, 10 s, 20 s, 40 s, 80 s between them. */
+export const DEFAULT_DELIVERY_RETRY: DeliveryRetry = { maxAttempts: 6, baseDelayMs: 5_000, maxDelayMs: 120_000 };
+
 /** The claim on one generation's delivery. */
 export const deliveryLease = (generationId: string) => `deliver:${generationId}`;
 
 /**
  * How a delivery ended: the file uploaded, a link because it was too big, a link after repeated
- * upload failures, or found already in the thread (posted before a crash). A failed attempt that
- * will be tried again throws instead; an attempt that found the claim held elsewhere, or the
- * generation already delivered, returns undefined.
+ * upload failures, found already in the thread (posted before a crash), or given up after
+ * repeated failures. A failed attempt that will be tried again throws a DeliveryFailed; an
+ * attempt that found the claim held elsewhere, or the generation already settled, returns undefined.
  */
-export type DeliveryOutcome = 'uploaded' | 'too_big' | 'not_allowed' | 'link' | 'found';
+export type DeliveryOutcome = 'uploaded' | 'too_big' | 'not_allowed' | 'link' | 'found' | 'gave_up';
+
+/** A failed attempt that will be tried again, not before `retryAt`. */
+export class DeliveryFailed extends Error {
+  constructor(
+    readonly retryAt: number,
+    cause: unknown,
+  ) {
+    super(`delivery failed (${cause instanceof Error ? cause.message : String(cause)}); next attempt at ${new Date(retryAt).toISOString()}`, { cause });
+    this.name = 'DeliveryFailed';
+  }
+}
 
 export interface DeliveryInput {
   job: JobRecord;
@@ -32,6 +61,10 @@ export interface DeliveryInput {
   store: JobStore;
   owner: string;
   leaseMs: number;
+  retry?: DeliveryRetry;
+  /** The job's deadline: a failed attempt after it (other than the first) gives the delivery up. */
+  deadlineAt?: number;
+  now?: () => number;
   /**
    * Aborted at shutdown when the grace period is over: the download and upload are cut off, the
    * attempt does not count as a failure, and the claim is let go so the next start delivers it.
@@ -39,16 +72,17 @@ export interface DeliveryInput {
   signal?: AbortSignal;
 }
 
-export async function deliverGeneration({ job, generation, port, oxen, store, owner, leaseMs, signal }: DeliveryInput): Promise<DeliveryOutcome | undefined> {
+export async function deliverGeneration(input: DeliveryInput): Promise<DeliveryOutcome | undefined> {
+  const { job, generation, store, owner, leaseMs, signal } = input;
   const lease = deliveryLease(generation.id);
   signal?.throwIfAborted();
   if (!(await store.acquireLease(lease, owner, leaseMs))) return undefined; // another attempt holds it
   const renewal = setInterval(() => void store.acquireLease(lease, owner, leaseMs).catch(() => undefined), Math.max(1000, leaseMs / 3));
   renewal.unref();
-  let body: ResultStream['body'] | undefined;
+  const cut = { body: undefined as ResultStream['body'] | undefined };
   const onAbort = () => {
     clearInterval(renewal); // never take the claim again once it is handed back
-    body?.destroy(signal?.reason instanceof Error ? signal.reason : new Error('delivery aborted'));
+    cut.body?.destroy(signal?.reason instanceof Error ? signal.reason : new Error('delivery aborted'));
   };
   signal?.addEventListener('abort', onAbort, { once: true });
   try {
@@ -58,62 +92,106 @@ export async function deliverGeneration({ job, generation, port, oxen, store, ow
       Object.assign(generation, saved);
       return undefined;
     }
-    if (await port.findDelivered?.(job, generation)) {
-      await markDelivered(store, job, generation, 'upload');
-      return 'found';
+    if (saved) {
+      // Another instance may have counted failures since this copy was read.
+      generation.deliveryErrors = Math.max(generation.deliveryErrors ?? 0, saved.deliveryErrors ?? 0);
+      generation.deliveryFailures = Math.max(generation.deliveryFailures ?? 0, saved.deliveryFailures ?? 0);
     }
-    const result = await openFreshResult(oxen, generation, signal);
-    body = result.body;
-    if (signal?.aborted) onAbort();
-    signal?.throwIfAborted();
-    const limit = await port.uploadLimitBytes?.(job);
-    if (limit !== undefined && result.contentLength !== undefined && result.contentLength > limit) {
-      result.body.destroy();
-      await port.postLink(job, generation, result.url, 'too_big');
-      await markDelivered(store, job, generation, 'link');
-      return 'too_big';
-    }
-    const index = job.generations.indexOf(generation) + 1;
-    let outcome;
     try {
-      outcome = await port.uploadVideo(job, {
-        generation,
-        fileName: `seedance-${job.id}${job.generations.length > 1 ? `-${index}` : ''}.mp4`,
-        contentType: result.contentType ?? 'video/mp4',
-        ...(result.contentLength !== undefined ? { size: result.contentLength } : {}),
-        body: result.body,
-        ...(signal ? { signal } : {}),
-      });
+      return await attempt(input, cut, onAbort);
     } catch (error) {
-      result.body.destroy();
-      // Cut off by a shutdown: not the upload's fault, so not counted; the next start tries again.
-      if (signal?.aborted) throw signal.reason;
-      generation.deliveryFailures = (generation.deliveryFailures ?? 0) + 1;
-      if (generation.deliveryFailures < MAX_UPLOAD_FAILURES) {
-        await store.put(job);
-        throw error;
-      }
-      await port.postLink(job, generation, generation.resultUrl ?? result.url, 'upload_failed');
-      await markDelivered(store, job, generation, 'link');
-      return 'link';
+      // Cut off by a shutdown: not the delivery's fault, so not counted; the next start tries again.
+      if (signal?.aborted) throw signal.reason ?? error;
+      return await failed(input, error);
     }
-    if (outcome.kind === 'too_big') {
-      await port.postLink(job, generation, generation.resultUrl ?? result.url, 'too_big');
-      await markDelivered(store, job, generation, 'link');
-      return 'too_big';
-    }
-    if (outcome.kind === 'not_allowed') {
-      await port.postLink(job, generation, generation.resultUrl ?? result.url, { notAllowed: outcome.code });
-      await markDelivered(store, job, generation, 'link');
-      return 'not_allowed';
-    }
-    await markDelivered(store, job, generation, 'upload');
-    return 'uploaded';
   } finally {
     signal?.removeEventListener('abort', onAbort);
     clearInterval(renewal);
-    await store.releaseLease(lease, owner);
+    await store.releaseLease(lease, owner).catch(() => undefined);
   }
+}
+
+async function attempt({ job, generation, port, oxen, store, signal }: DeliveryInput, cut: { body?: ResultStream['body'] }, onAbort: () => void): Promise<DeliveryOutcome> {
+  if (await port.findDelivered?.(job, generation)) {
+    await markDelivered(store, job, generation, 'upload');
+    return 'found';
+  }
+  if ((generation.deliveryFailures ?? 0) >= MAX_UPLOAD_FAILURES) {
+    // The upload keeps failing: only the link is tried again, without downloading the video.
+    await port.postLink(job, generation, await freshResultUrl(oxen, generation, signal), 'upload_failed');
+    await markDelivered(store, job, generation, 'link');
+    return 'link';
+  }
+  const result = await openFreshResult(oxen, generation, signal);
+  cut.body = result.body;
+  if (signal?.aborted) onAbort();
+  signal?.throwIfAborted();
+  const limit = await port.uploadLimitBytes?.(job).catch((error: unknown) => {
+    result.body.destroy();
+    throw error;
+  });
+  if (limit !== undefined && result.contentLength !== undefined && result.contentLength > limit) {
+    result.body.destroy();
+    await port.postLink(job, generation, result.url, 'too_big');
+    await markDelivered(store, job, generation, 'link');
+    return 'too_big';
+  }
+  const index = job.generations.indexOf(generation) + 1;
+  let outcome;
+  try {
+    outcome = await port.uploadVideo(job, {
+      generation,
+      fileName: `seedance-${job.id}${job.generations.length > 1 ? `-${index}` : ''}.mp4`,
+      contentType: result.contentType ?? 'video/mp4',
+      ...(result.contentLength !== undefined ? { size: result.contentLength } : {}),
+      body: result.body,
+      ...(signal ? { signal } : {}),
+    });
+  } catch (error) {
+    result.body.destroy();
+    if (signal?.aborted) throw signal.reason ?? error;
+    generation.deliveryFailures = (generation.deliveryFailures ?? 0) + 1;
+    if (generation.deliveryFailures < MAX_UPLOAD_FAILURES) throw error;
+    await port.postLink(job, generation, generation.resultUrl ?? result.url, 'upload_failed');
+    await markDelivered(store, job, generation, 'link');
+    return 'link';
+  }
+  if (outcome.kind === 'too_big') {
+    await port.postLink(job, generation, generation.resultUrl ?? result.url, 'too_big');
+    await markDelivered(store, job, generation, 'link');
+    return 'too_big';
+  }
+  if (outcome.kind === 'not_allowed') {
+    await port.postLink(job, generation, generation.resultUrl ?? result.url, { notAllowed: outcome.code });
+    await markDelivered(store, job, generation, 'link');
+    return 'not_allowed';
+  }
+  await markDelivered(store, job, generation, 'upload');
+  return 'uploaded';
+}
+
+/** Counts a failed attempt: schedules the next one, or gives the delivery up. */
+async function failed({ job, generation, store, retry = DEFAULT_DELIVERY_RETRY, deadlineAt, now = Date.now }: DeliveryInput, error: unknown): Promise<DeliveryOutcome> {
+  const errors = (generation.deliveryErrors = (generation.deliveryErrors ?? 0) + 1);
+  const at = now();
+  const outOfTime = deadlineAt !== undefined && at >= deadlineAt && errors > 1;
+  if (errors >= retry.maxAttempts || outOfTime) {
+    generation.delivery = 'failed';
+    delete generation.nextDeliveryAt;
+    job.updatedAt = at;
+    await store.put(job);
+    return 'gave_up';
+  }
+  generation.nextDeliveryAt = at + deliveryBackoff(retry, errors);
+  job.updatedAt = at;
+  // Saved so a restart or another instance waits too; if the store is down the count lives on here.
+  await store.put(job).catch(() => undefined);
+  throw new DeliveryFailed(generation.nextDeliveryAt, error);
+}
+
+/** The wait after the `errors`-th failure. */
+export function deliveryBackoff(retry: DeliveryRetry, errors: number): number {
+  return Math.min(retry.maxDelayMs, retry.baseDelayMs * 2 ** Math.max(0, errors - 1));
 }
 
 /** Result URLs are presigned and expire: when the saved one fails, ask Oxen for a fresh one. */
@@ -127,16 +205,22 @@ async function openFreshResult(oxen: OxenClient, generation: GenerationRecord, s
       // fall through to a fresh URL
     }
   }
-  const fresh = await oxen.getGeneration(generation.id, options);
+  return oxen.openResult(await freshResultUrl(oxen, generation, signal), options);
+}
+
+/** A result URL from Oxen now (the saved one may have expired), without downloading anything. */
+async function freshResultUrl(oxen: OxenClient, generation: GenerationRecord, signal?: AbortSignal): Promise<string> {
+  const fresh = await oxen.getGeneration(generation.id, signal ? { signal } : {});
   if (!fresh.result_url) throw new Error(`generation ${generation.id} has no result URL`);
   generation.resultUrl = fresh.result_url;
-  return oxen.openResult(fresh.result_url, options);
+  return fresh.result_url;
 }
 
 async function markDelivered(store: JobStore, job: JobRecord, generation: GenerationRecord, as: 'upload' | 'link'): Promise<void> {
   generation.delivery = 'delivered';
   generation.deliveredAs = as;
   generation.deliveredAt = Date.now();
+  delete generation.nextDeliveryAt;
   job.updatedAt = Date.now();
   await store.put(job);
 }

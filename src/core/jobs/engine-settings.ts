@@ -4,7 +4,7 @@ import type { RequestSchema } from '../oxen/types.js';
 import type { Reference, ReferenceHost } from '../references/types.js';
 import type { CatalogEntry } from '../models/catalog.js';
 import { DEFAULT_REFERENCE_REPO } from '../references/oxen-host.js';
-import type { DeliveryOutcome } from './delivery.js';
+import { DEFAULT_DELIVERY_RETRY, type DeliveryOutcome, type DeliveryRetry } from './delivery.js';
 import type { GenerationRecord, JobRecord } from './job.js';
 import type { PlatformPort } from './ports.js';
 import type { JobStore } from './store.js';
@@ -34,7 +34,13 @@ export interface EngineSettings {
   confirmDelayMs: number;
   leaseTtlMs: number;
   leaseRenewMs: number;
+  /** How long places in the shared waiting line are shown from the cache before the line is read again. */
+  positionsTtlMs: number;
+  /** How often slot-set members whose job is missing or ended are dropped (also at start-up). */
+  repairEveryMs: number;
   deliveryLeaseMs: number;
+  /** Failed deliveries: attempts before the job ends as a failed delivery, and the backoff between them. */
+  deliveryRetry: DeliveryRetry;
   /** How often the engine looks at due listings, deadlines and progress. */
   tickMs: number;
   /** Single-generation lookups (GET /api/ai/queue/{id}) one safety-net round may send. */
@@ -52,7 +58,10 @@ export const DEFAULT_ENGINE_SETTINGS: Omit<EngineSettings, 'instanceId'> = {
   confirmDelayMs: 10_000,
   leaseTtlMs: 30_000,
   leaseRenewMs: 10_000,
+  repairEveryMs: 5 * 60_000,
+  positionsTtlMs: 1_000,
   deliveryLeaseMs: 120_000,
+  deliveryRetry: DEFAULT_DELIVERY_RETRY,
   tickMs: 1_000,
   maxLookupsPerRound: 20,
   now: Date.now,
@@ -109,7 +118,7 @@ export interface EngineEvents {
 export interface DeliveryReport {
   job: JobRecord;
   generation: GenerationRecord;
-  /** DeliveryOutcome, 'failed' (will be tried again) or 'handed_back' (cut off by a shutdown). */
+  /** DeliveryOutcome ('gave_up': the job ends as a failed delivery), 'failed' (will be tried again) or 'handed_back' (cut off by a shutdown). */
   outcome: DeliveryOutcome | 'failed' | 'handed_back';
   latencyMs?: number;
 }

@@ -12,13 +12,12 @@
  * people see), context.ts (what the steps share).
  */
 import { subscribeCompletions } from '../oxen/completions.js';
-import { TERMINAL_STATUSES } from '../oxen/types.js';
-import { giveBack, refundShare } from './budget.js';
-import { EngineContext, jobLease, userSet } from './context.js';
+import { cancelJob } from './cancel.js';
+import { EngineContext, jobLease } from './context.js';
 import type { EngineDeps, EngineSettings, StopOptions } from './engine-settings.js';
 import type { JobRecord, JobState } from './job.js';
-import { isTerminal } from './job.js';
 import type { JobView } from './ports.js';
+import { repairSlots, type RepairReport } from './repair.js';
 import { Ticker } from './tick.js';
 
 export { DEFAULT_ENGINE_SETTINGS } from './engine-settings.js';
@@ -75,14 +74,30 @@ export class JobEngine {
       },
       onError: (error) => ctx.report(error, 'events'),
     });
+    // Slots left behind by a crash or a failed release are freed before anything is dispatched.
+    await this.repairSlots().catch((error: unknown) => ctx.report(error, 'repair'));
     await ctx.takeover.takeOver();
-    const every = (ms: number, fn: () => Promise<void>) => {
+    const every = (ms: number, fn: () => Promise<unknown>) => {
       const timer = setInterval(() => void fn().catch((error) => ctx.report(error, 'timer')), ms);
       timer.unref();
       this.timers.push(timer);
     };
     every(this.settings.tickMs, () => this.ticker.tick());
+    // Jobs ahead in the shared line may be another instance's: look again every tick while ours wait.
+    every(this.settings.tickMs, () => ctx.admission.dispatchIfWaiting());
     every(this.settings.leaseRenewMs, () => ctx.takeover.renewAndTakeOver());
+    every(this.settings.repairEveryMs, () => this.repairSlots());
+  }
+
+  /** Drops slot-set members whose job is missing or ended (see repair.ts); what was dropped is reported. */
+  async repairSlots(): Promise<RepairReport> {
+    const report = await repairSlots(this.ctx.deps.store);
+    if (report.dropped.length > 0) {
+      const list = report.dropped.map((d) => `${d.set} ${d.member}`).join(', ');
+      this.ctx.report(new Error(`slot repair freed ${report.dropped.length} slot(s) left behind: ${list.slice(0, 500)}`), 'repair');
+      void this.ctx.admission.dispatch();
+    }
+    return report;
   }
 
   /**
@@ -97,6 +112,8 @@ export class JobEngine {
     ctx.abort.abort();
     for (const timer of this.timers) clearInterval(timer);
     this.timers = [];
+    ctx.finisher.stop();
+    ctx.deliveries.stopRetries();
     if (handBack) await ctx.deliveries.drain(graceMs);
     await ctx.settleLocks();
     if (handBack) await Promise.all([...ctx.tracked.keys()].map((id) => ctx.deps.store.releaseLease(jobLease(id), this.settings.instanceId)));
@@ -127,9 +144,9 @@ export class JobEngine {
     if (job.state === 'waiting') await ctx.status.show(job, true);
   }
 
-  /** Where each waiting job stands in our queue. */
-  positions(): Map<string, number> {
-    return this.ctx.admission.positions();
+  /** Where each waiting job stands in the line all instances share, read now. */
+  positions(): Promise<Map<string, number>> {
+    return this.ctx.admission.positions({ fresh: true });
   }
 
   /** `positions`: pass them when viewing many jobs at once, to compute them once. */
@@ -139,31 +156,6 @@ export class JobEngine {
 
   /** Cancels a job wherever it is. Ownership checks are the caller's. */
   async cancel(id: string): Promise<JobRecord | undefined> {
-    const ctx = this.ctx;
-    const { store } = ctx.deps;
-    if (!ctx.tracked.has(id)) {
-      // Owned by another instance (or nobody yet): cancel at Oxen; the owner's poll sees it.
-      const record = await store.get(id);
-      if (!record || isTerminal(record.state)) return record;
-      await ctx.finisher.cancelAtOxen(record);
-      if (record.state === 'waiting') {
-        // Its owner re-reads the record before starting it, and will not.
-        await giveBack(store, record, refundShare(record, 'cancelled'));
-        await store.put({ ...record, state: 'cancelled', endedAt: this.settings.now(), reservation: { ...record.reservation, settled: true } });
-        await store.leave(userSet(record), id);
-        // Its files go now, not when the owner would have launched it.
-        await ctx.deps.host.release?.(id).catch((error: unknown) => ctx.report(error, 'release', id));
-      }
-      return store.get(id);
-    }
-    return ctx.withJob(id, async () => {
-      const job = ctx.tracked.get(id);
-      if (!job || isTerminal(job.state)) return job;
-      ctx.admission.forget(id);
-      await ctx.finisher.cancelAtOxen(job);
-      for (const g of job.generations) if (!TERMINAL_STATUSES.includes(g.status)) g.status = 'cancelled';
-      await ctx.finisher.finish(job, 'cancelled');
-      return job;
-    });
+    return cancelJob(this.ctx, id);
   }
 }

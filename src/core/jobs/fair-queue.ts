@@ -1,90 +1,95 @@
 /**
- * Jobs waiting for a free generation slot, served round-robin between users: one user's ten
- * jobs do not hold up another user's one.
+ * The waiting line, shared by every instance through the store: jobs waiting for a global
+ * generation slot, served round-robin between people (one person's ten jobs do not hold up
+ * another's one), in the same order whichever instance looks.
  *
- * Every operation the engine does per job is O(1) or O(one user's jobs); positions() is O(n)
- * but cached until the queue changes, since views of waiting jobs ask for it again and again.
- * An item already queued is not queued twice (a job adopted by a takeover while it was being
- * admitted would otherwise be served twice).
+ * The order is kept as numbers in the store, so no instance has to replay anything: a job joins
+ * in round max(served + 1, its person's last round in line + 1), where `served` is the round of
+ * the last job taken out to run; the line is ordered by round, then by arrival. So a person's
+ * second job waits for everyone's first, and a person who comes back joins at the back of the
+ * current round. Positions are ranks in that order.
+ *
+ * Every change bumps the line's version. Positions are read from a cache that is checked against
+ * the version at most every `ttlMs` (also after this instance's own changes: ten thousand
+ * admissions must not cost ten thousand walks of the line), so a status edit costs nothing, and
+ * the whole order is read at most once per `ttlMs`, only when it changed. What a person asks for
+ * (their job list, a refusal naming their jobs) is read fresh.
  */
-export class FairQueue<T extends { id: string }> {
-  private readonly byUser = new Map<string, T[]>();
-  /** Which user each queued item belongs to. */
-  private readonly owners = new Map<string, string>();
-  /** Users with waiting jobs, in serving order: the head is served next. */
-  private turn: string[] = [];
-  private cached: Map<string, number> | undefined;
 
-  get size(): number {
-    return this.owners.size;
+/** The line's primitives, atomic in each store (store-sqlite.ts, store-redis.ts). */
+export interface LineStore {
+  /** Puts `id` in line for `user`; false (and its place kept) when it is in line already. */
+  add(id: string, user: string): Promise<boolean>;
+  /** Takes `id` out of the line; `served`: taken to run, so the line's round moves on. False when it was not in line. */
+  remove(id: string, served: boolean): Promise<boolean>;
+  /** The first `limit` ids (all when not given) in serving order. */
+  order(limit?: number): Promise<string[]>;
+  /** Changes with every add and remove. */
+  version(): Promise<number>;
+}
+
+export interface WaitingLineOptions {
+  /** How long positions are used before the line's version is checked again. */
+  ttlMs: number;
+  now?: () => number;
+}
+
+export class WaitingLine {
+  private cache = new Map<string, number>();
+  private version = -1;
+  private checkedAt = -Infinity;
+  private refreshing: Promise<Map<string, number>> | undefined;
+  private readonly now: () => number;
+
+  constructor(
+    private readonly store: LineStore,
+    private readonly options: WaitingLineOptions,
+  ) {
+    this.now = options.now ?? Date.now;
   }
 
-  has(id: string): boolean {
-    return this.owners.has(id);
+  async add(id: string, user: string): Promise<void> {
+    await this.store.add(id, user);
   }
 
-  push(user: string, item: T): void {
-    if (this.owners.has(item.id)) return;
-    this.owners.set(item.id, user);
-    this.cached = undefined;
-    const jobs = this.byUser.get(user);
-    if (jobs) jobs.push(item);
-    else {
-      this.byUser.set(user, [item]);
-      this.turn.push(user);
-    }
+  /** `served`: taken out to run (the round moves on), rather than cancelled or ended. */
+  remove(id: string, served: boolean): Promise<boolean> {
+    return this.store.remove(id, served);
   }
 
-  peek(): T | undefined {
-    const user = this.turn[0];
-    return user === undefined ? undefined : this.byUser.get(user)?.[0];
-  }
-
-  /** Takes the next item and moves its user to the back of the line. */
-  shift(): T | undefined {
-    const user = this.turn.shift();
-    if (user === undefined) return undefined;
-    const jobs = this.byUser.get(user)!;
-    const item = jobs.shift();
-    if (jobs.length > 0) this.turn.push(user);
-    else this.byUser.delete(user);
-    if (item) this.owners.delete(item.id);
-    this.cached = undefined;
-    return item;
-  }
-
-  remove(id: string): boolean {
-    const user = this.owners.get(id);
-    if (user === undefined) return false;
-    this.owners.delete(id);
-    this.cached = undefined;
-    const jobs = this.byUser.get(user)!;
-    const index = jobs.findIndex((j) => j.id === id);
-    if (index >= 0) jobs.splice(index, 1);
-    if (jobs.length === 0) {
-      this.byUser.delete(user);
-      this.turn = this.turn.filter((u) => u !== user);
-    }
-    return true;
+  /** The first `limit` waiting ids, straight from the store (for dispatch). */
+  head(limit: number): Promise<string[]> {
+    return limit > 0 ? this.store.order(limit) : Promise.resolve([]);
   }
 
   /**
-   * 1-based place of every waiting item in serving order. The map is shared until the queue
-   * changes: read it, do not change it.
+   * 1-based place of every waiting job, from the cache when it was checked within `ttlMs`;
+   * `fresh`: checked against the store now. Read the map, do not change it.
    */
-  positions(): Map<string, number> {
-    if (this.cached) return this.cached;
-    const places = new Map<string, number>();
-    const queues = this.turn.map((user) => this.byUser.get(user) ?? []);
-    const rounds = queues.reduce((most, jobs) => Math.max(most, jobs.length), 0);
-    let place = 1;
-    for (let round = 0; round < rounds; round++) {
-      for (const jobs of queues) {
-        const item = jobs[round];
-        if (item) places.set(item.id, place++);
-      }
+  positions({ fresh = false } = {}): Promise<Map<string, number>> {
+    if (fresh) return this.refresh();
+    if (this.now() - this.checkedAt < this.options.ttlMs) return Promise.resolve(this.cache);
+    this.refreshing ??= this.refresh().finally(() => (this.refreshing = undefined));
+    return this.refreshing;
+  }
+
+  /** The positions as last read, without asking the store (may be up to `ttlMs` old). */
+  cachedPositions(): Map<string, number> {
+    if (this.now() - this.checkedAt >= this.options.ttlMs) void this.positions().catch(() => undefined);
+    return this.cache;
+  }
+
+  private async refresh(): Promise<Map<string, number>> {
+    const startedAt = this.now();
+    const version = await this.store.version();
+    if (version !== this.version) {
+      const ids = await this.store.order();
+      const places = new Map<string, number>();
+      ids.forEach((id, i) => places.set(id, i + 1));
+      this.cache = places;
+      this.version = version;
     }
-    this.cached = places;
-    return places;
+    this.checkedAt = startedAt;
+    return this.cache;
   }
 }

@@ -1,10 +1,12 @@
 /**
- * Ending a job: when every generation has ended and every success is delivered (or on cancel,
- * failure or deadline), settle the budget, free the slots and files, tell the person, let it go.
+ * Ending a job: when every generation has ended and every success is delivered or given up (or
+ * on cancel, failure or deadline), settle the budget once, free the slots and files, tell the
+ * person, let it go. Every release is tried whatever became of the others; what still fails is
+ * left to the slot repair (repair.ts).
  */
 import { OxenError } from '../oxen/errors.js';
 import { TERMINAL_STATUSES } from '../oxen/types.js';
-import { giveBack, refundShare } from './budget.js';
+import { settleOnce } from './budget.js';
 import type { EngineContext } from './context.js';
 import { INFLIGHT, jobLease, userSet } from './context.js';
 import type { JobRecord } from './job.js';
@@ -13,6 +15,9 @@ import { isTerminal } from './job.js';
 export type EndState = 'done' | 'failed' | 'cancelled' | 'timed_out';
 
 export class Finisher {
+  /** Jobs whose final save failed, with the timer that tries it again. */
+  private readonly retries = new Map<string, NodeJS.Timeout>();
+
   constructor(private readonly ctx: EngineContext) {}
 
   /** Ends the job when nothing about it is open any more. */
@@ -20,34 +25,75 @@ export class Finisher {
     if (isTerminal(job.state)) return;
     const open = job.generations.some((g) => !TERMINAL_STATUSES.includes(g.status) || (g.status === 'succeeded' && g.delivery === 'pending'));
     if (open || job.generations.length === 0) return;
-    const succeeded = job.generations.some((g) => g.status === 'succeeded');
+    const delivered = job.generations.some((g) => g.status === 'succeeded' && g.delivery === 'delivered');
+    const undeliverable = job.generations.some((g) => g.status === 'succeeded' && g.delivery === 'failed');
     const allCancelled = job.generations.every((g) => g.status === 'cancelled');
-    if (!succeeded && !allCancelled && !job.failure) {
+    if (!delivered && undeliverable) job.failure = { code: 'job.delivery_failed' };
+    else if (!delivered && !allCancelled && !job.failure) {
       const reason = job.generations.find((g) => g.error)?.error;
       job.failure = { code: 'oxen.generation_failed', ...(reason ? { detail: reason } : {}) };
     }
-    await this.finish(job, succeeded ? 'done' : allCancelled ? 'cancelled' : 'failed');
+    await this.finish(job, delivered ? 'done' : allCancelled ? 'cancelled' : 'failed');
   }
 
   /** Ends a job: settles its budget, frees its slots and files, tells the person, lets it go. */
   async finish(job: JobRecord, state: EndState): Promise<void> {
     const ctx = this.ctx;
     const { store } = ctx.deps;
-    if (!job.reservation.settled) {
-      await giveBack(store, job, refundShare(job, state));
-      job.reservation.settled = true;
-    }
+    this.clearRetry(job.id);
+    // Once per job across instances (a once-only mark in the store): never refunded twice, even
+    // when the save below fails and the job is ended again later, here or elsewhere.
+    await settleOnce(store, job).catch((error: unknown) => ctx.report(error, 'settle', job.id));
+    const before = { state: job.state, endedAt: job.endedAt };
     job.state = state;
     job.endedAt = ctx.settings.now();
-    await ctx.save(job);
+    try {
+      await ctx.save(job);
+    } catch (error) {
+      // Not ended in the store: keep the job (and its slots, which the record still accounts
+      // for) and try again shortly, rather than leave it half-ended.
+      job.state = before.state;
+      if (before.endedAt === undefined) delete job.endedAt;
+      else job.endedAt = before.endedAt;
+      ctx.report(error, 'finish', job.id);
+      this.retryLater(job, state);
+      return;
+    }
     ctx.tell('ended', job);
-    await store.leave(INFLIGHT, job.id);
-    await store.leave(userSet(job), job.id);
-    await ctx.deps.host.release?.(job.id).catch((error: unknown) => ctx.report(error, 'release', job.id));
+    await Promise.all([
+      store.leave(INFLIGHT, job.id).catch((error: unknown) => ctx.report(error, 'release.inflight', job.id)),
+      store.leave(userSet(job), job.id).catch((error: unknown) => ctx.report(error, 'release.user', job.id)),
+      ctx.admission.finished(job.id).catch((error: unknown) => ctx.report(error, 'release.line', job.id)),
+      ctx.deps.host.release?.(job.id).catch((error: unknown) => ctx.report(error, 'release', job.id)),
+    ]);
     await ctx.status.show(job, true);
     ctx.untrack(job.id);
-    await store.releaseLease(jobLease(job.id), ctx.settings.instanceId);
+    await store.releaseLease(jobLease(job.id), ctx.settings.instanceId).catch((error: unknown) => ctx.report(error, 'release.lease', job.id));
     void ctx.admission.dispatch();
+  }
+
+  /** Stops the pending retries (at shutdown: the next owner ends those jobs). */
+  stop(): void {
+    for (const timer of this.retries.values()) clearTimeout(timer);
+    this.retries.clear();
+  }
+
+  private retryLater(job: JobRecord, state: EndState): void {
+    const ctx = this.ctx;
+    if (ctx.stopped || this.retries.has(job.id)) return;
+    const timer = setTimeout(() => {
+      this.retries.delete(job.id);
+      if (ctx.stopped || ctx.tracked.get(job.id) !== job) return;
+      void ctx.withJob(job.id, () => (isTerminal(job.state) ? Promise.resolve() : this.finish(job, state))).catch((error) => ctx.report(error, 'finish', job.id));
+    }, ctx.settings.pollWithoutStreamMs);
+    timer.unref();
+    this.retries.set(job.id, timer);
+  }
+
+  private clearRetry(id: string): void {
+    const timer = this.retries.get(id);
+    if (timer) clearTimeout(timer);
+    this.retries.delete(id);
   }
 
   async cancelAtOxen(job: JobRecord): Promise<void> {

@@ -49,6 +49,10 @@ export interface GenerationRecord {
   succeededAt?: number;
   /** Failed upload attempts so far; after a few, a link is posted instead. */
   deliveryFailures?: number;
+  /** Failed delivery attempts of any kind (download, upload, link); after a few it is given up (delivery 'failed'). */
+  deliveryErrors?: number;
+  /** No delivery attempt before this time (the backoff after a failure), across restarts and instances. */
+  nextDeliveryAt?: number;
 }
 
 /** Why a job ended badly: a stable code, Oxen's words when there are any, the deadline when it timed out. */

@@ -9,6 +9,7 @@
 import { OxenError } from '../oxen/errors.js';
 import type { GenerationStatus, QueueStatusRow } from '../oxen/types.js';
 import { bodyForPlan } from '../plan.js';
+import { openLaunchGate } from './cancel.js';
 import type { EngineContext } from './context.js';
 import { INFLIGHT } from './context.js';
 import type { JobRecord } from './job.js';
@@ -45,6 +46,11 @@ export class Launcher {
       // The job's saved files expired before a slot at Oxen came free.
       job.failure = { code: 'job.references_lost' };
       await ctx.finisher.finish(job, 'failed');
+      return;
+    }
+    if (!(await openLaunchGate(ctx, job.id))) {
+      // Cancelled from another instance a moment ago (see cancel.ts): end it here as cancelled too.
+      await ctx.finisher.finish(job, 'cancelled');
       return;
     }
     job.state = 'submitting';

@@ -40,7 +40,7 @@ export class StatusMessages {
   constructor(private readonly ctx: EngineContext) {}
 
   view(job: JobRecord, positions?: ReadonlyMap<string, number>): JobView {
-    return viewOf(job, this.ctx.settings.now(), () => positions ?? this.ctx.admission.positions());
+    return viewOf(job, this.ctx.settings.now(), () => positions ?? this.ctx.admission.cachedPositions());
   }
 
   /** Whether a progress edit (no new phase) of this job's status message may go now. */

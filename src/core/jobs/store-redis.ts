@@ -12,6 +12,8 @@ import Keyv from 'keyv';
 import KeyvRedis, { createClient } from '@keyv/redis';
 import type { JobRecord, Platform } from './job.js';
 import { isTerminal } from './job.js';
+import type { LineStore } from './fair-queue.js';
+import { RedisLine } from './line-redis.js';
 import { LegacyExpirySweep } from './store-redis-sweep.js';
 import { COUNTER_TTL_MS, DEFAULT_JOB_RETENTION_MS, type JobStore, type JobStoreOptions } from './store.js';
 
@@ -83,6 +85,7 @@ export class RedisJobStore implements JobStore {
   private readonly connected: Promise<unknown>;
   private readonly retentionMs: number;
   private sweep: LegacyExpirySweep | undefined;
+  readonly line: LineStore = new RedisLine((script, keys, args) => this.eval(script, keys, args), (...parts) => this.key(...parts), () => this.retentionMs);
 
   constructor(url: string, private readonly prefix = 'seedance', options: JobStoreOptions = {}) {
     this.retentionMs = Math.max(1000, Math.round(options.retentionMs ?? DEFAULT_JOB_RETENTION_MS));
@@ -207,6 +210,17 @@ export class RedisJobStore implements JobStore {
     return this.client.sMembers(this.key('set', set));
   }
 
+  // A SCAN: only the slot repair calls it, every few minutes.
+  async setNames(prefix: string): Promise<string[]> {
+    await this.connected;
+    const head = this.key('set', '');
+    const names = new Set<string>();
+    for await (const keys of this.client.scanIterator({ MATCH: `${escapeGlob(head + prefix)}*`, TYPE: 'set', COUNT: 1000 })) {
+      for (const key of keys) names.add(key.slice(head.length));
+    }
+    return [...names];
+  }
+
   /**
    * Every key this store writes expires by itself (see the top of this file); what is left is the
    * once-per-start sweep of keys written before that (store-redis-sweep.ts): `limit` while it has
@@ -237,3 +251,6 @@ export class RedisJobStore implements JobStore {
     if (this.client.isOpen) await this.client.close();
   }
 }
+
+/** `text` matched literally in a SCAN pattern. */
+const escapeGlob = (text: string) => text.replace(/[\\*?[\]^]/g, (c) => `\\${c}`);

@@ -9,6 +9,8 @@ import Keyv from 'keyv';
 import KeyvSqlite from '@keyv/sqlite';
 import type { JobRecord, Platform } from './job.js';
 import { isTerminal } from './job.js';
+import type { LineStore } from './fair-queue.js';
+import { SqliteLine } from './line-sqlite.js';
 import { Mutex } from './mutex.js';
 import { COUNTER_TTL_MS, DEFAULT_JOB_RETENTION_MS, type JobStore, type JobStoreOptions } from './store.js';
 
@@ -37,6 +39,7 @@ export class SqliteJobStore implements JobStore {
   private readonly sqlite: KeyvSqlite;
   private readonly ready: Promise<void>;
   private readonly mutex = new Mutex();
+  readonly line: LineStore = new SqliteLine((sql, ...params) => this.query(sql, ...params), (section) => this.mutex.run(section));
   private readonly claimMutex = new Mutex();
   private claimsPrunedAt = 0;
   // One process owns the file, so leases only need to outlive calls within it.
@@ -210,6 +213,11 @@ export class SqliteJobStore implements JobStore {
 
   async members(set: string): Promise<string[]> {
     return (await this.query('SELECT member FROM set_members WHERE set_name = ?', set)).map((r) => String(r['member']));
+  }
+
+  async setNames(prefix: string): Promise<string[]> {
+    const rows = await this.query('SELECT DISTINCT set_name FROM set_members WHERE substr(set_name, 1, ?) = ?', prefix.length, prefix);
+    return rows.map((r) => String(r['set_name']));
   }
 
   /**

@@ -3,6 +3,7 @@
  * and budgets need (leases, capped counters, capped sets). Two backends: embedded SQLite for
  * one instance, Redis for several instances sharing the same jobs.
  */
+import type { LineStore } from './fair-queue.js';
 import type { JobRecord, Platform } from './job.js';
 
 /** JOB_RETENTION_DAYS' default: how long a finished job (and its place in /jobs) is kept. */
@@ -58,6 +59,11 @@ export interface JobStore {
   joinCapped(set: string, member: string, limit: number): Promise<boolean>;
   leave(set: string, member: string): Promise<void>;
   members(set: string): Promise<string[]>;
+  /** The waiting line every instance shares (fair-queue.ts). */
+  readonly line: LineStore;
+
+  /** Names of the sets that have members and start with `prefix` (for the slot repair, not a hot path). */
+  setNames(prefix: string): Promise<string[]>;
 
   /**
    * Removes what has outlived its time (see retention.ts): up to `limit` finished jobs older than

@@ -143,7 +143,7 @@ describe('limits', () => {
     const a2 = submitted(await core.service.submit(request('a2', 'alice')));
     const a3 = submitted(await core.service.submit(request('a3', 'alice')));
     const b1 = submitted(await core.service.submit(request('b1', 'bob')));
-    expect(core.engine.positions()).toEqual(new Map([[a2.job.id, 1], [b1.job.id, 2], [a3.job.id, 3]]));
+    expect(await core.engine.positions()).toEqual(new Map([[a2.job.id, 1], [b1.job.id, 2], [a3.job.id, 3]]));
     const order: string[] = [];
     for (let i = 0; i < 4; i++) {
       await eventually(() => fake.requestsTo('enqueue').length === i + 1, 5_000, `enqueue ${i + 1}`);
@@ -170,7 +170,7 @@ describe('limits', () => {
     const { fake, core } = await setUp({ timing: 'manual', store: handle, engine: { globalLimit: 1 }, service: { perUserLimit: 10 } });
     submitted(await core.service.submit(request('first')));
     const late = submitted(await core.service.submit(request('late')));
-    expect(core.engine.positions()).toEqual(new Map([[late.job.id, 1]]));
+    expect(await core.engine.positions()).toEqual(new Map([[late.job.id, 1]]));
     fake.complete([...fake.generations.values()][0]!.generation_id);
     await eventually(() => fake.requestsTo('enqueue').length === 2, 5_000, 'the second enqueue');
     fake.complete([...fake.generations.values()][1]!.generation_id);

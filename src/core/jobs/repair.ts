@@ -1,0 +1,66 @@
+/**
+ * The slot repair: a crash, or a store failure at the wrong moment, can leave a member in a slot
+ * set with no job behind it: a person's set (taken by submit before the job was saved) or the
+ * global `inflight` set (a release that failed). Such a member would block that person, or shrink
+ * the global capacity, for ever. At start-up and then regularly every set member whose job is
+ * missing or ended is dropped, and so is every entry of the shared waiting line whose job is
+ * missing or no longer waiting (it would hold up the line).
+ *
+ * A job being admitted holds its slot before its record exists: submit() holds an admission mark
+ * (a lease, ADMISSION_MARK_MS) from before it takes the slot until after the record is saved, and
+ * a member with the mark held is left alone. The order of the reads below makes that safe: the
+ * members are listed, then the mark is checked, then the record read; a member listed while its
+ * admission was under way has either its mark still held, or its record saved.
+ */
+import { INFLIGHT } from './context.js';
+import { isTerminal } from './job.js';
+import type { JobStore } from './store.js';
+
+/** Held by submit() while it admits job `id` (slot taken, record not saved yet). */
+export const admissionMark = (id: string) => `admitting:${id}`;
+/** Longer than any admission takes (downloads and conversions included); a crash frees it by expiry. */
+export const ADMISSION_MARK_MS = 15 * 60_000;
+/** Every person's slot set starts with this (see userSet). */
+const USER_SETS = 'user:';
+
+export interface RepairReport {
+  /** Set members looked at. */
+  checked: number;
+  /** What was dropped: `set` (or `line`) and `member` (the job id). */
+  dropped: { set: string; member: string }[];
+}
+
+/** Where repairSlots reports waiting-line entries it dropped. */
+export const LINE = 'line';
+
+export async function repairSlots(store: JobStore): Promise<RepairReport> {
+  const report: RepairReport = { checked: 0, dropped: [] };
+  const active = new Set(await store.activeIds());
+  for (const set of [INFLIGHT, ...(await store.setNames(USER_SETS))]) {
+    for (const member of await store.members(set)) {
+      report.checked++;
+      if (active.has(member)) continue;
+      if (await admissionUnderWay(store, member)) continue;
+      const job = await store.get(member);
+      if (job && !isTerminal(job.state)) continue;
+      await store.leave(set, member);
+      report.dropped.push({ set, member });
+    }
+  }
+  // A job is put in line after its record is saved as waiting, and taken out before it changes state.
+  for (const id of await store.line.order()) {
+    report.checked++;
+    const job = await store.get(id);
+    if (job?.state === 'waiting') continue;
+    if (await store.line.remove(id, false)) report.dropped.push({ set: LINE, member: id });
+  }
+  return report;
+}
+
+/** Whether submit() holds the job's admission mark, without keeping it (taken for 1 ms if free, then let go). */
+async function admissionUnderWay(store: JobStore, id: string): Promise<boolean> {
+  const probe = `repair-probe`;
+  if (!(await store.acquireLease(admissionMark(id), probe, 1))) return true;
+  await store.releaseLease(admissionMark(id), probe);
+  return false;
+}
