@@ -86,8 +86,9 @@ export class Follower {
     if (answer.status === 'processing' && !job.startedAt) job.startedAt = ctx.settings.now();
     if (answer.status === 'succeeded' && generation.succeededAt === undefined) generation.succeededAt = ctx.settings.now();
     await ctx.save(job);
-    await ctx.status.show(job, changed);
+    // The upload starts first: a status edit must never hold it up.
     if (answer.status === 'succeeded') void ctx.deliveries.deliver(job, generation);
-    else if (TERMINAL_STATUSES.includes(answer.status)) await ctx.finisher.maybeFinish(job);
+    await ctx.status.show(job, changed);
+    if (answer.status !== 'succeeded' && TERMINAL_STATUSES.includes(answer.status)) await ctx.finisher.maybeFinish(job);
   }
 }

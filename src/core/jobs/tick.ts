@@ -8,9 +8,17 @@ import { pastDeadline, timeOut } from './deadlines.js';
 
 /** Looks, deadlines and progress edits a tick starts before it lets the event loop go. */
 const TICK_SLICE = 16;
+/**
+ * Progress edits (no new phase) one tick may start. With thousands of jobs running they take turns
+ * rather than all go every progressIntervalMs: the platforms would hold most back anyway, and
+ * building them all costs the event loop (and memory) for nothing.
+ */
+const PROGRESS_EDITS_PER_TICK = 100;
 
 export class Ticker {
   private ticking = false;
+  /** Where the last tick ran out of progress edits: the next starts there, so every job gets its turn. */
+  private cursor = 0;
 
   constructor(private readonly ctx: EngineContext) {}
 
@@ -30,6 +38,9 @@ export class Ticker {
     const now = ctx.settings.now();
     ctx.safetyNet.startIfDue(now);
     const ids = [...ctx.tracked.keys()];
+    const start = ids.length === 0 ? 0 : this.cursor % ids.length;
+    let edits = 0;
+    let outOfEditsAt: number | undefined;
     // Looks, deadlines and progress edits start in slices, with the event loop let go in between:
     // jobs launched in the same second fall due in the same tick, and starting hundreds of
     // requests in one go holds up everything else (acknowledging Slack's requests among them)
@@ -41,7 +52,7 @@ export class Ticker {
         await new Promise<void>((resolve) => setImmediate(resolve));
         if (ctx.stopped) return;
       }
-      const id = ids[k]!;
+      const id = ids[(start + k) % ids.length]!;
       const job = ctx.tracked.get(id);
       if (!job) continue; // let go while this tick yielded
       if (pastDeadline(ctx, job, now)) {
@@ -51,9 +62,15 @@ export class Ticker {
       }
       if (ctx.follower.pollIfDue(id, now)) started++;
       if (job.state === 'running' && ctx.status.progressDue(job, now)) {
-        started++;
-        void ctx.status.show(job, false);
+        if (edits < PROGRESS_EDITS_PER_TICK) {
+          edits++;
+          started++;
+          void ctx.status.show(job, false);
+        } else {
+          outOfEditsAt ??= (start + k) % ids.length;
+        }
       }
     }
+    this.cursor = outOfEditsAt ?? start;
   }
 }
