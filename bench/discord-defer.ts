@@ -11,6 +11,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { storeClaims } from '../src/core/claims.js';
 import { DEFAULT_ENGINE_SETTINGS } from '../src/core/jobs/engine.js';
 import { SqliteJobStore } from '../src/core/jobs/store-sqlite.js';
 import type { Logger } from '../src/core/log.js';
@@ -41,7 +42,7 @@ async function main() {
   const store = new SqliteJobStore(dir);
   const adapter = createDiscordAdapter({ token: discord.token, applicationId: discord.applicationId, apiUrl: discord.url, messageContentIntent: false }, { log: counting });
   const core = await startCore({ fake: oxen, store, port: adapter.port, engine: DEFAULT_ENGINE_SETTINGS, service: { perUserLimit: 2 } });
-  await adapter.start({ service: core.service, log: counting });
+  await adapter.start({ service: core.service, log: counting, claims: storeClaims(store) });
 
   // 1. Jobs in flight: each posts its status message and thread through the adapter's port.
   const setupStart = clock();

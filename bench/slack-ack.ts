@@ -19,6 +19,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App, HTTPReceiver } from '@slack/bolt';
+import { storeClaims } from '../src/core/claims.js';
 import { DEFAULT_ENGINE_SETTINGS, JobEngine } from '../src/core/jobs/engine.js';
 import { SqliteJobStore } from '../src/core/jobs/store-sqlite.js';
 import { silentLogger } from '../src/core/log.js';
@@ -87,7 +88,7 @@ async function run(mode: Mode): Promise<RunResult> {
     );
     const service = new VideoService({ store, schemas, engine, ports, references: host.files }, { perUserLimit: 10 });
     await engine.start();
-    await adapter.start({ service, log: silentLogger });
+    await adapter.start({ service, log: silentLogger, claims: storeClaims(store) });
 
     // 1,000 jobs in flight first, held at Oxen's `queued`.
     const t0 = clock();

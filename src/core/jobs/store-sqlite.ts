@@ -30,9 +30,6 @@ const TABLES = [
 
 type Row = Record<string, unknown>;
 
-/** Expired claims are deleted at most this often (on a claim). */
-const CLAIMS_PRUNE_EVERY_MS = 60_000;
-
 export class SqliteJobStore implements JobStore {
   readonly shared = false;
   private readonly records: Keyv<JobRecord>;
@@ -40,8 +37,9 @@ export class SqliteJobStore implements JobStore {
   private readonly ready: Promise<void>;
   private readonly mutex = new Mutex();
   readonly line: LineStore = new SqliteLine((sql, ...params) => this.query(sql, ...params), (section) => this.mutex.run(section));
-  private readonly claimMutex = new Mutex();
-  private claimsPrunedAt = 0;
+  private readonly file: string;
+  /** Claims' own connection to the file (see claim). */
+  private claimsDb?: KeyvSqlite;
   // One process owns the file, so leases only need to outlive calls within it.
   private readonly leases = new Map<string, { owner: string; expires: number }>();
   private readonly retentionMs: number;
@@ -50,7 +48,8 @@ export class SqliteJobStore implements JobStore {
     this.retentionMs = options.retentionMs ?? DEFAULT_JOB_RETENTION_MS;
     const dir = resolve(dataDir);
     mkdirSync(dir, { recursive: true });
-    const sqlite = new KeyvSqlite({ uri: `sqlite://${join(dir, 'seedance-bot.sqlite')}`, busyTimeout: 10_000 });
+    this.file = join(dir, 'seedance-bot.sqlite');
+    const sqlite = new KeyvSqlite({ uri: `sqlite://${this.file}`, busyTimeout: 10_000 });
     this.sqlite = sqlite;
     this.records = new Keyv<JobRecord>({ store: sqlite, namespace: 'job' });
     this.records.on('error', () => undefined); // surfaced through the rejected calls instead
@@ -138,20 +137,21 @@ export class SqliteJobStore implements JobStore {
     if (this.leases.get(name)?.owner === owner) this.leases.delete(name);
   }
 
-  // Unlike leases, claims are in the file: a Slack retry after a restart is still claimed. Their
-  // own mutex, so a claim (before a 3-second acknowledgement) never waits behind job writes.
-  claim(name: string, ttlMs: number): Promise<boolean> {
-    return this.claimMutex.run(async () => {
-      const now = this.now();
-      const [held] = await this.query('SELECT expires FROM claims WHERE name = ?', name);
-      if (held && Number(held['expires']) > now) return false;
-      await this.query('INSERT INTO claims (name, expires) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET expires = excluded.expires', name, now + ttlMs);
-      if (now - this.claimsPrunedAt >= CLAIMS_PRUNE_EVERY_MS) {
-        this.claimsPrunedAt = now;
-        await this.query('DELETE FROM claims WHERE expires <= ?', now);
-      }
-      return true;
-    });
+  // Unlike leases, claims are in the file: a Slack retry after a restart is still claimed. One
+  // statement, atomic in SQLite itself, on a connection of their own: a claim comes before a
+  // 3-second acknowledgement and must not queue behind the engine's writes (WAL lets the two
+  // connections' short writes interleave). Expired claims are deleted by prune().
+  async claim(name: string, ttlMs: number): Promise<boolean> {
+    await this.ready;
+    this.claimsDb ??= new KeyvSqlite({ uri: `sqlite://${this.file}`, busyTimeout: 10_000 });
+    const now = this.now();
+    const taken = (await this.claimsDb.query(
+      'INSERT INTO claims (name, expires) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET expires = excluded.expires WHERE claims.expires <= ? RETURNING name',
+      name,
+      now + Math.max(1, Math.round(ttlMs)),
+      now,
+    )) as Row[];
+    return taken.length === 1;
   }
 
   reserve(counter: string, amount: number, limit: number, ttlMs: number): Promise<{ granted: boolean; used: number }> {
@@ -258,6 +258,7 @@ export class SqliteJobStore implements JobStore {
   async close(): Promise<void> {
     await this.mutex.run(async () => {
       await this.ready.catch(() => undefined);
+      await this.claimsDb?.disconnect();
       await this.records.disconnect();
     });
   }
