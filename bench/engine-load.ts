@@ -127,7 +127,11 @@ async function run(mode: Mode): Promise<RunResult> {
   // Submit everything; the completion window opens once every job is at Oxen.
   const t0 = clock();
   await pool(JOBS, SUBMIT_CONCURRENCY, (i) => submitOne(i).catch((error: unknown) => void note(error, 'submit')));
-  for (let s = await fake.stats(); s.generations < JOBS && clock() - t0 < 120_000; s = await fake.stats()) await sleep(100);
+  // Launches finish after submit() returns: wait for the last enqueues (counted from the end of
+  // submitting, which takes minutes on a loaded machine), or a job reaches Oxen after the
+  // schedule and is never completed.
+  const submitted = clock();
+  for (let s = await fake.stats(); s.generations < JOBS && clock() - submitted < 120_000; s = await fake.stats()) await sleep(100);
   const submitSec = (clock() - t0) / 1000;
   const loopSubmit = sampler.loop();
   sampler.resetLoop();
