@@ -11,6 +11,12 @@ import { INFLIGHT, userSet } from './context.js';
 import { WaitingLine } from './fair-queue.js';
 import type { JobRecord } from './job.js';
 
+/**
+ * How far into the line one dispatch looks: jobs further back wait for those ahead of them (the
+ * instances holding them start them within a tick), and a dispatch never reads a long line whole.
+ */
+const HEAD_WINDOW = 256;
+
 export class Admission {
   private readonly line: WaitingLine;
   /** Waiting jobs this instance holds (its share of the shared line). */
@@ -109,11 +115,17 @@ export class Admission {
     await Promise.all([...this.adding]);
     if (this.local.size === 0) return;
     const limit = ctx.settings.globalLimit;
-    const free = limit - (await store.members(INFLIGHT)).length;
-    for (const id of await this.line.head(free)) {
+    // A job may start when it stands among the first (free slots) of the whole line. Without
+    // counting the slots: each of ours joins the global set capped at limit - (jobs ahead of it
+    // that other instances hold), so the join fails exactly when its turn has not come.
+    let ahead = 0;
+    for (const id of await this.line.head(Math.min(limit, HEAD_WINDOW))) {
       const job = ctx.tracked.get(id);
-      if (!job || job.state !== 'waiting' || !this.local.has(id)) continue; // another instance's turn
-      if (!(await store.joinCapped(INFLIGHT, id, limit))) break;
+      if (!job || job.state !== 'waiting' || !this.local.has(id)) {
+        if (++ahead >= limit) break; // another instance's turn
+        continue;
+      }
+      if (!(await store.joinCapped(INFLIGHT, id, limit - ahead))) break;
       this.forget(id);
       // Out of the line (the round moves on). Already out: cancelled from another instance, and
       // launch() re-reads the record and ends it. A failure leaves a stale entry for the repair.

@@ -70,18 +70,20 @@ export function refundShare(job: JobRecord): { videoSeconds: number; usd: number
 
 /** Longer than any budget counter lives (COUNTER_TTL_MS): a refund can never land twice in one. */
 const SETTLEMENT_MARK_TTL_MS = 3 * 86_400_000;
-/** In the store's claim namespace beside the commands' claims (src/core/claims.ts): `claim:job:settled:<id>`. */
-export const settlementClaim = (jobId: string) => `job:settled:${jobId}`;
+/** A counter that goes from 0 to 1 once: the job's settlement mark. */
+export const settlementMark = (jobId: string) => `settled:${jobId}`;
 
 /**
  * Settles a job's reservation exactly once, across instances and restarts: the first caller takes
- * a once-only mark in the store (set-if-absent) and gives the refund back; every later caller,
- * here or on another instance, gives nothing. The mark comes first, so a crash between the two
- * loses a refund rather than paying it twice. True when this call gave the refund.
+ * a once-only mark in the store and gives the refund back; every later caller, here or on another
+ * instance, gives nothing. The mark is a counter capped at 1 (store.reserve, atomic on both
+ * backends, written beside the budget counters: on SQLite through the same connection, so the hot
+ * path takes no second lock). It comes first, so a crash between the two loses a refund rather
+ * than paying it twice. True when this call gave the refund.
  */
 export async function settleOnce(store: JobStore, job: JobRecord): Promise<boolean> {
   if (job.reservation.settled) return false;
-  const first = await store.claim(settlementClaim(job.id), SETTLEMENT_MARK_TTL_MS);
+  const first = (await store.reserve(settlementMark(job.id), 1, 1, SETTLEMENT_MARK_TTL_MS)).granted;
   job.reservation.settled = true;
   if (first) await giveBack(store, job, refundShare(job));
   return first;

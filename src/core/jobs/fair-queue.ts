@@ -16,7 +16,7 @@
  * (their job list, a refusal naming their jobs) is read fresh.
  */
 
-/** The line's primitives, atomic in each store (store-sqlite.ts, store-redis.ts). */
+/** The line's primitives, atomic in each store: line-redis.ts (shared), line-memory.ts (the single-process SQLite store). */
 export interface LineStore {
   /** Puts `id` in line for `user`; false (and its place kept) when it is in line already. */
   add(id: string, user: string): Promise<boolean>;

@@ -10,7 +10,7 @@ import KeyvSqlite from '@keyv/sqlite';
 import type { JobRecord, Platform } from './job.js';
 import { isTerminal } from './job.js';
 import type { LineStore } from './fair-queue.js';
-import { SqliteLine } from './line-sqlite.js';
+import { MemoryLine } from './line-memory.js';
 import { Mutex } from './mutex.js';
 import { COUNTER_TTL_MS, DEFAULT_JOB_RETENTION_MS, type JobStore, type JobStoreOptions } from './store.js';
 
@@ -36,7 +36,8 @@ export class SqliteJobStore implements JobStore {
   private readonly sqlite: KeyvSqlite;
   private readonly ready: Promise<void>;
   private readonly mutex = new Mutex();
-  readonly line: LineStore = new SqliteLine((sql, ...params) => this.query(sql, ...params), (section) => this.mutex.run(section));
+  // One process owns the file, so the waiting line needs no other instance to see it (line-memory.ts).
+  readonly line: LineStore = new MemoryLine();
   private readonly file: string;
   /** Claims' own connection to the file (see claim). */
   private claimsDb?: KeyvSqlite;
