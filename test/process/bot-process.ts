@@ -11,8 +11,9 @@
  *   STORE_URL + STORE_PREFIX    Redis store shared with other bot processes
  *   BOT_NAME                    a label sent with every report (and part of the engine's instance id)
  *
- * It listens on 127.0.0.1 for the test's submissions (POST /submit {prompt, user}) and job look-ups
- * (GET /job/<id>), and prints `READY {"port":N}` on stdout once the engine has started. It exits when
+ * It listens on 127.0.0.1 for the test's submissions (POST /submit {prompt, user}), job look-ups
+ * (GET /job/<id>) and what a status message would show (GET /view/<id>: phase and place in line),
+ * and prints `READY {"port":N}` on stdout once the engine has started. It exits when
  * its stdin closes, so it never outlives the test process.
  */
 import { randomUUID } from 'node:crypto';
@@ -116,6 +117,11 @@ const server = createServer((req, res) => {
         destination: { platform: 'discord', channelId: 'channel-1' },
       });
       return send(200, result.ok ? { ok: true, id: result.value.job.id } : { ok: false, problems: result.problems });
+    }
+    const view = /^\/view\/([^/]+)$/.exec(url.pathname);
+    if (req.method === 'GET' && view) {
+      const status = await core.service.status(decodeURIComponent(view[1]!));
+      return send(200, status.ok ? { phase: status.value.phase, position: status.value.position ?? null } : null);
     }
     const job = /^\/job\/([^/]+)$/.exec(url.pathname);
     if (req.method === 'GET' && job) return send(200, (await store.get(decodeURIComponent(job[1]!))) ?? null);

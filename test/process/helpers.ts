@@ -152,6 +152,8 @@ export interface BotProcess {
   readonly url: string;
   submit(prompt: string, user?: string, files?: { name: string; contentType: string; bytes: Uint8Array }[]): Promise<string>;
   job(id: string): Promise<JobRecord | null>;
+  /** What this process's status message would show for the job: its phase and place in line. */
+  view(id: string): Promise<{ phase: string; position: number | null } | null>;
   /** kill -9, and wait for the process to be gone. */
   kill(): Promise<void>;
 }
@@ -184,6 +186,9 @@ export async function startBot(options: { name: string; fake: FakeOxen; sink: Si
     },
     async job(id) {
       return (await (await fetch(`${base}/job/${encodeURIComponent(id)}`)).json()) as JobRecord | null;
+    },
+    async view(id) {
+      return (await (await fetch(`${base}/view/${encodeURIComponent(id)}`)).json()) as { phase: string; position: number | null } | null;
     },
     async kill() {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
