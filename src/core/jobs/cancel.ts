@@ -15,7 +15,7 @@ export const launchGate = (id: string) => `gate:${id}`;
 /** Longer than an enqueue can take: after a crash mid-launch the gate opens again by itself. */
 const GATE_TTL_MS = 5 * 60_000;
 /** How long a cancel that lost the gate waits for the launch's generation ids, to cancel them at Oxen. */
-const WAIT_FOR_LAUNCH_MS = 3_000;
+const WAIT_FOR_LAUNCH_MS = 1_500;
 
 /** Taken by a launch just before it sends the job to Oxen: false when a cancel came first. */
 export function openLaunchGate(ctx: EngineContext, id: string): Promise<boolean> {
