@@ -6,7 +6,10 @@ import { z } from 'zod';
 
 const optionalText = z.preprocess((v) => (typeof v === 'string' && v.trim() === '' ? undefined : v), z.string().trim().optional());
 /** Keys and tokens travel to these URLs: https, or plain http only to this machine (tests, a local proxy). */
-const isLoopback = (hostname: string) => ['localhost', 'localhost.', '[::1]'].includes(hostname) || /^127(\.\d{1,3}){3}$/.test(hostname);
+const isLoopback = (hostname: string) => {
+  const host = hostname.toLowerCase();
+  return ['localhost', 'localhost.', '[::1]'].includes(host) || host.endsWith('.localhost') || /^127(\.\d{1,3}){3}$/.test(host);
+};
 /** Why `text` is not an acceptable URL, or undefined. `bare`: only an address (no query, fragment or credentials). */
 function urlProblem(text: string, example: string, bare: boolean): string | undefined {
   if (!/^https?:\/\//i.test(text) || !URL.canParse(text)) return `must be an https URL, like ${example}`;
@@ -206,11 +209,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
   };
 }
 
-/** A loopback address: localhost, 127.0.0.0/8 or ::1. */
-function onlyThisMachine(url: string): boolean {
-  const host = new URL(url).hostname.toLowerCase();
-  return host === 'localhost' || host.endsWith('.localhost') || /^127\.\d+\.\d+\.\d+$/.test(host) || host === '[::1]';
-}
+/** A URL on a loopback address (localhost, 127.0.0.0/8 or ::1): reachable from this machine only. */
+const onlyThisMachine = (url: string) => isLoopback(new URL(url).hostname);
 
 /** Every secret value in the config, for the log scrubber: keys, tokens, the store's password. */
 export function configSecrets(config: Config): string[] {
