@@ -10,7 +10,7 @@ import { parseOptionsText } from '../core/options/parse-options.js';
 import type { VideoService } from '../core/service.js';
 import { fromApi, fromDiscordJs, type DiscordFile } from './attachments.js';
 import { isPermissionError } from './errors.js';
-import { RESTARTING_TEXT } from './interactions.js';
+import { FAILED_TEXT, RESTARTING_TEXT } from './interactions.js';
 import { NO_MENTIONS } from './render.js';
 import { problemsText, startVideo } from './submit.js';
 
@@ -42,6 +42,16 @@ export async function handleMention(deps: MentionDeps, message: Message): Promis
       .post(Routes.channelMessages(message.channelId), { body: { content, allowed_mentions: NO_MENTIONS, message_reference: { message_id: message.id, fail_if_not_exists: false } } })
       .catch((error: unknown) => deps.log.warn('discord.reply_failed', { channelId: message.channelId, permission: isPermissionError(error), error }));
 
+  try {
+    await answerMention(deps, message, botId, reply);
+  } catch (error) {
+    // Claimed here, so no other replica answers it: whatever went wrong, the person hears back.
+    deps.log.error('discord.mention_failed', { messageId: message.id, error });
+    await reply(FAILED_TEXT);
+  }
+}
+
+async function answerMention(deps: MentionDeps, message: Message<true>, botId: string, reply: (content: string) => Promise<unknown>): Promise<void> {
   if (!deps.accepting()) return void (await reply(RESTARTING_TEXT));
   const referenced = message.reference?.messageId;
   if (referenced && !deps.messageContentIntent) return void (await reply(NO_INTENT_TEXT));
