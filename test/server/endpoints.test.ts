@@ -127,6 +127,8 @@ describe('/metrics', () => {
     if (first === 'restarting' || !first.ok || second === 'restarting' || !second.ok) throw new Error('not submitted');
     await jobDone(t, first.value.job.id);
     await jobDone(t, second.value.job.id);
+    // The record reads done a moment before the engine reports the job ended (save, then event).
+    await eventually(async () => sample((await t.get('/metrics')).text, 'seedance_jobs_ended_total{state="done"}') === 2, 5_000, 'both jobs counted as ended');
 
     const res = await t.get('/metrics');
     expect(res.status).toBe(200);
