@@ -5,8 +5,8 @@
  * while it ran (what a command arriving meanwhile would wait), and checks that every finished
  * job went and every active one stayed. Redis needs no prune (its keys expire by themselves).
  *
- *   npx tsx bench/prune.ts
- *   BENCH_JOBS=100000 npx tsx bench/prune.ts
+ *   npm run bench:prune
+ *   BENCH_JOBS=100000 npm run bench:prune
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

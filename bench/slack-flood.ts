@@ -4,7 +4,7 @@
  * onto the wire before it, and the process's RSS before and at its peak (client and server share
  * this process, so the figure is an upper bound). Before the body limit, the whole body was read.
  *
- *   npx tsx bench/slack-flood.ts
+ *   npm run bench:slack-flood
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
