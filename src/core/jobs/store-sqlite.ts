@@ -44,6 +44,12 @@ export class SqliteJobStore implements JobStore {
   // One process owns the file, so leases only need to outlive calls within it.
   private readonly leases = new Map<string, { owner: string; expires: number }>();
   private readonly retentionMs: number;
+  /**
+   * Active jobs whose index rows (user_jobs, active_jobs) this process has written: a later save
+   * of one writes only its record, one statement instead of three. Only writeRecord removes an
+   * active_jobs row, and it drops the id from here first.
+   */
+  private readonly indexed = new Set<string>();
 
   constructor(dataDir: string, private readonly now: () => number = Date.now, options: JobStoreOptions = {}) {
     this.retentionMs = options.retentionMs ?? DEFAULT_JOB_RETENTION_MS;
@@ -93,13 +99,17 @@ export class SqliteJobStore implements JobStore {
   private async writeRecord(record: JobRecord): Promise<void> {
     await this.ready;
     const userKey = `${record.requester.platform}:${record.requester.userId}`;
-    await this.query('INSERT OR IGNORE INTO user_jobs (user_key, id, created) VALUES (?, ?, ?)', userKey, record.id, record.createdAt);
+    if (!this.indexed.has(record.id)) await this.query('INSERT OR IGNORE INTO user_jobs (user_key, id, created) VALUES (?, ?, ?)', userKey, record.id, record.createdAt);
     if (isTerminal(record.state)) {
+      this.indexed.delete(record.id);
       await this.records.set(record.id, record);
       await this.query('DELETE FROM active_jobs WHERE id = ?', record.id);
       await this.query('INSERT OR IGNORE INTO finished_jobs (id, ended) VALUES (?, ?)', record.id, record.endedAt ?? this.now());
     } else {
-      await this.query('INSERT OR IGNORE INTO active_jobs (id) VALUES (?)', record.id);
+      if (!this.indexed.has(record.id)) {
+        await this.query('INSERT OR IGNORE INTO active_jobs (id) VALUES (?)', record.id);
+        this.indexed.add(record.id);
+      }
       await this.records.set(record.id, record);
     }
   }
