@@ -119,7 +119,7 @@ describe('SIGTERM mid-upload (a real process)', () => {
     const { fake, sink, dataDir } = await setUp();
     const first = await startApp({ name: 'first', fake, sink, dataDir, env: { UPLOAD_MS: '1500', SHUTDOWN_GRACE_SECONDS: '10' } });
     const id = await submit(first, 'finishes during shutdown');
-    await eventually(() => sink.uploads.length === 1, 5_000, 'the upload to start');
+    await eventually(() => sink.uploads.length === 1, 20_000, 'the upload to start');
     const signalledAt = Date.now();
     first.child.kill('SIGTERM');
     const exit = await first.exited;
@@ -149,7 +149,7 @@ describe('SIGTERM mid-upload (a real process)', () => {
     const leases = { LEASE_TTL_MS: '60000', DELIVERY_LEASE_MS: '120000' };
     const first = await startApp({ name: 'first', fake, sink, dataDir, env: { UPLOAD_MS: '30000', SHUTDOWN_GRACE_SECONDS: '0.5', ...leases } });
     const id = await submit(first, 'handed back');
-    await eventually(() => sink.uploads.length === 1, 5_000, 'the upload to start');
+    await eventually(() => sink.uploads.length === 1, 20_000, 'the upload to start');
     const signalledAt = Date.now();
     first.child.kill('SIGTERM');
     const exit = await first.exited;
@@ -185,7 +185,7 @@ describe('SIGTERM mid-upload (a real process)', () => {
     const { fake, sink, dataDir } = await setUp();
     const first = await startApp({ name: 'first', fake, sink, dataDir, env: { UPLOAD_MS: '30000', SHUTDOWN_GRACE_SECONDS: '20' } });
     const id = await submit(first, 'impatient operator');
-    await eventually(() => sink.uploads.length === 1, 5_000, 'the upload to start');
+    await eventually(() => sink.uploads.length === 1, 20_000, 'the upload to start');
     first.child.kill('SIGTERM');
     await eventually(() => first.events().includes('shutdown.begin'), 3_000, 'the graceful shutdown to begin');
     await new Promise((r) => setTimeout(r, 200));
