@@ -1,6 +1,10 @@
 /**
  * The one facade the adapters call: submit, cancel, retry, list, status. Inputs are already
  * parsed; every refusal comes back as Problems with stable codes, never as a throw.
+ *
+ * A little long (about 330 lines): submit's admission steps (id, slot, budget, files, thread,
+ * record) stay in one file so that every path that gives back what was taken can be read in one
+ * place. The next feature here should move admission into src/core/jobs first.
  */
 import { isBotError } from './errors.js';
 import { findModel, modelFor } from './models/catalog.js';
