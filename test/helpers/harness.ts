@@ -12,7 +12,9 @@ import { ModelSchemas } from '../../src/core/models/schemas.js';
 import { OxenClient } from '../../src/core/oxen/client.js';
 import { SelfReferenceHost } from '../../src/core/references/self-host.js';
 import type { ReferenceStore } from '../../src/core/references/reference-store.js';
-import { VideoService, type ServiceSettings } from '../../src/core/service.js';
+import { VideoService, type ServiceSettings, type Submitted, type SubmitInput } from '../../src/core/service.js';
+import { DEFAULT_OPTIONS } from '../../src/core/request.js';
+import type { Result } from '../../src/core/result.js';
 import type { FakeOxen } from '../fakes/oxen/index.js';
 import { dropRedisPrefix, REDIS_URL } from './redis.js';
 
@@ -102,4 +104,18 @@ export async function eventually(check: () => boolean | Promise<boolean>, ms = 5
     await new Promise((r) => setTimeout(r, 10));
   }
   throw new Error(`timed out waiting for ${what}`);
+}
+
+/** A text-only request from `user` in one Discord channel, for tests of the core. */
+export const textRequest = (prompt: string, user = 'u1'): SubmitInput => ({
+  request: { prompt, options: DEFAULT_OPTIONS },
+  attachments: [],
+  requester: { platform: 'discord', userId: user, scopeId: 'guild-1' },
+  destination: { platform: 'discord', channelId: 'channel-1' },
+});
+
+/** The submitted job, or a throw naming the problems. */
+export function submitted(result: Result<Submitted>): Submitted {
+  if (!result.ok) throw new Error(JSON.stringify(result.problems));
+  return result.value;
 }

@@ -9,11 +9,8 @@ import { userSet } from '../../../src/core/jobs/engine.js';
 import type { GenerationRecord, JobRecord } from '../../../src/core/jobs/job.js';
 import type { LinkReason, UploadOutcome, VideoFile } from '../../../src/core/jobs/ports.js';
 import { describeFailure } from '../../../src/core/messages.js';
-import { DEFAULT_OPTIONS } from '../../../src/core/request.js';
-import type { Result } from '../../../src/core/result.js';
-import type { Submitted, SubmitInput } from '../../../src/core/service.js';
 import { startFakeOxen, type FakeOxen } from '../../fakes/oxen/index.js';
-import { eventually, sqliteStore, startCore, type Core, type StoreHandle } from '../../helpers/harness.js';
+import { eventually, sqliteStore, startCore, type Core, type StoreHandle, submitted, textRequest } from '../../helpers/harness.js';
 import { RecordingPort } from '../../helpers/recording-port.js';
 
 /** A thread that is gone: every upload and every link is refused, until `refusing` is turned off. */
@@ -42,17 +39,6 @@ afterEach(async () => {
   cleanups = [];
 });
 
-const request = (prompt: string, user = 'u1'): SubmitInput => ({
-  request: { prompt, options: DEFAULT_OPTIONS },
-  attachments: [],
-  requester: { platform: 'discord', userId: user, scopeId: 'guild-1' },
-  destination: { platform: 'discord', channelId: 'channel-1' },
-});
-
-function submitted(result: Result<Submitted>): Submitted {
-  if (!result.ok) throw new Error(JSON.stringify(result.problems));
-  return result.value;
-}
 
 async function start(fake: FakeOxen, handle: StoreHandle, port: GoneChannelPort, engine: Parameters<typeof startCore>[0]['engine'] = {}): Promise<Core> {
   const core = await startCore({
@@ -78,7 +64,7 @@ describe('a delivery that cannot succeed', () => {
     cleanups.push(() => fake.close(), () => handle.cleanup(), () => handle.store.close());
     const port = new GoneChannelPort();
     const core = await start(fake, handle, port);
-    const { job } = submitted(await core.service.submit(request('into a deleted channel')));
+    const { job } = submitted(await core.service.submit(textRequest('into a deleted channel')));
     await completeOnly(fake);
 
     await eventually(async () => (await handle.store.get(job.id))?.state === 'failed', 5_000, 'the job to end');
@@ -98,7 +84,7 @@ describe('a delivery that cannot succeed', () => {
     expect(await handle.store.counterValue(budgetCounter(ended, 'seconds'))).toBe(ended.reservation.videoSeconds);
 
     port.refusing = false;
-    const next = submitted(await core.service.submit(request('the next one'))); // the same person, the one global slot
+    const next = submitted(await core.service.submit(textRequest('the next one'))); // the same person, the one global slot
     await eventually(() => fake.generations.size === 2, 5_000, 'the next enqueue');
     fake.complete([...fake.generations.keys()][1]!);
     await eventually(async () => (await handle.store.get(next.job.id))?.state === 'done', 5_000, 'the next job delivered');
@@ -111,7 +97,7 @@ describe('a delivery that cannot succeed', () => {
     cleanups.push(() => fake.close(), () => handle.cleanup());
     const port = new GoneChannelPort();
     const first = await start(fake, handle, port, { deliveryRetry: { maxAttempts: 4, baseDelayMs: 150, maxDelayMs: 150 } });
-    const { job } = submitted(await first.service.submit(request('through a restart')));
+    const { job } = submitted(await first.service.submit(textRequest('through a restart')));
     await completeOnly(fake);
     await eventually(async () => ((await handle.store.get(job.id))?.generations[0]?.deliveryErrors ?? 0) >= 2, 5_000, 'two failures');
     const saved = (await handle.store.get(job.id))!.generations[0]!;
@@ -136,7 +122,7 @@ describe('a delivery that cannot succeed', () => {
     cleanups.push(() => fake.close(), () => handle.cleanup(), () => handle.store.close());
     const port = new GoneChannelPort();
     const core = await start(fake, handle, port, { deadlineMs: 1_500, deliveryRetry: { maxAttempts: 1_000, baseDelayMs: 50, maxDelayMs: 50 } });
-    const { job } = submitted(await core.service.submit(request('late and lost')));
+    const { job } = submitted(await core.service.submit(textRequest('late and lost')));
     await completeOnly(fake);
     await eventually(async () => ['failed', 'timed_out', 'done'].includes((await handle.store.get(job.id))?.state ?? ''), 8_000, 'the job to end');
     const ended = (await handle.store.get(job.id))!;

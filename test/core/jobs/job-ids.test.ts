@@ -6,10 +6,8 @@
  * in bench:engine), so the id generator is replaced by a sequence here to stage one.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { DEFAULT_OPTIONS } from '../../../src/core/request.js';
-import type { SubmitInput } from '../../../src/core/service.js';
 import { startFakeOxen } from '../../fakes/oxen/index.js';
-import { eventually, sqliteStore, startCore } from '../../helpers/harness.js';
+import { eventually, sqliteStore, startCore, textRequest } from '../../helpers/harness.js';
 import { RecordingPort } from '../../helpers/recording-port.js';
 
 let cleanups: (() => Promise<unknown>)[] = [];
@@ -18,12 +16,6 @@ afterEach(async () => {
   cleanups = [];
 });
 
-const request = (prompt: string, user: string): SubmitInput => ({
-  request: { prompt, options: DEFAULT_OPTIONS },
-  attachments: [],
-  requester: { platform: 'discord', userId: user, scopeId: 'guild-1' },
-  destination: { platform: 'discord', channelId: 'channel-1' },
-});
 
 describe('job ids', () => {
   it('a new job picks another id when the first one drawn is taken, and both jobs are delivered', async () => {
@@ -34,8 +26,8 @@ describe('job ids', () => {
     const core = await startCore({ fake, store: handle.store, port, service: { newId: () => ids.shift() ?? 'cccccc' } });
     cleanups.push(() => fake.close(), () => handle.store.close(), () => core.stop());
 
-    const first = await core.service.submit(request('a heron', 'ann'));
-    const second = await core.service.submit(request('a kite', 'bob'));
+    const first = await core.service.submit(textRequest('a heron', 'ann'));
+    const second = await core.service.submit(textRequest('a kite', 'bob'));
     if (!first.ok || !second.ok) throw new Error('not submitted');
     expect(first.value.job.id).toBe('aaaaaa');
     expect(second.value.job.id).toBe('bbbbbb');

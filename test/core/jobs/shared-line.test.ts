@@ -3,11 +3,8 @@
  * prefix, two connections), the fake Oxen over loopback, and the recording platform stand-in.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { DEFAULT_OPTIONS } from '../../../src/core/request.js';
-import type { Result } from '../../../src/core/result.js';
-import type { Submitted, SubmitInput } from '../../../src/core/service.js';
 import { startFakeOxen } from '../../fakes/oxen/index.js';
-import { eventually, redisStore, startCore, type Core } from '../../helpers/harness.js';
+import { eventually, redisStore, startCore, type Core, submitted, textRequest } from '../../helpers/harness.js';
 import { RecordingPort } from '../../helpers/recording-port.js';
 
 let cleanups: (() => Promise<unknown>)[] = [];
@@ -16,17 +13,6 @@ afterEach(async () => {
   cleanups = [];
 });
 
-const request = (prompt: string, user: string): SubmitInput => ({
-  request: { prompt, options: DEFAULT_OPTIONS },
-  attachments: [],
-  requester: { platform: 'discord', userId: user, scopeId: 'guild-1' },
-  destination: { platform: 'discord', channelId: 'channel-1' },
-});
-
-function submitted(result: Result<Submitted>): Submitted {
-  if (!result.ok) throw new Error(JSON.stringify(result.problems));
-  return result.value;
-}
 
 async function placeOf(core: Core, id: string): Promise<number | undefined> {
   const status = await core.service.status(id);
@@ -46,12 +32,12 @@ describe('the waiting line across two instances on one Redis', () => {
     const b = await startCore({ fake, store: otherStore, port: portB, ...settings });
     cleanups.push(() => a.stop(), () => b.stop());
 
-    const a1 = submitted(await a.service.submit(request('a1', 'alice')));
+    const a1 = submitted(await a.service.submit(textRequest('a1', 'alice')));
     await eventually(() => fake.generations.size === 1, 5_000, 'a1 enqueued');
-    const a2 = submitted(await a.service.submit(request('a2', 'alice')));
-    const a3 = submitted(await a.service.submit(request('a3', 'alice')));
-    const b1 = submitted(await b.service.submit(request('b1', 'bob')));
-    const b2 = submitted(await b.service.submit(request('b2', 'bob')));
+    const a2 = submitted(await a.service.submit(textRequest('a2', 'alice')));
+    const a3 = submitted(await a.service.submit(textRequest('a3', 'alice')));
+    const b1 = submitted(await b.service.submit(textRequest('b1', 'bob')));
+    const b2 = submitted(await b.service.submit(textRequest('b2', 'bob')));
     expect(a1.job.id).toBeTruthy();
 
     const expected = new Map([

@@ -10,11 +10,8 @@ import { userSet } from '../../../src/core/jobs/engine.js';
 import { isTerminal, type JobRecord } from '../../../src/core/jobs/job.js';
 import { ADMISSION_MARK_MS, admissionMark } from '../../../src/core/jobs/repair.js';
 import type { JobStore } from '../../../src/core/jobs/store.js';
-import { DEFAULT_OPTIONS } from '../../../src/core/request.js';
-import type { Result } from '../../../src/core/result.js';
-import type { Submitted, SubmitInput } from '../../../src/core/service.js';
 import { startFakeOxen, type FakeOxen } from '../../fakes/oxen/index.js';
-import { eventually, redisStore, sqliteStore, startCore, type Core, type StoreHandle } from '../../helpers/harness.js';
+import { eventually, redisStore, sqliteStore, startCore, type Core, type StoreHandle, submitted, textRequest } from '../../helpers/harness.js';
 import { RecordingPort } from '../../helpers/recording-port.js';
 
 let cleanups: (() => Promise<unknown>)[] = [];
@@ -23,18 +20,7 @@ afterEach(async () => {
   cleanups = [];
 });
 
-const request = (prompt: string, user = 'u1'): SubmitInput => ({
-  request: { prompt, options: DEFAULT_OPTIONS },
-  attachments: [],
-  requester: { platform: 'discord', userId: user, scopeId: 'guild-1' },
-  destination: { platform: 'discord', channelId: 'channel-1' },
-});
 const person = (user: string) => userSet({ requester: { platform: 'discord', userId: user, scopeId: 'guild-1' } });
-
-function submitted(result: Result<Submitted>): Submitted {
-  if (!result.ok) throw new Error(JSON.stringify(result.problems));
-  return result.value;
-}
 
 const LIMITS = { perUserLimit: 1, budget: { videoSecondsPerDay: 1_000 } };
 
@@ -73,9 +59,9 @@ describe.each([
       return create(record);
     };
     const bot = await core(fake, store);
-    await expect(bot.service.submit(request('unlucky'))).rejects.toThrow('the store went away');
+    await expect(bot.service.submit(textRequest('unlucky'))).rejects.toThrow('the store went away');
     expect(await store.members(person('u1'))).toEqual([]);
-    const next = submitted(await bot.service.submit(request('the slot came back'))); // limit 1 per person
+    const next = submitted(await bot.service.submit(textRequest('the slot came back'))); // limit 1 per person
     expect(await budgetUsed(store, next.job)).toBe(next.job.reservation.videoSeconds); // the first one's was given back
   });
 
@@ -88,7 +74,7 @@ describe.each([
     await store.acquireLease(admissionMark('being1'), 'being1', ADMISSION_MARK_MS);
     await store.joinCapped(person('u2'), 'being1', 1);
     const bot = await core(fake, store, { repairEveryMs: 60_000 });
-    submitted(await bot.service.submit(request('not blocked for good', 'u1')));
+    submitted(await bot.service.submit(textRequest('not blocked for good', 'u1')));
     expect(await store.members(person('u2'))).toEqual(['being1']);
     expect((await bot.engine.repairSlots()).dropped).toEqual([]);
   });
@@ -104,8 +90,8 @@ describe.each([
       return leave(set, member);
     };
     const bot = await core(fake, store, { repairEveryMs: 300 });
-    const first = submitted(await bot.service.submit(request('first', 'u1')));
-    const second = submitted(await bot.service.submit(request('second', 'u2'))); // waits: one global slot
+    const first = submitted(await bot.service.submit(textRequest('first', 'u1')));
+    const second = submitted(await bot.service.submit(textRequest('second', 'u2'))); // waits: one global slot
     await eventually(() => fake.generations.size === 1, 5_000, 'the first enqueue');
     fake.complete([...fake.generations.keys()][0]!);
     await eventually(async () => (await stateOf(store, first.job.id)) === 'done', 5_000, 'the first job done');
@@ -118,7 +104,7 @@ describe.each([
     await bot.stop();
     await store.joinCapped('inflight', first.job.id, 1);
     const again = await core(fake, store, { repairEveryMs: 60_000 });
-    const third = submitted(await again.service.submit(request('third', 'u3')));
+    const third = submitted(await again.service.submit(textRequest('third', 'u3')));
     await eventually(() => fake.generations.size === 3, 5_000, 'the third job started after the start-up repair');
     expect(await store.members('inflight')).toEqual([third.job.id]);
   });
@@ -128,8 +114,8 @@ describe.each([
     const handle = opened(make);
     const { store } = handle;
     const bot = await core(fake, store, { globalLimit: 5 });
-    const keeper = submitted(await bot.service.submit(request('keeps running', 'u2')));
-    const doomed = submitted(await bot.service.submit(request('fails at Oxen', 'u1')));
+    const keeper = submitted(await bot.service.submit(textRequest('keeps running', 'u2')));
+    const doomed = submitted(await bot.service.submit(textRequest('fails at Oxen', 'u1')));
     await eventually(() => fake.generations.size === 2, 5_000, 'both enqueued');
     const put = store.put.bind(store);
     let failures = 1;
@@ -164,8 +150,8 @@ describe('two instances on one Redis', () => {
     cleanups.push(() => otherStore.close());
     const a = await core(fake, handle.store);
     const b = await core(fake, otherStore);
-    const first = submitted(await a.service.submit(request('holds the one slot', 'u1')));
-    const raced = submitted(await a.service.submit(request('cancelled while launched', 'u2'))); // waits on A
+    const first = submitted(await a.service.submit(textRequest('holds the one slot', 'u1')));
+    const raced = submitted(await a.service.submit(textRequest('cancelled while launched', 'u2'))); // waits on A
     await eventually(() => fake.generations.size === 1, 5_000, 'the first enqueue');
 
     // A's launch reads the record (still waiting), then is held until B's cancel is through.
