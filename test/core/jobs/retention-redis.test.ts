@@ -9,10 +9,11 @@ import { createClient } from '@keyv/redis';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { JobRecord } from '../../../src/core/jobs/job.js';
 import { RedisJobStore } from '../../../src/core/jobs/store-redis.js';
-import { DEFAULT_OPTIONS } from '../../../src/core/request.js';
 import { startFakeOxen } from '../../fakes/oxen/index.js';
 import { eventually, startCore } from '../../helpers/harness.js';
 import { RecordingPort } from '../../helpers/recording-port.js';
+import { DEFAULT_OPTIONS } from '../../../src/core/request.js';
+import { jobRecord } from '../../helpers/job-record.js';
 import { dropRedisPrefix, REDIS_URL } from '../../helpers/redis.js';
 
 const DAY = 86_400_000;
@@ -40,24 +41,6 @@ async function openStore(retentionMs: number) {
   return { prefix, store, client, keys };
 }
 
-function jobRecord(overrides: Partial<JobRecord> & { id: string }): JobRecord {
-  const now = Date.now();
-  return {
-    state: 'waiting',
-    requester: { platform: 'discord', userId: 'u1', scopeId: 'g1' },
-    destination: { platform: 'discord', channelId: 'c1' },
-    request: { prompt: 'a fox', options: DEFAULT_OPTIONS },
-    modelId: 'bytedance-seedance-2-0-fast-text-to-video',
-    body: { model: 'bytedance-seedance-2-0-fast-text-to-video', prompt: 'a fox' },
-    references: [],
-    generations: [],
-    reservation: { day: '2026-11-21', videoSeconds: 15, settled: false },
-    createdAt: now,
-    updatedAt: now,
-    attempts: 0,
-    ...overrides,
-  };
-}
 
 describe('retention on Redis', () => {
   it('after a job has run to the end, no key is left without an expiry, and the finished job expires within the retention', async () => {

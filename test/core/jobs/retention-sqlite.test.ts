@@ -9,12 +9,15 @@ import KeyvSqlite from '@keyv/sqlite';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/core/config.js';
 import type { JobRecord } from '../../../src/core/jobs/job.js';
-import { DEFAULT_OPTIONS } from '../../../src/core/request.js';
 import { startPruning } from '../../../src/core/jobs/retention.js';
 import { SqliteJobStore } from '../../../src/core/jobs/store-sqlite.js';
 import { captureLog, startTestApp } from '../../app/helpers.js';
 import { startFakeOxen } from '../../fakes/oxen/index.js';
 import { eventually } from '../../helpers/harness.js';
+import { jobRecord as anyJobRecord } from '../../helpers/job-record.js';
+
+/** A job record on the test's clock (created at T0 unless said otherwise). */
+const jobRecord = (overrides: Partial<JobRecord> & { id: string }) => anyJobRecord({ createdAt: T0, updatedAt: T0, ...overrides });
 
 const DAY = 86_400_000;
 const T0 = Date.parse('2026-06-01T12:00:00Z');
@@ -40,23 +43,6 @@ function rawFile(dir: string) {
   return { raw, count };
 }
 
-function jobRecord(overrides: Partial<JobRecord> & { id: string }): JobRecord {
-  return {
-    state: 'waiting',
-    requester: { platform: 'discord', userId: 'u1', scopeId: 'g1' },
-    destination: { platform: 'discord', channelId: 'c1' },
-    request: { prompt: 'a fox', options: DEFAULT_OPTIONS },
-    modelId: 'bytedance-seedance-2-0-fast-text-to-video',
-    body: { model: 'bytedance-seedance-2-0-fast-text-to-video', prompt: 'a fox' },
-    references: [],
-    generations: [],
-    reservation: { day: '2026-06-01', videoSeconds: 15, settled: false },
-    createdAt: T0,
-    updatedAt: T0,
-    attempts: 0,
-    ...overrides,
-  };
-}
 
 const finished = (id: string, user: string, createdAt: number, endedAt: number): JobRecord =>
   jobRecord({ id, state: 'done', requester: { platform: 'discord', userId: user, scopeId: 'g1' }, createdAt, updatedAt: endedAt, endedAt });

@@ -5,32 +5,12 @@ import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { JobRecord, JobState } from '../../../src/core/jobs/job.js';
-import { newJobId } from '../../../src/core/jobs/job.js';
 import { RedisJobStore } from '../../../src/core/jobs/store-redis.js';
 import { SqliteJobStore } from '../../../src/core/jobs/store-sqlite.js';
 import type { JobStore } from '../../../src/core/jobs/store.js';
-import { DEFAULT_OPTIONS } from '../../../src/core/request.js';
+import { jobRecord } from '../../helpers/job-record.js';
 import { dropRedisPrefix, REDIS_URL } from '../../helpers/redis.js';
 
-export function jobRecord(overrides: Partial<JobRecord> = {}): JobRecord {
-  const now = Date.now();
-  return {
-    id: newJobId(),
-    state: 'waiting',
-    requester: { platform: 'discord', userId: 'u1', scopeId: 'g1' },
-    destination: { platform: 'discord', channelId: 'c1' },
-    request: { prompt: 'a fox', options: DEFAULT_OPTIONS },
-    modelId: 'bytedance-seedance-2-0-fast-text-to-video',
-    body: { model: 'bytedance-seedance-2-0-fast-text-to-video', prompt: 'a fox' },
-    references: [],
-    generations: [],
-    reservation: { day: '2026-11-21', videoSeconds: 15, settled: false },
-    createdAt: now,
-    updatedAt: now,
-    attempts: 0,
-    ...overrides,
-  };
-}
 
 const opened: { store: JobStore; cleanup: () => unknown }[] = [];
 afterEach(async () => {
