@@ -1,11 +1,11 @@
 /**
- * The Oxen inference API over undici: queue, models, the completion event stream, result
- * downloads and the reference-upload endpoints. The API key goes to the hub's origin and nowhere
- * else; it never appears in an error, and nothing here logs.
+ * The Oxen inference API over undici. A long file on purpose (over 400 lines): every call goes
+ * through the one request path here, so the key-to-the-hub-only rule, redirects and the request
+ * metrics cannot be bypassed by a call written elsewhere; parsing and retries live beside it.
  *
- * A long file (over 400 lines) on purpose: every call goes through the one request path here, so
- * the key-to-the-hub-only rule, redirects and the request metrics cannot be bypassed by a call
- * written elsewhere. The parsing and retry rules already live in their own files beside it.
+ * Covers the queue, models, the completion event stream, result downloads and the
+ * reference-upload endpoints. The API key goes to the hub's origin and nowhere else; it never
+ * appears in an error, and nothing here logs.
  */
 import { Blob } from 'node:buffer';
 import { FormData, getGlobalDispatcher, type Dispatcher } from 'undici';
