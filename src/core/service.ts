@@ -1,29 +1,20 @@
 /**
  * The one facade the adapters call: submit, cancel, retry, list, status. Inputs are already
- * parsed; every refusal comes back as Problems with stable codes, never as a throw.
- *
- * A little long (about 330 lines): submit's admission steps (id, slot, budget, files, thread,
- * record) stay in one file so that every path that gives back what was taken can be read in one
- * place. The next feature here should move admission into src/core/jobs first.
+ * parsed; every refusal comes back as Problems with stable codes, never as a throw. Taking a
+ * request in (id, slot, budget, files, thread, record) is src/core/jobs/intake.ts.
  */
-import { isBotError } from './errors.js';
 import { findModel, modelFor } from './models/catalog.js';
 import type { ModelSchemas } from './models/schemas.js';
-import type { CostEstimate } from './models/cost.js';
-import { planGeneration, previewPlan, type PlanPreview } from './plan.js';
-import type { PrepareOptions } from './references/prepare.js';
-import type { DownloadGate } from './references/download-gate.js';
 import type { ReferenceStore } from './references/reference-store.js';
 import type { IncomingAttachment } from './references/types.js';
-import type { GenerationRequest } from './request.js';
 import { fail, ok, type Problem, type Result } from './result.js';
-import type { ReferenceMapping } from './references/prompt-references.js';
-import { budgetDay, giveBack, reserveBudget, type BudgetLimits } from './jobs/budget.js';
-import { JobEngine, userSet, type Launch } from './jobs/engine.js';
-import { isTerminal, newJobId, type Destination, type JobRecord, type Platform, type Requester } from './jobs/job.js';
-import type { JobView, PlatformPort } from './jobs/ports.js';
-import type { JobStore } from './jobs/store.js';
-import { ADMISSION_MARK_MS, admissionMark } from './jobs/repair.js';
+import type { BudgetLimits } from './jobs/budget.js';
+import type { Launch } from './jobs/engine.js';
+import { Intake, type IntakeDeps, type SubmitInput, type Submitted } from './jobs/intake.js';
+import { isTerminal, newJobId, type JobRecord, type Platform } from './jobs/job.js';
+import type { JobView } from './jobs/ports.js';
+
+export type { SubmitInput, Submitted } from './jobs/intake.js';
 
 export interface ServiceSettings {
   /** Jobs one person may have in flight at once. */
@@ -38,31 +29,11 @@ export interface ServiceSettings {
 
 export const DEFAULT_SERVICE_SETTINGS: ServiceSettings = { perUserLimit: 2, budget: {}, admins: new Set(), now: Date.now, newId: newJobId };
 
-/** Tries at picking an id no job has: 6 random characters collide for 1 in 10^5 new jobs at 10,000 jobs kept. */
-const ID_TRIES = 5;
-
-export interface SubmitInput {
-  request: GenerationRequest;
-  attachments: readonly IncomingAttachment[];
-  requester: Requester;
-  /** Where to report; the status message and thread are created by the adapter's openThread. */
-  destination: Pick<Destination, 'platform' | 'channelId'>;
-  retryOf?: string;
-  /** Stored with the job for the adapter (see JobRecord.origin). */
-  origin?: string;
-}
-
 export interface RetryChanges {
   /** The files again: needed when the job had references (the core keeps no copies). */
   attachments?: readonly IncomingAttachment[];
   /** A new prompt (Discord's "Edit prompt"); the options stay. */
   prompt?: string;
-}
-
-export interface Submitted {
-  job: JobRecord;
-  view: JobView;
-  mapping: ReferenceMapping[];
 }
 
 export interface Actor {
@@ -72,138 +43,18 @@ export interface Actor {
 
 export class VideoService {
   readonly settings: ServiceSettings;
+  private readonly intake: Intake;
 
   constructor(
-    private readonly deps: {
-      store: JobStore;
-      schemas: ModelSchemas;
-      engine: JobEngine;
-      ports: ReadonlyMap<string, PlatformPort>;
-      /** Where a job's files wait until it is launched (see ReferenceStore). */
-      references: ReferenceStore;
-      /** The cap on bytes downloaded at once; default the process-wide one. */
-      downloads?: DownloadGate;
-      /** Failures that are not the person's to hear about (a release that failed), for the log. */
-      onError?(error: unknown, context: { step: string }): void;
-    },
+    private readonly deps: IntakeDeps,
     settings: Partial<ServiceSettings> = {},
   ) {
     this.settings = { ...DEFAULT_SERVICE_SETTINGS, ...settings };
+    this.intake = new Intake(deps, this.settings);
   }
 
-  async submit(input: SubmitInput): Promise<Result<Submitted>> {
-    const { store } = this.deps;
-    const port = this.deps.ports.get(input.destination.platform);
-    if (!port) throw new Error(`no adapter for ${input.destination.platform}`);
-
-    // The cheap checks first (DESIGN.md step 3): nothing is downloaded for a request that the file
-    // count, the declared sizes, the options, the person's limit or the budget refuse.
-    const referenceOptions = this.deps.downloads ? { gate: this.deps.downloads } : {};
-    const preview = await previewPlan(input.request, input.attachments, { schemas: this.deps.schemas, referenceOptions });
-    if (!preview.ok) return preview;
-
-    const id = await this.freeId();
-    const now = this.settings.now();
-    const userKey = userSet({ requester: input.requester });
-    // Held from before the slot is taken until the record is saved: the slot repair leaves the
-    // slot of a job being admitted alone (repair.ts), and drops it if this process dies first.
-    const mark = admissionMark(id);
-    await store.acquireLease(mark, id, ADMISSION_MARK_MS);
-    const taken: Taken = { userKey, id };
-    try {
-      return await this.admit(input, preview.value, taken, now, referenceOptions);
-    } catch (error) {
-      // A store failure (or anything else) before the job was saved: give back what was taken.
-      if (!taken.saved) await this.undoAdmission(taken);
-      throw error;
-    } finally {
-      await store.releaseLease(mark, id).catch(() => undefined);
-    }
-  }
-
-  /**
-   * An id no saved job has and no other admission holds: it names the person's slot, the files and
-   * the thread before the record exists, so a collision must be caught here, not at the save.
-   */
-  private async freeId(): Promise<string> {
-    for (let i = 0; i < ID_TRIES; i++) {
-      const id = this.settings.newId();
-      if (!(await this.deps.store.get(id)) && (await this.deps.store.claim(`job:id:${id}`, ADMISSION_MARK_MS))) return id;
-    }
-    throw new Error(`no free job id after ${ID_TRIES} tries`);
-  }
-
-  /**
-   * Takes the person's slot and the budget (on the declared files), then downloads and checks the
-   * files, opens the thread, saves the job with its files and hands it to the engine.
-   */
-  private async admit(input: SubmitInput, preview: PlanPreview, taken: Taken, now: number, referenceOptions: PrepareOptions): Promise<Result<Submitted>> {
-    const { store, engine } = this.deps;
-    const { id, userKey } = taken;
-    const port = this.deps.ports.get(input.destination.platform)!;
-    if (!(await store.joinCapped(userKey, id, this.settings.perUserLimit))) {
-      const jobs = (await Promise.all((await store.members(userKey)).map((jobId) => store.get(jobId)))).filter((j) => j !== undefined);
-      const positions = await engine.positions();
-      const described = jobs.map((j) => {
-        const view = engine.view(j, positions);
-        return `${j.id}: ${view.phase}${view.position !== undefined ? `, #${view.position} in line` : ''}`;
-      });
-      return fail({ code: 'quota.user_in_flight', params: { limit: this.settings.perUserLimit, jobs: described } }, ...preview.optionProblems);
-    }
-    taken.slot = true;
-    // The budget on the declared files first (when they fit the model), so a refused request
-    // downloads nothing; held again on the plan's estimate when the bytes changed it.
-    if (preview.estimate) {
-      const refused = await this.holdBudget(input, taken, preview.estimate, now);
-      if (refused) return refused;
-    }
-    const planned = await planGeneration(input.request, input.attachments, { schemas: this.deps.schemas, referenceOptions });
-    if (!planned.ok) {
-      await this.undoAdmission(taken);
-      return planned;
-    }
-    const plan = planned.value;
-    if (!taken.budget || !sameEstimate(taken.budget.reservation, plan.estimate)) {
-      const refused = await this.holdBudget(input, taken, plan.estimate, now);
-      if (refused) return refused;
-    }
-    const reservation = taken.budget!.reservation;
-
-    const body = { model: plan.model.id, prompt: plan.request.prompt, num_generations: plan.settings.count };
-    const job: JobRecord = {
-      id,
-      state: 'waiting',
-      requester: input.requester,
-      destination: { ...input.destination },
-      request: plan.request,
-      modelId: plan.model.id,
-      body,
-      settings: plan.settings,
-      references: plan.references.map((r) => ({ name: r.name, label: r.label, kind: r.kind, size: r.size, ...(r.durationSec !== undefined ? { durationSec: r.durationSec } : {}) })),
-      generations: [],
-      reservation,
-      createdAt: now,
-      updatedAt: now,
-      attempts: 0,
-      ...(input.retryOf ? { retryOf: input.retryOf } : {}),
-      ...(input.origin ? { origin: input.origin } : {}),
-    };
-
-    // The status message and thread first, then the record with where to report (DESIGN.md step 4).
-    try {
-      const opened = await port.openThread(job, engine.view(job));
-      job.destination = { ...job.destination, statusMessageId: opened.statusMessageId, ...(opened.threadId ? { threadId: opened.threadId } : {}) };
-    } catch (error) {
-      await this.undoAdmission(taken);
-      return fail({ code: 'platform.cannot_post', params: { reason: isBotError(error) ? error.code : 'unknown' } });
-    }
-    // The files wait in the reference store (not in memory) until the job is launched.
-    taken.files = true;
-    await this.deps.references.save(id, plan.references);
-    if (!(await engine.claim(id)) || !(await store.create(job))) throw new Error(`job id ${id} was taken`);
-    taken.saved = true;
-    await engine.admit(job);
-    return ok({ job, view: engine.view(job), mapping: plan.mapping });
+  submit(input: SubmitInput): Promise<Result<Submitted>> {
+    return this.intake.submit(input);
   }
 
   async cancel(id: string, actor: Actor): Promise<Result<JobView>> {
@@ -270,61 +121,4 @@ export class VideoService {
     if (!owner && !this.isAdmin(actor)) return fail({ code: 'job.not_owner', params: { id } });
     return ok(job);
   }
-
-  /** Reserves an estimate against the scope's allowance; the refusal when it does not fit. */
-  private async hold(owner: { requester: Requester; reservation: { day: string } }, estimate: CostEstimate): Promise<Problem | undefined> {
-    const held = await reserveBudget(this.deps.store, owner, estimate, this.settings.budget);
-    if (held.granted) return undefined;
-    return { code: 'quota.budget_exhausted', params: { unit: held.unit, used: held.used, limit: held.limit, needed: held.unit === 'usd' ? (estimate.usd ?? 0) : estimate.videoSeconds } };
-  }
-
-  /**
-   * Frees what a job that was never saved took: the person's slot and the budget, each whatever
-   * becomes of the other, once. A slot whose release fails is dropped by the slot repair.
-   */
-  private async undoAdmission(taken: Taken): Promise<void> {
-    const { store } = this.deps;
-    const { slot, budget, files } = taken;
-    delete taken.slot;
-    delete taken.budget;
-    delete taken.files;
-    const errors: unknown[] = [];
-    await Promise.all([
-      slot ? store.leave(taken.userKey, taken.id).catch((error: unknown) => errors.push(error)) : undefined,
-      budget ? giveBack(store, budget, { videoSeconds: budget.reservation.videoSeconds, usd: budget.reservation.usd ?? 0 }).catch((error: unknown) => errors.push(error)) : undefined,
-      files ? this.deps.references.remove(taken.id).catch((error: unknown) => errors.push(error)) : undefined,
-    ]);
-    if (errors.length > 0) this.deps.onError?.(errors[0], { step: 'undo_admission' });
-  }
-
-  /** Holds `estimate` against today's allowance (giving back what was held before); the refusal, if any. */
-  private async holdBudget(input: SubmitInput, taken: Taken, estimate: CostEstimate, now: number): Promise<Result<Submitted> | undefined> {
-    const { store } = this.deps;
-    if (taken.budget) {
-      const before = taken.budget;
-      delete taken.budget;
-      await giveBack(store, before, { videoSeconds: before.reservation.videoSeconds, usd: before.reservation.usd ?? 0 });
-    }
-    const reservation = { day: budgetDay(now), videoSeconds: estimate.videoSeconds, ...(estimate.usd !== undefined ? { usd: estimate.usd } : {}), settled: false };
-    const refused = await this.hold({ requester: input.requester, reservation }, estimate);
-    if (refused) {
-      await this.undoAdmission(taken);
-      return fail(refused);
-    }
-    taken.budget = { requester: input.requester, reservation };
-    return undefined;
-  }
 }
-
-/** What submit() has taken for a job not saved yet, to give back if it goes no further. */
-interface Taken {
-  userKey: string;
-  id: string;
-  slot?: boolean;
-  budget?: { requester: Requester; reservation: JobRecord['reservation'] };
-  files?: boolean;
-  saved?: boolean;
-}
-
-const sameEstimate = (held: { videoSeconds: number; usd?: number }, estimate: CostEstimate) =>
-  held.videoSeconds === estimate.videoSeconds && held.usd === estimate.usd;
