@@ -19,8 +19,24 @@ export function loadMediaBinding(importer: BindingImporter = defaultImporter): P
   return loaded;
 }
 
+/**
+ * node-av 6 reads packets with Promise.withResolvers (Node 22+); on Node 20 its demuxer's packet
+ * generator throws and pipelines end silently with nothing written. The standard shape, added once.
+ */
+export function ensurePromiseWithResolvers(): void {
+  const promise = Promise as unknown as { withResolvers?: unknown };
+  if (typeof promise.withResolvers === 'function') return;
+  promise.withResolvers = function withResolvers<T>() {
+    let resolve!: (value: T | PromiseLike<T>) => void;
+    let reject!: (reason?: unknown) => void;
+    const created = new Promise<T>((res, rej) => ((resolve = res), (reject = rej)));
+    return { promise: created, resolve, reject };
+  };
+}
+
 async function tryLoad(importer: BindingImporter): Promise<MediaBinding> {
   try {
+    ensurePromiseWithResolvers();
     const av = await importer();
     if (!av.Codec.findEncoderByName(av.FF_ENCODER_LIBX264)) {
       return { available: false, reason: 'the FFmpeg build has no H.264 encoder (libx264)' };
