@@ -23,6 +23,8 @@ import { openReferenceStore } from './core/references/open-reference-store.js';
 import { OxenReferenceHost } from './core/references/oxen-host.js';
 import { SelfReferenceHost } from './core/references/self-host.js';
 import { VideoService } from './core/service.js';
+import { ServerSettings } from './core/settings/settings.js';
+import { openSettingsStorage } from './core/settings/storage.js';
 import { createBotServer, type BotServer } from './server/http-server.js';
 import { checkReadiness, type Readiness } from './server/readiness.js';
 
@@ -119,8 +121,10 @@ export function createApp(config: Config, options: AppOptions): App {
     { globalLimit: config.limits.running, deadlineMs: config.limits.jobTimeoutMs, tagRepo: config.oxen.referenceRepo, ...options.engine },
   );
   engineHolder.engine = engine;
+  // Servers' and channels' own settings, beside the jobs; the environment's DAILY_* are their ceiling.
+  const serverSettings = new ServerSettings({ storage: openSettingsStorage(config.store), store, ceiling: config.limits.budget });
   const service = new VideoService(
-    { store, schemas, engine, ports, references: referenceFiles },
+    { store, schemas, engine, ports, references: referenceFiles, serverSettings },
     { perUserLimit: config.limits.perUser, budget: config.limits.budget, admins: new Set(config.admins) },
   );
 
@@ -197,6 +201,7 @@ export function createApp(config: Config, options: AppOptions): App {
     log.info('shutdown.engine_stopped', { uploadsAtStart: uploads, ms: Date.now() - began });
     for (const adapter of adapters) await step(`${adapter.platform}.close`, () => adapter.close());
     await step('references', () => referenceFiles.close());
+    await step('settings', () => serverSettings.close());
     await step('prune', () => pruner?.stop());
     await step('store', () => store.close());
     await step('http', () => server.close());

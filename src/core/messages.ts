@@ -33,6 +33,10 @@ export interface CommandHints {
   cancel: string;
   /** Where a person's jobs are listed: "`/video jobs` lists yours." */
   jobs: string;
+  /** Where admins change settings: "`/video settings`". */
+  settings?: string;
+  /** What the platform calls a server: "server" (Discord), "workspace" (Slack). */
+  server?: string;
 }
 
 /** Slack's words: everything is a `/video` sub-command there. */
@@ -40,7 +44,17 @@ export const TEXT_COMMAND_HINTS: CommandHints = {
   help: 'Type `/video help` for the list.',
   cancel: 'cancel one with `/video cancel <id>`',
   jobs: '`/video jobs` lists yours.',
+  settings: '`/video settings`',
+  server: 'workspace',
 };
+
+const settingsCommand = (hints: CommandHints) => hints.settings ?? '`/video settings`';
+/** "This channel" or "This server" (workspace): who set a limit. */
+const whoSet = (p: Params, hints: CommandHints) => (p['scope'] === 'channel' ? 'This channel' : `This ${hints.server ?? 'server'}`);
+const allowanceLeft = (p: Params) =>
+  p['unit'] === 'usd'
+    ? `$${num(p['used'])} of your $${num(p['limit'])} for today; this video would cost up to $${num(p['needed'])}`
+    : `${num(p['used'])} of your ${num(p['limit'])} video-seconds for today; this video needs ${num(p['needed'])} more`;
 
 const SENTENCES: Record<ProblemCode, (p: Params, problem: Problem, hints: CommandHints) => string> = {
   'option.unknown_flag': (p, _problem, hints) =>
@@ -103,6 +117,23 @@ const SENTENCES: Record<ProblemCode, (p: Params, problem: Problem, hints: Comman
     p['unit'] === 'usd'
       ? `This server has used $${num(p['used'])} of its $${num(p['limit'])} daily video budget; this video would go over it. Try again tomorrow (UTC), or a shorter or lower-resolution video.`
       : `This server has used ${num(p['used'])} of its ${num(p['limit'])} video-seconds for today; this video needs ${num(p['needed'])} more. Try again tomorrow (UTC), or pick a shorter \`--duration\`.`,
+  'quota.person_exhausted': (p, _problem, hints) =>
+    `You have used ${allowanceLeft(p)}. Each person's daily allowance here is set by an admin (${settingsCommand(hints)}). Try again tomorrow (UTC), or a shorter or smaller video.`,
+  'settings.above_maximum': (p, _problem, hints) =>
+    `${whoSet(p, hints)} allows up to ${code(p['option'] === 'duration' ? `${num(p['limit'])} s` : p['limit'])} for the ${optionName(p)} (you asked for ${code(p['option'] === 'duration' ? `${num(p['value'])} s` : p['value'])}); an admin can change it with ${settingsCommand(hints)}.`,
+  'settings.tier_not_allowed': (p, _problem, hints) =>
+    `${whoSet(p, hints)} allows only the ${list(p['allowed'])} tier(s), not ${code(p['value'])}; pick one of those (1080p and 4k need \`pro\`), or an admin can change it with ${settingsCommand(hints)}.`,
+  'settings.channel_off': (p, _problem, hints) =>
+    `${p['scope'] === 'channel' ? 'The bot is turned off in this channel' : `The bot is turned off in this ${hints.server ?? 'server'}`}; an admin can turn it on with ${settingsCommand(hints)}.`,
+  'settings.not_allowed_user': (p, _problem, hints) =>
+    `${whoSet(p, hints)} lets only some ${hints.server === 'workspace' ? 'user groups' : 'roles'} use the bot, and you are not in them. Ask an admin (${settingsCommand(hints)}).`,
+  'settings.not_admin': (_p, _problem, hints) =>
+    `Only the ${hints.server ?? 'server'}'s admins can change the bot's settings${hints.server === 'workspace' ? ' (workspace admins and owners, and the bot\'s operators)' : ' (people with the Manage Server permission)'}. Nothing was changed.`,
+  'settings.unknown_setting': (p) => `${code(p['setting'])} is not a setting. Use one of ${list(p['allowed'])}.`,
+  'settings.invalid_value': (p) => `${code(p['value'])} is not a valid value for ${code(p['setting'])}. Use ${String(p['allowed'])}.`,
+  'settings.above_ceiling': (p) =>
+    `${code(p['setting'])} cannot be ${num(p['value'])}: the operator of this bot allows at most ${num(p['limit'])} (${String(p['variable'])}). Pick ${num(p['limit'])} or less.`,
+  'settings.server_only': (p, _problem, hints) => `${code(p['setting'])} is counted per ${hints.server ?? 'server'} and day, so it can only be set for the whole ${hints.server ?? 'server'}, not for one channel.`,
   'job.not_found': (p, _problem, hints) => `There is no job ${code(p['id'])}. ${hints.jobs}`,
   'job.not_owner': (p) => `Only the person who started ${code(p['id'])} (or an admin) can do that.`,
   'job.already_ended': (p) => `Job ${code(p['id'])} has already ended (${String(p['state'])}).`,

@@ -53,7 +53,7 @@ export async function planGeneration(
 
   const { model, ...reasons } = selection;
   return ok({
-    request: { prompt, options: request.options },
+    request: { prompt, options: request.options, ...(request.given ? { given: request.given } : {}) },
     model,
     selection: reasons,
     schema: modelSchema.schema,

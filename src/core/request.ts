@@ -1,4 +1,5 @@
 /** The neutral generation request: what a person asked for, before any model is chosen. */
+import type { OptionName } from './options/vocabulary.js';
 
 export const TIERS = ['pro', 'fast', 'mini'] as const;
 export type Tier = (typeof TIERS)[number];
@@ -42,6 +43,8 @@ export interface GenerationOptions {
 export interface GenerationRequest {
   prompt: string;
   options: GenerationOptions;
+  /** The options the person set (the rest may come from settings); absent: those that differ from DEFAULT_OPTIONS. */
+  given?: readonly OptionName[];
 }
 
 export const DEFAULT_OPTIONS: GenerationOptions = {

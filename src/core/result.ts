@@ -56,6 +56,17 @@ export type ProblemCode =
   // limits and jobs
   | 'quota.user_in_flight'
   | 'quota.budget_exhausted'
+  | 'quota.person_exhausted'
+  // server, workspace and channel settings (src/core/settings)
+  | 'settings.above_maximum'
+  | 'settings.tier_not_allowed'
+  | 'settings.channel_off'
+  | 'settings.not_allowed_user'
+  | 'settings.not_admin'
+  | 'settings.unknown_setting'
+  | 'settings.invalid_value'
+  | 'settings.above_ceiling'
+  | 'settings.server_only'
   | 'job.not_found'
   | 'job.not_owner'
   | 'job.already_ended'

@@ -13,6 +13,7 @@ import type { Launch } from './jobs/engine.js';
 import { Intake, type IntakeDeps, type SubmitInput, type Submitted } from './jobs/intake.js';
 import { isTerminal, newJobId, type JobRecord, type Platform } from './jobs/job.js';
 import type { JobView } from './jobs/ports.js';
+import type { Membership, ServerSettings } from './settings/settings.js';
 
 export type { SubmitInput, Submitted } from './jobs/intake.js';
 
@@ -34,6 +35,8 @@ export interface RetryChanges {
   attachments?: readonly IncomingAttachment[];
   /** A new prompt (Discord's "Edit prompt"); the options stay. */
   prompt?: string;
+  /** The person's roles, when the adapter has them (see SubmitInput.membership). */
+  membership?: Membership;
 }
 
 export interface Actor {
@@ -45,16 +48,32 @@ export class VideoService {
   readonly settings: ServiceSettings;
   private readonly intake: Intake;
 
+  /** The servers' (workspaces') and channels' own settings, when the bot has them (src/core/settings). */
+  readonly serverSettings: ServerSettings | undefined;
+
   constructor(
-    private readonly deps: IntakeDeps,
+    private readonly deps: IntakeDeps & { serverSettings?: ServerSettings },
     settings: Partial<ServiceSettings> = {},
   ) {
     this.settings = { ...DEFAULT_SERVICE_SETTINGS, ...settings };
     this.intake = new Intake(deps, this.settings);
+    this.serverSettings = deps.serverSettings;
   }
 
-  submit(input: SubmitInput): Promise<Result<Submitted>> {
-    return this.intake.submit(input);
+  /** The server's and channel's settings first (a cheap read): the request as they resolve it, or why they refuse it. */
+  async submit(input: SubmitInput): Promise<Result<Submitted>> {
+    const serverSettings = this.deps.serverSettings;
+    if (!serverSettings) return this.intake.submit(input);
+    const { requester, destination } = input;
+    const port = this.deps.ports.get(destination.platform);
+    const membership: Membership = {
+      ...input.membership,
+      ...(!input.membership?.groups && port?.memberOf ? { inAnyGroup: (ids: readonly string[]) => port.memberOf!(requester, ids) } : {}),
+    };
+    const applied = await serverSettings.apply({ platform: destination.platform, scopeId: requester.scopeId, channelId: destination.channelId }, input.request, membership);
+    if (!applied.ok) return applied;
+    const { request, limits, sources } = applied.value;
+    return this.intake.submit({ ...input, request, limits: { ...this.settings.budget, ...limits }, settingSources: sources });
   }
 
   async cancel(id: string, actor: Actor): Promise<Result<JobView>> {
@@ -79,6 +98,7 @@ export class VideoService {
       requester: previous.requester,
       destination: { platform: previous.destination.platform, channelId: previous.destination.channelId },
       retryOf: previous.id,
+      ...(changes.membership ? { membership: changes.membership } : {}),
     });
   }
 

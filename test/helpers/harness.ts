@@ -14,6 +14,7 @@ import { SelfReferenceHost } from '../../src/core/references/self-host.js';
 import type { ReferenceStore } from '../../src/core/references/reference-store.js';
 import { VideoService, type ServiceSettings, type Submitted, type SubmitInput } from '../../src/core/service.js';
 import { DEFAULT_OPTIONS } from '../../src/core/request.js';
+import type { ServerSettings } from '../../src/core/settings/settings.js';
 import type { Result } from '../../src/core/result.js';
 import type { FakeOxen } from '../fakes/oxen/index.js';
 import { dropRedisPrefix, REDIS_URL } from './redis.js';
@@ -70,6 +71,8 @@ export async function startCore(options: {
   start?: boolean;
   /** Where jobs' files wait and are served from; default this process's memory. */
   references?: ReferenceStore;
+  /** Servers' and channels' settings (src/core/settings); default none. */
+  serverSettings?: ServerSettings;
 }): Promise<Core> {
   const oxen = new OxenClient({ baseUrl: options.fake.url, apiKey: options.fake.apiKey, timeouts: { requestMs: 2_000, eventsIdleMs: 5_000 }, retry: { maxAttempts: 2, baseDelayMs: 10, maxDelayMs: 50 } });
   const schemas = new ModelSchemas(oxen);
@@ -80,7 +83,7 @@ export async function startCore(options: {
     { store: options.store, oxen, host, ports, relaunch: VideoService.relaunch(schemas, host.files), onError: (error, { step }) => errors.push({ step, error }) },
     { ...FAST_ENGINE, ...options.engine },
   );
-  const service = new VideoService({ store: options.store, schemas, engine, ports, references: host.files }, options.service);
+  const service = new VideoService({ store: options.store, schemas, engine, ports, references: host.files, ...(options.serverSettings ? { serverSettings: options.serverSettings } : {}) }, options.service);
   if (options.start !== false) await engine.start();
   return {
     oxen,

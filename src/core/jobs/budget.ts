@@ -10,6 +10,9 @@ import type { JobStore } from './store.js';
 export interface BudgetLimits {
   videoSecondsPerDay?: number;
   usdPerDay?: number;
+  /** Each person's share of the same day in the same scope (the server's settings). */
+  personVideoSecondsPerDay?: number;
+  personUsdPerDay?: number;
 }
 
 const TWO_DAYS_MS = 2 * 86_400_000;
@@ -19,41 +22,63 @@ export const budgetDay = (now: number) => new Date(now).toISOString().slice(0, 1
 export const budgetCounter = (job: { requester: Requester; reservation: { day: string } }, unit: 'seconds' | 'usd') =>
   `budget:${job.requester.platform}:${job.requester.scopeId}:${job.reservation.day}:${unit}`;
 
-export type Reservation = { granted: true } | { granted: false; unit: 'seconds' | 'usd'; used: number; limit: number };
+/** The person's own counters, beside the scope's: `budget:<platform>:<scope>:person:<user>:<day>:<unit>`. */
+export const personCounter = (job: { requester: Requester; reservation: { day: string } }, unit: 'seconds' | 'usd') =>
+  `budget:${job.requester.platform}:${job.requester.scopeId}:person:${job.requester.userId}:${job.reservation.day}:${unit}`;
 
-/** Holds the estimate against today's allowance; nothing is held when it would not fit. */
-export async function reserveBudget(
-  store: JobStore,
-  owner: { requester: Requester; reservation: { day: string } },
-  estimate: CostEstimate,
-  limits: BudgetLimits,
-): Promise<Reservation> {
-  const seconds = limits.videoSecondsPerDay;
+/** A reservation counted in the person's counters too (jobs reserved before they existed are not). */
+type Owner = { requester: Requester; reservation: { day: string; person?: boolean } };
+
+export type Reservation = { granted: true } | { granted: false; unit: 'seconds' | 'usd'; used: number; limit: number; person?: true };
+
+/**
+ * Holds the estimate against today's allowance of the scope, then of the person; nothing is held
+ * when either would not fit. The reservation is marked as counted per person (giveBack reads it).
+ */
+export async function reserveBudget(store: JobStore, owner: Owner, estimate: CostEstimate, limits: BudgetLimits): Promise<Reservation> {
+  const scope = await reserveIn(store, (unit) => budgetCounter(owner, unit), estimate, limits.videoSecondsPerDay, limits.usdPerDay);
+  if (!scope.granted) return scope;
+  const person = await reserveIn(store, (unit) => personCounter(owner, unit), estimate, limits.personVideoSecondsPerDay, limits.personUsdPerDay);
+  if (!person.granted) {
+    await giveBackIn(store, (unit) => budgetCounter(owner, unit), { videoSeconds: estimate.videoSeconds, usd: estimate.usd ?? 0 });
+    return { ...person, person: true };
+  }
+  owner.reservation.person = true;
+  return { granted: true };
+}
+
+async function reserveIn(store: JobStore, counter: (unit: 'seconds' | 'usd') => string, estimate: CostEstimate, seconds: number | undefined, usd: number | undefined): Promise<Reservation> {
   if (seconds !== undefined) {
-    const held = await store.reserve(budgetCounter(owner, 'seconds'), estimate.videoSeconds, seconds, TWO_DAYS_MS);
+    const held = await store.reserve(counter('seconds'), estimate.videoSeconds, seconds, TWO_DAYS_MS);
     if (!held.granted) return { granted: false, unit: 'seconds', used: held.used, limit: seconds };
   } else {
-    // No limit, but the counter is still shown in /metrics: it expires like a limited one.
-    await store.adjust(budgetCounter(owner, 'seconds'), estimate.videoSeconds, TWO_DAYS_MS);
+    // No limit, but the counter is still shown in /metrics and App Home: it expires like a limited one.
+    await store.adjust(counter('seconds'), estimate.videoSeconds, TWO_DAYS_MS);
   }
-  if (limits.usdPerDay !== undefined && estimate.usd !== undefined) {
-    const held = await store.reserve(budgetCounter(owner, 'usd'), estimate.usd, limits.usdPerDay, TWO_DAYS_MS);
-    if (!held.granted) {
-      await store.adjust(budgetCounter(owner, 'seconds'), -estimate.videoSeconds, TWO_DAYS_MS);
-      return { granted: false, unit: 'usd', used: held.used, limit: limits.usdPerDay };
+  if (estimate.usd !== undefined) {
+    if (usd !== undefined) {
+      const held = await store.reserve(counter('usd'), estimate.usd, usd, TWO_DAYS_MS);
+      if (!held.granted) {
+        await store.adjust(counter('seconds'), -estimate.videoSeconds, TWO_DAYS_MS);
+        return { granted: false, unit: 'usd', used: held.used, limit: usd };
+      }
+    } else {
+      // Counted without a limit too, so that a refund (giveBack) never takes it below zero.
+      await store.adjust(counter('usd'), estimate.usd, TWO_DAYS_MS);
     }
   }
   return { granted: true };
 }
 
 /** Returns held allowance to the scope's counters (a refund, or a job that never started). */
-export async function giveBack(
-  store: JobStore,
-  owner: { requester: Requester; reservation: { day: string } },
-  amount: { videoSeconds: number; usd: number },
-): Promise<void> {
-  if (amount.videoSeconds > 0) await store.adjust(budgetCounter(owner, 'seconds'), -amount.videoSeconds, TWO_DAYS_MS);
-  if (amount.usd > 0) await store.adjust(budgetCounter(owner, 'usd'), -amount.usd, TWO_DAYS_MS);
+export async function giveBack(store: JobStore, owner: Owner, amount: { videoSeconds: number; usd: number }): Promise<void> {
+  await giveBackIn(store, (unit) => budgetCounter(owner, unit), amount);
+  if (owner.reservation.person) await giveBackIn(store, (unit) => personCounter(owner, unit), amount);
+}
+
+async function giveBackIn(store: JobStore, counter: (unit: 'seconds' | 'usd') => string, amount: { videoSeconds: number; usd: number }): Promise<void> {
+  if (amount.videoSeconds > 0) await store.adjust(counter('seconds'), -amount.videoSeconds, TWO_DAYS_MS);
+  if (amount.usd > 0) await store.adjust(counter('usd'), -amount.usd, TWO_DAYS_MS);
 }
 
 /**

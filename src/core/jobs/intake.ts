@@ -18,6 +18,7 @@ import { fail, ok, type Problem, type Result } from '../result.js';
 import { budgetDay, giveBack, reserveBudget, type BudgetLimits } from './budget.js';
 import { userSet, type JobEngine } from './engine.js';
 import type { Destination, JobRecord, Requester } from './job.js';
+import type { Membership } from '../settings/settings.js';
 import type { JobView, PlatformPort } from './ports.js';
 import type { JobStore } from './store.js';
 import { ADMISSION_MARK_MS, admissionMark } from './repair.js';
@@ -31,6 +32,12 @@ export interface SubmitInput {
   retryOf?: string;
   /** Stored with the job for the adapter (see JobRecord.origin). */
   origin?: string;
+  /** The person's roles (Discord) when the adapter has them; otherwise the port's memberOf is asked. */
+  membership?: Membership;
+  /** Set by the service from the server's settings: today's allowances for this request. */
+  limits?: BudgetLimits;
+  /** Set by the service: options whose value came from the settings (JobRecord.settingSources). */
+  settingSources?: JobRecord['settingSources'];
 }
 
 export interface Submitted {
@@ -176,6 +183,7 @@ export class Intake {
       attempts: 0,
       ...(input.retryOf ? { retryOf: input.retryOf } : {}),
       ...(input.origin ? { origin: input.origin } : {}),
+      ...(input.settingSources && Object.keys(input.settingSources).length > 0 ? { settingSources: input.settingSources } : {}),
     };
 
     // The status message and thread first, then the record with where to report (DESIGN.md step 4).
@@ -195,11 +203,11 @@ export class Intake {
     return ok({ job, view: engine.view(job), mapping: plan.mapping });
   }
 
-  /** Reserves an estimate against the scope's allowance; the refusal when it does not fit. */
-  private async hold(owner: { requester: Requester; reservation: { day: string } }, estimate: CostEstimate): Promise<Problem | undefined> {
-    const held = await reserveBudget(this.deps.store, owner, estimate, this.settings.budget);
+  /** Reserves an estimate against the scope's and the person's allowance; the refusal when it does not fit. */
+  private async hold(owner: { requester: Requester; reservation: { day: string } }, estimate: CostEstimate, limits: BudgetLimits): Promise<Problem | undefined> {
+    const held = await reserveBudget(this.deps.store, owner, estimate, limits);
     if (held.granted) return undefined;
-    return { code: 'quota.budget_exhausted', params: { unit: held.unit, used: held.used, limit: held.limit, needed: held.unit === 'usd' ? (estimate.usd ?? 0) : estimate.videoSeconds } };
+    return { code: held.person ? 'quota.person_exhausted' : 'quota.budget_exhausted', params: { unit: held.unit, used: held.used, limit: held.limit, needed: held.unit === 'usd' ? (estimate.usd ?? 0) : estimate.videoSeconds } };
   }
 
   /**
@@ -230,7 +238,7 @@ export class Intake {
       await giveBack(store, before, { videoSeconds: before.reservation.videoSeconds, usd: before.reservation.usd ?? 0 });
     }
     const reservation = { day: budgetDay(now), videoSeconds: estimate.videoSeconds, ...(estimate.usd !== undefined ? { usd: estimate.usd } : {}), settled: false };
-    const refused = await this.hold({ requester: input.requester, reservation }, estimate);
+    const refused = await this.hold({ requester: input.requester, reservation }, estimate, input.limits ?? this.settings.budget);
     if (refused) {
       await this.undoAdmission(taken);
       return fail(refused);

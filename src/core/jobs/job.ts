@@ -85,7 +85,7 @@ export interface JobRecord {
   references: ReferenceSummary[];
   generations: GenerationRecord[];
   /** Video-seconds (and dollars, when the price is known) held against the scope's budget. */
-  reservation: { day: string; videoSeconds: number; usd?: number; settled: boolean };
+  reservation: { day: string; videoSeconds: number; usd?: number; settled: boolean; /** Also counted in the person's own daily counters. */ person?: boolean };
   createdAt: number;
   updatedAt: number;
   /** When the enqueue was attempted: to find a half-submitted job in Oxen's queue after a crash. */
@@ -95,6 +95,8 @@ export interface JobRecord {
   attempts: number;
   /** Why the job failed, as a stable code and the server's words when there are any. */
   failure?: JobFailure;
+  /** Options whose value came from the server's or channel's settings, not from the request (shown with the parameters). */
+  settingSources?: Partial<Record<string, 'server' | 'channel'>>;
   /** Set when this job is a retry of another. */
   retryOf?: string;
   /**

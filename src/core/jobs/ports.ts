@@ -3,7 +3,7 @@
  * deliver the video. Abilities a platform may lack are optional members, never fakes.
  */
 import type { Readable } from 'node:stream';
-import type { GenerationRecord, JobFailure, JobRecord, Platform } from './job.js';
+import type { GenerationRecord, JobFailure, JobRecord, Platform, Requester } from './job.js';
 
 export type JobPhase = 'waiting' | 'submitting' | 'queued' | 'processing' | 'delivering' | 'done' | 'failed' | 'cancelled' | 'timed_out';
 
@@ -59,4 +59,9 @@ export interface PlatformPort {
    * post and its record after a crash. Platforms that cannot look may leave it out.
    */
   findDelivered?(job: JobRecord, generation: GenerationRecord): Promise<boolean>;
+  /**
+   * Whether the person has one of these roles (Discord) or is in one of these user groups (Slack):
+   * for a server's "who may use the bot" setting, when the request did not carry the answer.
+   */
+  memberOf?(requester: Requester, groupIds: readonly string[]): Promise<boolean>;
 }
