@@ -6,6 +6,8 @@
  * files.completeUploadExternal), private file downloads that need `Authorization: Bearer xoxb-…`,
  * and response_url posts. It keeps channels and threads in memory, records every call, and has
  * switches for not_in_channel, missing_scope (with `needed`), rate limits and slow answers.
+ * Socket Mode (apps.connections.open with the app-level token, and the socket itself) is
+ * `socketMode`, from ./socket-mode.ts.
  *
  *   const slack = await startFakeSlack();
  *   new App({ token: slack.botToken, clientOptions: { slackApiUrl: slack.url } })
@@ -13,6 +15,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { LIMITED_METHODS, slackMessageError } from './limits.js';
+import { createSocketMode, type FakeSocketMode } from './socket-mode.js';
 
 export interface FakeFile {
   id: string;
@@ -87,6 +90,9 @@ export interface FakeSlack {
   url: string;
   origin: string;
   botToken: string;
+  /** The app-level token (xapp-) that apps.connections.open takes. */
+  appToken: string;
+  socketMode: FakeSocketMode;
   botUserId: string;
   botName: string;
   teamId: string;
@@ -134,8 +140,9 @@ function parseArgs(req: IncomingMessage, raw: Buffer): Record<string, unknown> {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export async function startFakeSlack(options: { botToken?: string; botUserId?: string; botName?: string; teamId?: string } = {}): Promise<FakeSlack> {
+export async function startFakeSlack(options: { botToken?: string; appToken?: string; botUserId?: string; botName?: string; teamId?: string } = {}): Promise<FakeSlack> {
   const botToken = options.botToken ?? 'xoxb-fake-0000-secret';
+  const appToken = options.appToken ?? 'xapp-1-A1-0000-fakeAppToken';
   const botUserId = options.botUserId ?? 'UBOT';
   const botName = options.botName ?? 'seedance';
   const teamId = options.teamId ?? 'T1';
@@ -328,6 +335,11 @@ export async function startFakeSlack(options: { botToken?: string; botUserId?: s
         switches.rateLimit.set(method, limited - 1);
         return send(429, { ok: false, error: 'ratelimited' }, { 'retry-after': '0' });
       }
+      // The one method called with the app-level token instead of the bot's.
+      if (method === 'apps.connections.open') {
+        const opened = socketMode.openConnection(authorization);
+        return send(opened.status, opened.body);
+      }
       const token = authorization?.replace(/^Bearer /, '') ?? (args['token'] as string | undefined);
       if (token !== botToken) return send(200, { ok: false, error: 'invalid_auth' });
       const needed = switches.missingScope.get(method);
@@ -347,11 +359,18 @@ export async function startFakeSlack(options: { botToken?: string; botUserId?: s
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   let responseIds = 0;
+  const responseUrl = () => `${origin}/response/${++responseIds}`;
+  const socketMode = createSocketMode({ appToken, botToken, teamId, origin: () => origin, responseUrl });
+  server.on('upgrade', (req, socket, head: Buffer) => {
+    if (!socketMode.handleUpgrade(req, socket, head)) socket.destroy();
+  });
 
   return {
     url: `${origin}/api/`,
     origin,
     botToken,
+    appToken,
+    socketMode,
     botUserId,
     botName,
     teamId,
@@ -367,7 +386,7 @@ export async function startFakeSlack(options: { botToken?: string; botUserId?: s
     },
     downloads,
     uploads,
-    responseUrl: () => `${origin}/response/${++responseIds}`,
+    responseUrl,
     responses,
     message: findMessage,
     addChannel(id, options) {
@@ -377,6 +396,7 @@ export async function startFakeSlack(options: { botToken?: string; botUserId?: s
     },
     channels,
     async close() {
+      await socketMode.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
