@@ -3,7 +3,7 @@
  * replay checks included, served as a route on the bot's one HTTP server) or in Socket Mode, the
  * handlers for the command, mentions, the shortcut, the modal and the buttons, and the core's port.
  */
-import { App, HTTPReceiver } from '@slack/bolt';
+import { App, HTTPReceiver, SocketModeReceiver } from '@slack/bolt';
 import type { AdapterContext, HttpRoute, PlatformAdapter } from '../core/adapter.js';
 import type { Config } from '../core/config.js';
 import type { Logger } from '../core/log.js';
@@ -18,6 +18,7 @@ import { registerMention } from './mention.js';
 import { SlackPort } from './port.js';
 import { SLACK_EVENTS_PATH, slackEventsRoute, StartGate } from './receiver.js';
 import { registerShortcut } from './shortcut.js';
+import { DEFAULT_SOCKET_BACKOFF, describeSocketError, SocketLink, type SocketBackoff } from './socket.js';
 import { DEFAULT_THROTTLE, StatusThrottle, type ThrottleSettings } from './status-throttle.js';
 
 export type SlackConfig = NonNullable<Config['slack']>;
@@ -30,6 +31,8 @@ export interface SlackAdapterDeps {
   throttle?: Partial<ThrottleSettings>;
   /** Web API retries (429s are always waited out as Slack asks). */
   retries?: number;
+  /** Socket Mode reconnect pacing; tests shorten it. */
+  socketBackoff?: Partial<SocketBackoff>;
 }
 
 export class SlackAdapter implements PlatformAdapter {
@@ -40,6 +43,8 @@ export class SlackAdapter implements PlatformAdapter {
   readonly throttle: StatusThrottle;
   private readonly app: App;
   private readonly receiver?: HTTPReceiver;
+  /** Socket Mode's connection (socket.ts), when SLACK_APP_TOKEN is set. */
+  private readonly socket?: SocketLink;
   private readonly log: Logger;
   private context?: AdapterContext;
   private accepting = true;
@@ -61,7 +66,10 @@ export class SlackAdapter implements PlatformAdapter {
     };
     if (config.appToken) {
       this.mode = 'socket';
-      this.app = new App({ token: config.botToken, appToken: config.appToken, socketMode: true, clientOptions, logger, convoStore: false, deferInitialization: true });
+      // apps.connections.open goes to SLACK_API_URL too (clientOptions); socket.ts reconnects.
+      const receiver = new SocketModeReceiver({ appToken: config.appToken, logger, autoReconnectEnabled: false, installerOptions: { clientOptions } });
+      this.app = new App({ token: config.botToken, receiver, socketMode: true, clientOptions, logger, convoStore: false, deferInitialization: true });
+      this.socket = new SocketLink(receiver.client, this.log, { ...DEFAULT_SOCKET_BACKOFF, ...deps.socketBackoff });
     } else {
       if (!config.signingSecret) throw new Error('Slack needs SLACK_SIGNING_SECRET (HTTP mode) or SLACK_APP_TOKEN (Socket Mode)');
       this.mode = 'http';
@@ -118,7 +126,11 @@ export class SlackAdapter implements PlatformAdapter {
           : `Slack could not be reached at ${this.apiUrl} (${(error as Error).message}). Check the network and SLACK_API_URL.`,
       );
     }
-    if (this.mode === 'socket') await this.app.start();
+    if (this.socket) {
+      await this.socket.open().catch((error: unknown) => {
+        throw new Error(`Slack Socket Mode could not connect (${describeSocketError(error)}). Check SLACK_APP_TOKEN (an app-level token with connections:write) and that Socket Mode is on in the app settings.`);
+      });
+    }
     this.connected = true;
     this.gate.open();
     this.log.info('slack.started', { mode: this.mode, botUserId: this.botUserId });
@@ -132,12 +144,17 @@ export class SlackAdapter implements PlatformAdapter {
     // The last status edits (terminal ones first) get a moment to land.
     await this.throttle.drain(2_000);
     this.throttle.close();
-    if (this.mode === 'socket' && this.connected) await this.app.stop().catch((error: unknown) => this.log.warn('slack.stop_failed', { error }));
+    if (this.socket && this.connected) await this.socket.close().catch((error: unknown) => this.log.warn('slack.stop_failed', { error }));
     this.connected = false;
     this.gate.close();
   }
 
   isConnected(): boolean {
-    return this.connected;
+    // In Socket Mode, only while the socket is up: /readyz is 503 until it is back.
+    return this.connected && (this.socket?.isConnected() ?? true);
+  }
+
+  problem(): string | undefined {
+    return this.connected ? this.socket?.problem() : undefined;
   }
 }
