@@ -15,6 +15,7 @@ import { COUNT_MAX, COUNT_MIN, FRAME_MODES } from '../core/request.js';
 import type { OptionName } from '../core/options/vocabulary.js';
 import { PROMPT_MAX_LENGTH } from '../core/options/parse-options.js';
 import type { ReferenceKind } from '../core/references/types.js';
+import { videoSettingsCommand } from './settings-command.js';
 
 export const VIDEO_COMMAND = 'video';
 export const JOBS_COMMAND = 'jobs';
@@ -93,5 +94,5 @@ export function makeVideoCommand() {
 
 /** Everything `npm run register` puts (a bulk overwrite replaces all commands of the scope). */
 export function commandDefinitions(): RESTPutAPIApplicationCommandsJSONBody {
-  return [videoCommand(), jobsCommand(), makeVideoCommand()] as RESTPutAPIApplicationCommandsJSONBody;
+  return [videoCommand(), jobsCommand(), makeVideoCommand(), videoSettingsCommand()] as RESTPutAPIApplicationCommandsJSONBody;
 }

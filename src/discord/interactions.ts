@@ -26,6 +26,8 @@ import { isPermissionError } from './errors.js';
 import { filesForForm, FormFiles, OTHER_CHANNEL_TEXT } from './make-video.js';
 import { jobsList, NO_MENTIONS, parametersText, startedText } from './render.js';
 import { problemsText, sentences, startVideo, type StartInput } from './submit.js';
+import { VIDEO_SETTINGS_COMMAND } from './settings-command.js';
+import { handleVideoSettings } from './settings.js';
 
 export const RESTARTING_TEXT = 'The bot is restarting. Try again in a minute.';
 const EPHEMERAL = MessageFlags.Ephemeral;
@@ -76,6 +78,7 @@ export class InteractionRouter {
     if (interaction.isChatInputCommand()) {
       if (interaction.commandName === VIDEO_COMMAND) return this.video(interaction);
       if (interaction.commandName === JOBS_COMMAND) return this.jobs(interaction);
+      if (interaction.commandName === VIDEO_SETTINGS_COMMAND) return handleVideoSettings(interaction, this.deps);
     } else if (interaction.isMessageContextMenuCommand()) {
       if (interaction.commandName === MAKE_VIDEO_COMMAND) return this.makeVideo(interaction);
     } else if (interaction.isButton()) {
@@ -124,6 +127,7 @@ export class InteractionRouter {
       files,
       requester: this.requester(interaction),
       channelId: interaction.channelId,
+      membership: membershipOf(interaction),
       ...(files.length > 0 ? { origin: { kind: 'thread' as const } } : {}),
     });
   }
@@ -174,8 +178,9 @@ export class InteractionRouter {
       return;
     }
     await this.start(interaction, {
-      request: { prompt: parsed.value.prompt, options: parsed.value.options },
+      request: { prompt: parsed.value.prompt, options: parsed.value.options, given: [...parsed.value.given] },
       files: found.files,
+      membership: membershipOf(interaction),
       requester: this.requester(interaction),
       channelId,
       origin: { kind: 'messages', refs: [{ channelId, messageId }] },
@@ -226,6 +231,7 @@ export class InteractionRouter {
       requester: job.requester,
       channelId: job.destination.channelId,
       ...(origin ? { origin } : {}),
+      membership: membershipOf(interaction),
       retryOf: { id: job.id, actor, ...(prompt !== undefined ? { prompt } : {}) },
     });
   }
@@ -276,6 +282,12 @@ export class InteractionRouter {
       this.deps.log.warn('discord.reply_failed', { interactionId: interaction.id, permission: isPermissionError(error), error });
     }
   }
+}
+
+/** The member's role ids, as the interaction carries them (for a server's "who may use the bot"). */
+function membershipOf(interaction: Interaction): { groups: string[] } {
+  const roles = interaction.member?.roles;
+  return { groups: !roles ? [] : Array.isArray(roles) ? [...roles] : [...roles.cache.keys()] };
 }
 
 function textInput(customId: string, style: 1 | 2, value: string, required: boolean) {

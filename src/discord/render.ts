@@ -8,6 +8,7 @@ import type { GenerationRecord, JobRecord } from '../core/jobs/job.js';
 import type { JobPhase, JobView } from '../core/jobs/ports.js';
 import { clipText, code, describeFailure, DISCORD_TEXT_LIMIT } from '../core/messages.js';
 import { settingsSummary } from '../core/summary.js';
+import { settingOrigins } from '../core/settings/describe.js';
 import { findModel } from '../core/models/catalog.js';
 import type { ReferenceMapping } from '../core/references/prompt-references.js';
 import { jobButtonId, type JobAction } from './custom-ids.js';
@@ -103,8 +104,9 @@ export function fitContent(lines: readonly (string | undefined)[], flexible: rea
 
 export function statusMessage(view: JobView): MessageBody {
   const { job } = view;
-  const lines = [`🎬 **${modelName(job)}** for <@${job.requester.userId}>`, quote(job.request.prompt), phaseLine(view), `-# Job ${code(job.id)}`];
-  return { content: fitContent(lines, [1, 2]), components: [buttonRow(job.id, actionsFor(view.phase))], allowed_mentions: NO_MENTIONS };
+  const origins = settingOrigins(job);
+  const lines = [`🎬 **${modelName(job)}** for <@${job.requester.userId}>`, quote(job.request.prompt), phaseLine(view), origins ? `-# ${origins}` : undefined, `-# Job ${code(job.id)}`];
+  return { content: fitContent(lines, [1, 3, 2]), components: [buttonRow(job.id, actionsFor(view.phase))], allowed_mentions: NO_MENTIONS };
 }
 
 
@@ -141,8 +143,9 @@ export function parametersText(job: JobRecord): string {
     `audio ${code(o.audio === undefined ? 'default' : o.audio ? 'on' : 'off')} · watermark ${code(o.watermark ? 'on' : 'off')} · count ${code(o.count)} · frames ${code(o.frames)}`,
     referenceLine(job.references),
     job.retryOf ? `Retry of ${code(job.retryOf)}` : undefined,
+    settingOrigins(job),
   ];
-  return fitContent(lines, [4, 1]);
+  return fitContent(lines, [4, 6, 1]);
 }
 
 export function startedText(job: JobRecord, mapping: readonly ReferenceMapping[]): string {

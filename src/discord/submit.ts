@@ -21,6 +21,8 @@ export const discordSentences = problemDescriber(
     help: 'The options of `/video` list what is possible.',
     cancel: 'press Cancel on its status message',
     jobs: '`/jobs` lists yours.',
+    settings: '`/video-settings`',
+    server: 'server',
   },
   DISCORD_TEXT_LIMIT,
 );
@@ -47,6 +49,8 @@ export interface StartInput {
   channelId: string;
   origin?: Origin;
   retryOf?: { id: string; actor: { platform: 'discord'; userId: string }; prompt?: string };
+  /** The member's roles, for a server's "who may use the bot". */
+  membership?: { groups: readonly string[] };
 }
 
 export type Started = { ok: true; value: Submitted } | { ok: false; text: string };
@@ -57,13 +61,14 @@ export async function startVideo(deps: { service: VideoService; rest: REST; log:
   const keepFiles = input.origin?.kind === 'thread';
   const attachments: IncomingAttachment[] = input.files.map((f, i) => toIncoming(f, keepFiles ? (bytes) => kept.set(i, bytes) : undefined));
   const result = input.retryOf
-    ? await deps.service.retry(input.retryOf.id, input.retryOf.actor, { attachments, ...(input.retryOf.prompt !== undefined ? { prompt: input.retryOf.prompt } : {}) })
+    ? await deps.service.retry(input.retryOf.id, input.retryOf.actor, { attachments, ...(input.retryOf.prompt !== undefined ? { prompt: input.retryOf.prompt } : {}), ...(input.membership ? { membership: input.membership } : {}) })
     : await deps.service.submit({
         request: input.request,
         attachments,
         requester: input.requester,
         destination: { platform: 'discord', channelId: input.channelId },
         ...(input.origin ? { origin: encodeOrigin(input.origin) } : {}),
+        ...(input.membership ? { membership: input.membership } : {}),
       });
   if (!result.ok) return { ok: false, text: input.retryOf ? retryProblems(result.problems) : problemsText(result.problems) };
   if (keepFiles && kept.size > 0 && result.value.job.destination.threadId) {

@@ -10,6 +10,8 @@ import { createDiscordAdapter, type DiscordAdapterDeps } from '../../src/discord
 import { startFakeDiscord, type FakeDiscord, type FakeDiscordOptions, type FakeUser, type RecordedCall } from '../fakes/discord/index.js';
 import { startFakeOxen, type FakeOxen, type FakeOxenOptions } from '../fakes/oxen/index.js';
 import { sqliteStore, startCore, type Core, type StoreHandle } from '../helpers/harness.js';
+import type { JobStore } from '../../src/core/jobs/store.js';
+import type { ServerSettings } from '../../src/core/settings/settings.js';
 
 export const ANN: FakeUser = { id: '400000000000000001', username: 'ann' };
 export const BOB: FakeUser = { id: '400000000000000002', username: 'bob' };
@@ -47,6 +49,8 @@ export interface WorldOptions {
   messageContentIntent?: boolean;
   adapter?: Partial<DiscordAdapterDeps>;
   service?: Parameters<typeof startCore>[0]['service'];
+  /** Servers' and channels' settings for each start (a restart opens them again); default none. */
+  serverSettings?: (store: JobStore) => ServerSettings;
 }
 
 export async function startWorld(options: WorldOptions = {}): Promise<World> {
@@ -61,11 +65,13 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
       { token: discord.token, applicationId: discord.applicationId, apiUrl: discord.url, messageContentIntent: options.messageContentIntent ?? true },
       { log, statusEdits: { channelIntervalMs: 20, perSecond: 500, tickMs: 10 }, readyTimeoutMs: 10_000, ...options.adapter },
     );
-    const core = await startCore({ fake: oxen, store, port: adapter.port, ...(options.service ? { service: options.service } : {}) });
+    const serverSettings = options.serverSettings?.(store);
+    const core = await startCore({ fake: oxen, store, port: adapter.port, ...(options.service ? { service: options.service } : {}), ...(serverSettings ? { serverSettings } : {}) });
     await adapter.start({ service: core.service, log, claims: storeClaims(store) });
     closers.push(async () => {
       await adapter.close();
       await core.stop();
+      await serverSettings?.close();
       if (store !== handle.store) await store.close();
     });
     return { core, adapter };

@@ -143,7 +143,7 @@ export function parseRequestFields(
   const parsed = parseOptionFields(fields, defaults);
   const problems = [...(parsed.ok ? [] : parsed.problems), ...checkPrompt(prompt.trim())];
   if (!parsed.ok || problems.length > 0) return fail(...problems);
-  return ok({ prompt: prompt.trim(), options: parsed.value.options });
+  return ok({ prompt: prompt.trim(), options: parsed.value.options, given: [...parsed.value.given] });
 }
 
 export function checkPrompt(prompt: string): Problem[] {

@@ -31,10 +31,22 @@ export function apiUser(user: FakeUser) {
   };
 }
 
-export function apiMember(user: FakeUser) {
+/** A member's roles and permissions in the guild; default: no roles, every permission. */
+export interface FakeMember {
+  roles?: string[];
+  /** The member's permission bits in the channel, as Discord computes them for an interaction. */
+  permissions?: string;
+}
+
+/** Every permission bit Discord had when this fake was written (what an administrator has). */
+export const ALL_PERMISSIONS = '2251799813685247';
+/** A plain member: view channels, send messages, use application commands — no Manage Server. */
+export const MEMBER_PERMISSIONS = String((1n << 10n) | (1n << 11n) | (1n << 31n));
+
+export function apiMember(user: FakeUser, member: FakeMember = {}) {
   return {
     user: apiUser(user),
-    roles: [],
+    roles: member.roles ?? [],
     joined_at: new Date(0).toISOString(),
     deaf: false,
     mute: false,
@@ -42,7 +54,7 @@ export function apiMember(user: FakeUser) {
     pending: false,
     nick: null,
     avatar: null,
-    permissions: '2251799813685247',
+    permissions: member.permissions ?? ALL_PERMISSIONS,
   };
 }
 
@@ -110,6 +122,8 @@ export interface InteractionContext {
   user: FakeUser;
   /** Bytes; Discord sends the larger of the boost-tier and the invoker's Nitro limit. */
   attachmentSizeLimit?: number;
+  /** The invoker's roles and permissions; default every permission (an admin). */
+  member?: FakeMember;
 }
 
 function base(ctx: InteractionContext, type: number) {
@@ -122,7 +136,7 @@ function base(ctx: InteractionContext, type: number) {
     guild_id: ctx.guildId,
     channel_id: ctx.channelId,
     channel: { id: ctx.channelId, type: 0, guild_id: ctx.guildId, name: 'videos' },
-    member: apiMember(ctx.user),
+    member: apiMember(ctx.user, ctx.member),
     app_permissions: '2251799813685247',
     locale: 'en-US',
     guild_locale: 'en-US',

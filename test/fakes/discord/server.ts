@@ -67,6 +67,8 @@ export interface FakeDiscordOptions {
   record?: boolean;
   /** How long an interaction token stays valid; Discord: 15 min. */
   tokenLifetimeMs?: number;
+  /** Roles of every guild besides @everyone (sent in GUILD_CREATE, as Discord does). */
+  roles?: { id: string; name: string }[];
 }
 
 export interface FakeDiscord {
@@ -222,7 +224,10 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
     verification_level: 0,
     default_message_notifications: 0,
     explicit_content_filter: 0,
-    roles: [{ id: guildId, name: '@everyone', color: 0, hoist: false, position: 0, permissions: '2251799813685247', managed: false, mentionable: false, flags: 0 }],
+    roles: [
+      { id: guildId, name: '@everyone', color: 0, hoist: false, position: 0, permissions: '2251799813685247', managed: false, mentionable: false, flags: 0 },
+      ...(options.roles ?? []).map((role, i) => ({ ...role, color: 0, hoist: false, position: i + 1, permissions: '0', managed: false, mentionable: true, flags: 0 })),
+    ],
     emojis: [],
     stickers: [],
     features: [],
