@@ -1,7 +1,8 @@
 /**
  * Socket Mode when the socket goes away: a dropped socket makes the bot not ready until it has a
  * new one (the real readiness check), Slack's `disconnect` refresh is followed by a new socket at
- * once, `link_disabled` is logged with what to do, and an event whose acknowledgement was lost
+ * once, `link_disabled` is logged with what to do, a socket without `hello` is given up and
+ * tried again, shutting down does not reconnect, and an event whose acknowledgement was lost
  * when the socket dropped, delivered again after the reconnect (retry_attempt 1), is one job.
  * Real Bolt and @slack/socket-mode client against the fake Slack's Socket Mode endpoint.
  */
@@ -78,6 +79,32 @@ describe('Socket Mode reconnects', () => {
     await eventually(() => captured.lines().some((l) => l['event'] === 'slack.socket_reopen_failed' && l['error'] === 'socket_mode_disabled'), 5_000, 'a refused reopen');
     delete slack.socketMode.switches.openError;
     await eventually(async () => await bot.ready(), 5_000, 'ready again');
+  });
+
+  it('closes a socket that never says hello and tries again', async () => {
+    world = await startSocketWorld({ socketBackoff: { helloMs: 1_000 } });
+    const { slack, bot } = world;
+    slack.socketMode.switches.helloDelayMs = 60_000;
+    slack.socketMode.drop();
+    await eventually(() => slack.socketMode.connections.length >= 3, 10_000, 'a second try after a silent socket');
+    // The silent one was closed by the app (a close frame), not left open.
+    await eventually(() => slack.socketMode.connections[1]!.closedAt !== undefined, 5_000, 'the silent socket closed');
+    expect(await bot.ready()).toBe(false);
+    slack.socketMode.switches.helloDelayMs = 0;
+    await eventually(async () => await bot.ready(), 10_000, 'ready again');
+    expect(slack.socketMode.live()).toHaveLength(1);
+  });
+
+  it('on shutdown closes its socket and does not open another', async () => {
+    world = await startSocketWorld();
+    const { slack, bot } = world;
+    await bot.stop();
+    await eventually(() => slack.socketMode.connections[0]!.closedAt !== undefined, 5_000, 'closed');
+    expect(slack.socketMode.connections[0]!.closeCode).toBe(1000);
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    expect(slack.socketMode.opens).toHaveLength(1);
+    expect(slack.socketMode.connections).toHaveLength(1);
+    expect(await bot.ready()).toBe(false);
   });
 
   it('handles an event once when its ack was lost in a drop and Slack delivers it again after the reconnect', async () => {

@@ -7,6 +7,7 @@ import { storeClaims } from '../../src/core/claims.js';
 import { silentLogger, type Logger } from '../../src/core/log.js';
 import { checkReadiness } from '../../src/server/readiness.js';
 import { SlackAdapter } from '../../src/slack/index.js';
+import type { SocketBackoff } from '../../src/slack/socket.js';
 import { startFakeOxen, type FakeOxen } from '../fakes/oxen/index.js';
 import { startFakeSlack, type FakeSlack } from '../fakes/slack/index.js';
 import { sqliteStore, startCore, type Core, type StoreHandle } from '../helpers/harness.js';
@@ -27,13 +28,20 @@ export interface SocketWorld {
   close(): Promise<void>;
 }
 
-export async function startSocketWorld(options: { timing?: { queuedMs: number; processingMs: number } | 'manual'; log?: Logger; appToken?: string } = {}): Promise<SocketWorld> {
+export interface SocketWorldOptions {
+  timing?: { queuedMs: number; processingMs: number } | 'manual';
+  log?: Logger;
+  appToken?: string;
+  socketBackoff?: Partial<SocketBackoff>;
+}
+
+export async function startSocketWorld(options: SocketWorldOptions = {}): Promise<SocketWorld> {
   const slack = await startFakeSlack();
   const oxen = await startFakeOxen({ timing: options.timing ?? { queuedMs: 30, processingMs: 60 }, keepAliveMs: 1_000 });
   const handle = sqliteStore();
   const adapter = new SlackAdapter(
     { botToken: slack.botToken, appToken: options.appToken ?? slack.appToken, apiUrl: slack.url },
-    { log: options.log ?? silentLogger, throttle: { perChannelMs: 20, perSecond: 1_000, burst: 1_000 }, retries: 0, socketBackoff: { firstMs: 200, maxMs: 1_000 } },
+    { log: options.log ?? silentLogger, throttle: { perChannelMs: 20, perSecond: 1_000, burst: 1_000 }, retries: 0, socketBackoff: { firstMs: 200, maxMs: 1_000, ...options.socketBackoff } },
   );
   const core = await startCore({ fake: oxen, store: handle.store, port: adapter.port });
   let stopped = false;

@@ -181,12 +181,13 @@ export function createSocketMode(options: { appToken: string; botToken: string; 
     ws.on('message', (data: Buffer) => onMessage(connection, data));
     ws.on('error', () => undefined);
     ws.on('close', (code: number) => {
+      clearTimeout(hello);
       connection.closedAt = Date.now();
       connection.closeCode = code;
       sockets.delete(connection.id);
       for (const entry of deliveries.filter((d) => d.connection === connection.id && d.outcome === 'pending')) missed(entry, 'connection_closed');
     });
-    setTimeout(() => {
+    const hello = setTimeout(() => {
       if (ws.readyState !== ws.OPEN) return;
       ws.send(
         JSON.stringify({
