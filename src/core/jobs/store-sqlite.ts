@@ -1,7 +1,8 @@
 /**
  * The embedded store: one SQLite file under DATA_DIR, for a single bot instance. Records go
  * through keyv; the indexes and counters are small tables in the same file, changed under an
- * in-process mutex (one process owns the file, so that is enough for atomicity).
+ * in-process write lane (one process owns the file, so that is enough for atomicity); saves of
+ * records are grouped, and those on the way to a delivery go first (store-sqlite-writes.ts).
  */
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -11,7 +12,7 @@ import type { JobRecord, Platform } from './job.js';
 import { isTerminal } from './job.js';
 import type { LineStore } from './fair-queue.js';
 import { MemoryLine } from './line-memory.js';
-import { Mutex } from './mutex.js';
+import { RecordWrites, WriteLane } from './store-sqlite-writes.js';
 import { COUNTER_TTL_MS, DEFAULT_JOB_RETENTION_MS, type JobStore, type JobStoreOptions } from './store.js';
 
 const TABLES = [
@@ -35,7 +36,8 @@ export class SqliteJobStore implements JobStore {
   private readonly records: Keyv<JobRecord>;
   private readonly sqlite: KeyvSqlite;
   private readonly ready: Promise<void>;
-  private readonly mutex = new Mutex();
+  private readonly mutex = new WriteLane();
+  private readonly writes = new RecordWrites(this.mutex, (records) => this.writeRecords(records));
   // One process owns the file, so the waiting line needs no other instance to see it (line-memory.ts).
   readonly line: LineStore = new MemoryLine();
   private readonly file: string;
@@ -46,8 +48,8 @@ export class SqliteJobStore implements JobStore {
   private readonly retentionMs: number;
   /**
    * Active jobs whose index rows (user_jobs, active_jobs) this process has written: a later save
-   * of one writes only its record, one statement instead of three. Only writeRecord removes an
-   * active_jobs row, and it drops the id from here first.
+   * of one writes only its record. Only writeRecords removes an active_jobs row, and it drops the
+   * id from here once that is committed.
    */
   private readonly indexed = new Set<string>();
 
@@ -85,32 +87,67 @@ export class SqliteJobStore implements JobStore {
   create(record: JobRecord): Promise<boolean> {
     return this.mutex.run(async () => {
       if (await this.records.has(record.id)) return false;
-      await this.writeRecord(record);
+      await this.writeRecords([record]);
       return true;
     });
   }
 
   put(record: JobRecord): Promise<void> {
-    return this.mutex.run(() => this.writeRecord(record));
+    return this.writes.save(record);
   }
 
-  // Index first for active records, record first for finished ones: a crash in between
-  // leaves at worst a stale index entry, which start-up drops; never an unindexed live job.
-  private async writeRecord(record: JobRecord): Promise<void> {
+  /**
+   * Records with their index rows, in one transaction (so a crash leaves all or none): user_jobs
+   * and active_jobs rows for records not indexed yet, the records themselves, and for finished
+   * ones the move from active_jobs to finished_jobs. A few multi-row statements, however many records.
+   */
+  private async writeRecords(records: readonly JobRecord[]): Promise<void> {
     await this.ready;
-    const userKey = `${record.requester.platform}:${record.requester.userId}`;
-    if (!this.indexed.has(record.id)) await this.query('INSERT OR IGNORE INTO user_jobs (user_key, id, created) VALUES (?, ?, ?)', userKey, record.id, record.createdAt);
-    if (isTerminal(record.state)) {
-      this.indexed.delete(record.id);
-      await this.records.set(record.id, record);
-      await this.query('DELETE FROM active_jobs WHERE id = ?', record.id);
-      await this.query('INSERT OR IGNORE INTO finished_jobs (id, ended) VALUES (?, ?)', record.id, record.endedAt ?? this.now());
-    } else {
-      if (!this.indexed.has(record.id)) {
-        await this.query('INSERT OR IGNORE INTO active_jobs (id) VALUES (?)', record.id);
-        this.indexed.add(record.id);
-      }
-      await this.records.set(record.id, record);
+    const unindexed = records.filter((r) => !this.indexed.has(r.id));
+    const finished = records.filter((r) => isTerminal(r.state));
+    const activeNew = unindexed.filter((r) => !isTerminal(r.state));
+    const statements: [string, unknown[]][] = [];
+    const rows = <T>(items: readonly T[], width: number, values: (item: T) => unknown[]): [string, unknown[]] => [
+      items.map(() => `(${Array(width).fill('?').join(', ')})`).join(', '),
+      items.flatMap(values),
+    ];
+    if (unindexed.length > 0) {
+      const [sql, params] = rows(unindexed, 3, (r) => [`${r.requester.platform}:${r.requester.userId}`, r.id, r.createdAt]);
+      statements.push([`INSERT OR IGNORE INTO user_jobs (user_key, id, created) VALUES ${sql}`, params]);
+    }
+    if (activeNew.length > 0) {
+      const [sql, params] = rows(activeNew, 1, (r) => [r.id]);
+      statements.push([`INSERT OR IGNORE INTO active_jobs (id) VALUES ${sql}`, params]);
+    }
+    // What keyv's set() writes, for many rows in one statement: its table, its `job:` key prefix, its serializer.
+    const serialize = this.records.serialize ?? JSON.stringify;
+    const entries = await Promise.all(records.map(async (r) => [`job:${r.id}`, await serialize({ value: r, expires: undefined })] as const));
+    const [recordSql, recordParams] = rows(entries, 2, (entry) => [...entry]);
+    statements.push([`INSERT INTO keyv (key, value) VALUES ${recordSql} ON CONFLICT (key) DO UPDATE SET value = excluded.value`, recordParams]);
+    if (finished.length > 0) {
+      const ids = JSON.stringify(finished.map((r) => r.id));
+      statements.push(['DELETE FROM active_jobs WHERE id IN (SELECT value FROM json_each(?))', [ids]]);
+      const [sql, params] = rows(finished, 2, (r) => [r.id, r.endedAt ?? this.now()]);
+      statements.push([`INSERT OR IGNORE INTO finished_jobs (id, ended) VALUES ${sql}`, params]);
+    }
+    await this.transaction(statements);
+    for (const r of activeNew) this.indexed.add(r.id);
+    for (const r of finished) this.indexed.delete(r.id);
+  }
+
+  /** Runs the statements as one transaction (one statement needs none); rolled back on a failure. */
+  private async transaction(statements: readonly [string, unknown[]][]): Promise<void> {
+    if (statements.length === 1) {
+      await this.query(statements[0]![0], ...statements[0]![1]);
+      return;
+    }
+    await this.query('BEGIN IMMEDIATE');
+    try {
+      for (const [sql, params] of statements) await this.query(sql, ...params);
+      await this.query('COMMIT');
+    } catch (error) {
+      await this.query('ROLLBACK').catch(() => undefined);
+      throw error;
     }
   }
 
