@@ -25,8 +25,10 @@ const DISABLED_SENTENCE =
   'Slack closed the Socket Mode connection because Socket Mode was turned off for this app (link_disabled). ' +
   'Turn it on again under "Socket Mode" in the app settings, or run in HTTP mode with SLACK_SIGNING_SECRET instead of SLACK_APP_TOKEN.';
 
+type LinkState = 'idle' | 'opening' | 'open' | 'reopening' | 'closed';
+
 export class SocketLink {
-  private state: 'idle' | 'opening' | 'open' | 'reopening' | 'closed' = 'idle';
+  private state: LinkState = 'idle';
   private lastReason = 'dropped';
   private downReason = '';
   private downSince = 0;
@@ -62,9 +64,11 @@ export class SocketLink {
     try {
       await this.connectOnce();
     } catch (error) {
-      this.state = 'idle';
+      if (this.state === 'opening') this.state = 'idle';
       throw error;
     }
+    // Closed while it was opening: the new socket goes too.
+    if ((this.state as LinkState) === 'closed') return void (await withinMs(this.client.disconnect(), 3_000));
     this.state = 'open';
     this.log.info('slack.socket_connected', {});
   }
