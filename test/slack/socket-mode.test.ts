@@ -2,11 +2,13 @@
  * Socket Mode end to end: the real Bolt app and @slack/socket-mode client open the fake Slack's
  * socket with the app-level token (apps.connections.open on SLACK_API_URL), and `/video`, a
  * mention with files and the Cancel button arrive as envelopes that are acknowledged over the
- * socket and become jobs at the fake Oxen; a wrong app token stops start-up with a sentence.
+ * socket and become jobs at the fake Oxen, claimed once when they arrive twice; a wrong app token
+ * stops start-up with a sentence.
  */
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ACTION_CANCEL } from '../../src/slack/requirements.js';
+import { captureLog } from '../app/helpers.js';
 import { appMention, blockAction } from '../fakes/slack/index.js';
 import { eventually, fixture, onlyJob, stateOf } from './helpers.js';
 import { startSocketWorld, type SocketWorld } from './socket-mode-world.js';
@@ -91,6 +93,29 @@ describe('Socket Mode', () => {
     await slack.socketMode.ackOf(click, 3_000);
     await eventually(async () => (await stateOf(bot.core, job.id)) === 'cancelled', 8_000, 'cancelled');
     expect(oxen.requestsTo('cancel')).toHaveLength(1);
+  });
+
+  it('a command and a click that arrive twice (two envelopes, one trigger_id) are claimed once', async () => {
+    const captured = captureLog([], 'info');
+    world = await startSocketWorld({ timing: 'manual', log: captured.log });
+    const { slack, oxen, bot } = world;
+    const command = await slack.socketMode.command('a fox that arrives twice');
+    const again = await slack.socketMode.send('slash_commands', command.payload);
+    await slack.socketMode.ackOf(command, 3_000);
+    await slack.socketMode.ackOf(again, 3_000);
+    const job = await onlyJob(bot.core);
+    await eventually(() => oxen.requestsTo('enqueue').length === 1, 5_000, 'enqueued');
+
+    const saved = (await bot.core.service.status(job.id)) as { ok: true; value: { job: typeof job } };
+    const payload = blockAction({ user: 'U1', channel: 'C1', messageTs: saved.value.job.destination.statusMessageId!, actionId: ACTION_CANCEL, value: job.id, responseUrl: slack.responseUrl() });
+    const clicks = [await slack.socketMode.interactive(payload), await slack.socketMode.interactive(payload)];
+    for (const click of clicks) await slack.socketMode.ackOf(click, 3_000);
+    await eventually(async () => (await stateOf(bot.core, job.id)) === 'cancelled', 8_000, 'cancelled');
+
+    const claimedElsewhere = captured.lines().filter((l) => l['event'] === 'slack.already_claimed').map((l) => l['kind']);
+    expect(claimedElsewhere.sort()).toEqual(['slack:action', 'slack:command']);
+    expect(await bot.core.service.list({ platform: 'slack', userId: 'U1' })).toHaveLength(1);
+    expect(slack.callsTo('chat.postMessage').filter((c) => !c.args['thread_ts'])).toHaveLength(1);
   });
 
   it('a wrong app token stops start-up with a sentence naming SLACK_APP_TOKEN', async () => {
