@@ -18,6 +18,8 @@ import { registerMention } from './mention.js';
 import { SlackPort } from './port.js';
 import { SLACK_EVENTS_PATH, slackEventsRoute, StartGate } from './receiver.js';
 import { registerShortcut } from './shortcut.js';
+import { registerSettings } from './settings.js';
+import { registerAppHome } from './app-home.js';
 import { DEFAULT_SOCKET_BACKOFF, describeSocketError, SocketLink, type SocketBackoff } from './socket.js';
 import { DEFAULT_THROTTLE, StatusThrottle, type ThrottleSettings } from './status-throttle.js';
 
@@ -107,6 +109,8 @@ export class SlackAdapter implements PlatformAdapter {
     registerMention(this.app, flow);
     registerShortcut(this.app, flow);
     registerActions(this.app, flow);
+    registerSettings(this.app, flow);
+    registerAppHome(this.app, flow);
   }
 
   async start(context: AdapterContext): Promise<void> {

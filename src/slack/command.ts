@@ -11,6 +11,7 @@ import { helpText, jobsList } from './render.js';
 import { VIDEO_COMMAND } from './requirements.js';
 import { RESTARTING } from './sentences.js';
 import { submitRequest } from './submit.js';
+import { openSettings } from './settings.js';
 import { escapeText, plainFromSlack } from './text.js';
 
 const ephemeral = (text: string) => ({ response_type: 'ephemeral' as const, text });
@@ -33,6 +34,14 @@ export function registerCommand(app: App, flow: Flow): void {
       });
     }
 
+    if (first === 'settings' && (words.length === 1 || (words.length === 2 && words[1]!.toLowerCase() === 'channel'))) {
+      await ack();
+      const scope = words.length === 2 ? ('channel' as const) : ('server' as const);
+      return afterAck(flow, 'settings', reply, () =>
+        openSettings(flow, { userId: command.user_id, teamId: command.team_id, channel: command.channel_id, triggerId: command.trigger_id, scope, reply }),
+      );
+    }
+
     if (words.length === 2 && first === 'cancel') {
       await ack();
       return afterAck(flow, 'cancel', reply, async () => {
@@ -47,7 +56,7 @@ export function registerCommand(app: App, flow: Flow): void {
     await ack();
     return afterAck(flow, 'video', reply, async () => {
       await submitRequest(flow, {
-        request: { prompt: parsed.value.prompt, options: parsed.value.options },
+        request: { prompt: parsed.value.prompt, options: parsed.value.options, given: [...parsed.value.given] },
         files: [],
         userId: command.user_id,
         teamId: command.team_id,

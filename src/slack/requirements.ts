@@ -13,9 +13,11 @@ export const MAKE_VIDEO_MODAL = 'make_video_modal';
 /** Buttons on a status message; the value is the job id, so they work after a restart. */
 export const ACTION_CANCEL = 'job_cancel';
 export const ACTION_RETRY = 'job_retry';
+/** The form `/video settings` opens for admins. */
+export const SETTINGS_MODAL = 'video_settings';
 
 /** Bot events the app subscribes to. */
-export const BOT_EVENTS = ['app_mention'] as const;
+export const BOT_EVENTS = ['app_mention', 'app_home_opened'] as const;
 
 /** Bot scopes, each with the calls that need it. */
 export const BOT_SCOPES: Readonly<Record<string, string>> = {
@@ -30,6 +32,8 @@ export const BOT_SCOPES: Readonly<Record<string, string>> = {
   'channels:join': 'conversations.join, so the video can be attached in a public channel',
   'channels:read': 'users.conversations: is the person a member of the public channel a linked message is in',
   'groups:read': 'users.conversations: is the person a member of the private channel a linked message is in',
+  'users:read': 'users.info: is the person a workspace admin or owner (who may change /video settings)',
+  'usergroups:read': 'usergroups.users.list: is the person in a user group allowed to use the bot',
 };
 
 export const SLACK_REQUIREMENTS = {

@@ -30,6 +30,7 @@ export async function submitRequest(flow: Flow, input: SlackRequest): Promise<Su
     requester: { platform: 'slack', userId: input.userId, scopeId: input.teamId },
     destination: { platform: 'slack', channelId: input.channel },
     ...(origin ? { origin } : {}),
+    membership: { inAnyGroup: (groups) => inAnyGroup(flow, input.userId, groups) },
   });
   if (!result.ok) {
     await input.reply(escapeText(describeSlackProblems(result.problems, flow.port.takePostFailure(input.channel), flow.botName())));
@@ -37,6 +38,19 @@ export async function submitRequest(flow: Flow, input: SlackRequest): Promise<Su
   }
   flow.log.info('slack.job_submitted', { job: result.value.job.id, channel: input.channel, files: input.files.length });
   return result.value;
+}
+
+/** Whether the person is in one of these user groups (usergroups.users.list, one call per group). */
+async function inAnyGroup(flow: Flow, userId: string, groups: readonly string[]): Promise<boolean> {
+  for (const usergroup of groups) {
+    try {
+      const listed = await flow.client.usergroups.users.list({ usergroup });
+      if (listed.users?.includes(userId)) return true;
+    } catch (error) {
+      flow.log.warn('slack.usergroup_failed', { usergroup, error });
+    }
+  }
+  return false;
 }
 
 /** Files once each, in order (a file may be on the pointed message and the mention). */

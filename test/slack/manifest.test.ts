@@ -37,6 +37,9 @@ const METHOD_SCOPES: Record<string, string | string[] | null> = {
   'files.getUploadURLExternal': 'files:write',
   'files.completeUploadExternal': 'files:write',
   'views.open': null,
+  'views.publish': null,
+  'users.info': 'users:read',
+  'usergroups.users.list': 'usergroups:read',
   // Public channels need the first, private ones the second.
   'users.conversations': ['channels:read', 'groups:read'],
 };

@@ -39,7 +39,7 @@ export function settingOrigins(job: Pick<JobRecord, 'settingSources' | 'request'
 }
 
 /** One line per setting a layer has, or a line saying it has none. */
-function layerLines(layer: SettingsLayer, none: string, groupName: (id: string) => string): string[] {
+export function layerLines(layer: SettingsLayer, none: string, groupName: (id: string) => string): string[] {
   const names = SETTING_NAMES.filter((name) => layer[name] !== undefined);
   if (names.length === 0) return [`• ${none}`];
   return names.map((name) => {

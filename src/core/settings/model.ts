@@ -138,6 +138,13 @@ export function readSettingValue(name: SettingName, raw: string): { value: Setti
 
 const numberOf = (text: string) => (/^\d+(\.\d+)?$/.test(text) ? Number(text) : undefined);
 
+/** A value as readSettingValue reads it again (a form's initial value). */
+export function settingText(value: unknown): string {
+  if (typeof value === 'boolean') return value ? 'on' : 'off';
+  if (Array.isArray(value)) return value.join(', ');
+  return value === undefined ? '' : String(value);
+}
+
 /** A value as a person reads it back. */
 export function formatSettingValue(name: SettingName, value: unknown): string {
   if (typeof value === 'boolean') return value ? 'on' : 'off';

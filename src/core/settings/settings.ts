@@ -78,7 +78,8 @@ export class ServerSettings {
 
   /**
    * Sets settings of the server or the channel from what an admin typed (`snake_case` names or
-   * the setting names): every problem at once, nothing changed unless all of it is right.
+   * the setting names; an empty value forgets one): every problem at once, nothing changed
+   * unless all of it is right.
    */
   async change(place: SettingsPlace, actor: SettingsActor, scope: SettingScope, typed: Readonly<Record<string, string>>): Promise<Result<ScopeSettings>> {
     if (!actor.mayManage) return fail({ code: 'settings.not_admin' });
@@ -96,6 +97,12 @@ export class ServerSettings {
         problems.push({ code: 'settings.server_only', params: { setting: info.key } });
         continue;
       }
+      const field = layerField(scope === 'server' ? 'server' : `channel:${place.channelId}`, name);
+      // Left empty (a form's field cleared): the setting is forgotten, and inherited again.
+      if (raw.trim() === '') {
+        remove.push(field);
+        continue;
+      }
       const read = readSettingValue(name, raw);
       if (!read) {
         problems.push({ code: 'settings.invalid_value', params: { setting: info.key, value: raw.slice(0, 100), allowed: info.allowed } });
@@ -103,7 +110,6 @@ export class ServerSettings {
       }
       const above = this.aboveCeiling(name, read.value);
       if (above) problems.push(above);
-      const field = layerField(scope === 'server' ? 'server' : `channel:${place.channelId}`, name);
       if (read.value === null) remove.push(field);
       else set[field] = JSON.stringify(read.value);
     }

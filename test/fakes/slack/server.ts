@@ -1,7 +1,8 @@
 /**
  * A loopback fake of the Slack Web API, enough for the bot: auth.test, chat.postMessage/update/
  * postEphemeral, conversations.replies/history/join, users.conversations (who is in which channel),
- * files.info, views.open, the external upload
+ * files.info, views.open, views.publish (the App Home), users.info (admin and owner flags),
+ * usergroups.users.list, the external upload
  * flow (files.getUploadURLExternal with an upload URL on this fake, the upload POST itself,
  * files.completeUploadExternal), private file downloads that need `Authorization: Bearer xoxb-…`,
  * and response_url posts. It keeps channels and threads in memory, records every call, and has
@@ -114,6 +115,12 @@ export interface FakeSlack {
   /** Declares a channel and its members (include the bot's user id when the bot is in it). */
   addChannel(id: string, options: { private?: boolean; members: string[] }): FakeChannel;
   channels: Map<string, FakeChannel>;
+  /** People users.info knows, with their admin and owner flags (an unknown user is user_not_found). */
+  users: Map<string, { is_admin?: boolean; is_owner?: boolean; is_primary_owner?: boolean }>;
+  /** User groups (subteam ids) and their members, for usergroups.users.list. */
+  userGroups: Map<string, Set<string>>;
+  /** The App Home view views.publish last set for each user. */
+  homeViews: Map<string, Record<string, unknown>>;
   close(): Promise<void>;
 }
 
@@ -163,6 +170,9 @@ export async function startFakeSlack(options: { botToken?: string; appToken?: st
     pageLimit: 1000,
   };
   const channels = new Map<string, FakeChannel>();
+  const users: FakeSlack['users'] = new Map();
+  const userGroups: FakeSlack['userGroups'] = new Map();
+  const homeViews: FakeSlack['homeViews'] = new Map();
   let counter = 0;
   let origin = '';
   const nextTs = () => `${1_700_000_000 + ++counter}.${String(counter).padStart(6, '0')}`;
@@ -248,6 +258,22 @@ export async function startFakeSlack(options: { botToken?: string; appToken?: st
       return stored ? { ok: true, file: stored.file } : { ok: false, error: 'file_not_found' };
     },
     'views.open': (args) => ({ ok: true, view: { id: `V${++counter}`, ...(args['view'] as object) } }),
+    'views.publish': (args) => {
+      const view = args['view'] as Record<string, unknown> | undefined;
+      if (!args['user_id'] || view?.['type'] !== 'home') return { ok: false, error: 'invalid_arguments' };
+      homeViews.set(String(args['user_id']), view);
+      return { ok: true, view: { id: `V${++counter}`, ...view } };
+    },
+    'users.info': (args) => {
+      const id = String(args['user']);
+      const flags = users.get(id);
+      if (!flags) return { ok: false, error: 'user_not_found' };
+      return { ok: true, user: { id, team_id: teamId, name: id.toLowerCase(), deleted: false, is_bot: false, is_admin: false, is_owner: false, is_primary_owner: false, ...flags } };
+    },
+    'usergroups.users.list': (args) => {
+      const members = userGroups.get(String(args['usergroup']));
+      return members ? { ok: true, users: [...members] } : { ok: false, error: 'no_such_subteam' };
+    },
     'files.getUploadURLExternal': (args) => {
       const fileId = `F${String(++counter).padStart(8, '0')}`;
       uploads.set(fileId, { fileId, filename: String(args['filename']), length: Number(args['length']) });
@@ -395,6 +421,9 @@ export async function startFakeSlack(options: { botToken?: string; appToken?: st
       return channel;
     },
     channels,
+    users,
+    userGroups,
+    homeViews,
     async close() {
       await socketMode.close();
       server.closeAllConnections();
