@@ -3,6 +3,7 @@
  * (prompts, file names) is escaped and sent with `verbatim: true`, so it never links or pings.
  */
 import { settingsSummary } from '../core/summary.js';
+import { settingOrigins } from '../core/settings/describe.js';
 import type { JobRecord } from '../core/jobs/job.js';
 import { isTerminal } from '../core/jobs/job.js';
 import type { JobView } from '../core/jobs/ports.js';
@@ -91,7 +92,8 @@ export function statusMessage(view: JobView): Rendered {
   const refs = referenceLine(job);
   const lines = [`*${phaseLine(view)}*  ·  job \`${job.id}\``, `> ${echo(job.request.prompt)}`, `_${escapeText(settingsLine(job))}_`, refs ? `References: ${refs}` : undefined];
   const blocks: Block[] = [{ type: 'section', block_id: `status:${job.id}`, text: mrkdwn(fitSection(lines, [3, 1, 0])) }];
-  blocks.push({ type: 'context', elements: [mrkdwn(`Requested by <@${job.requester.userId}>`)] });
+  const origins = settingOrigins(job, 'workspace');
+  blocks.push({ type: 'context', elements: [mrkdwn(`Requested by <@${job.requester.userId}>${origins ? ` · ${escapeText(origins)}` : ''}`)] });
   const terminal = isTerminal(job.state) || ['done', 'failed', 'cancelled', 'timed_out'].includes(view.phase);
   blocks.push({
     type: 'actions',
@@ -146,5 +148,6 @@ export function helpText(): string {
     `Tiers: ${tierChoices({ includeAuto: true }).map((c) => c.name).join(', ')}. Modes: ${modeChoices({ includeAuto: true }).map((c) => c.name).join(', ')}.`,
     `Resolutions: ${resolutionsForAnyTier().join(', ')}. Durations: ${DURATION_RANGE.min}-${DURATION_RANGE.max} s or auto. Aspect ratios: ${ASPECT_RATIO_CHOICES.join(', ')}.`,
     `\`${VIDEO_COMMAND} jobs\` lists your videos; \`${VIDEO_COMMAND} cancel <id>\` cancels one. The status message has Cancel and Retry buttons.`,
+    `Workspace admins: \`${VIDEO_COMMAND} settings\` (the workspace) or \`${VIDEO_COMMAND} settings channel\` (this channel) set defaults, limits and allowances; the app's Home tab shows them and today's use.`,
   ].join('\n');
 }

@@ -12,6 +12,7 @@ import { silentLogger, type Logger } from '../../src/core/log.js';
 import { startFakeOxen, type FakeOxen } from '../fakes/oxen/index.js';
 import { SlackSender, startFakeSlack, type FakeSlack } from '../fakes/slack/index.js';
 import { eventually, sqliteStore, startCore, type Core, type StoreHandle } from '../helpers/harness.js';
+import type { ServerSettings } from '../../src/core/settings/settings.js';
 
 export const SIGNING_SECRET = 'test-signing-secret-123456';
 export const fixture = (name: string) => new Uint8Array(readFileSync(new URL(`../fixtures/media/${name}`, import.meta.url)));
@@ -43,6 +44,8 @@ export interface WorldOptions {
   channel?: string;
   /** The adapter's logger (default silent). */
   log?: Logger;
+  /** Servers' (workspaces') and channels' settings for each bot started; default none. */
+  serverSettings?: (store: JobStore) => ServerSettings;
 }
 
 export async function startWorld(options: WorldOptions = {}): Promise<World> {
@@ -56,8 +59,10 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
       { botToken: slack.botToken, signingSecret: SIGNING_SECRET, apiUrl: slack.url },
       { log: options.log ?? silentLogger, throttle: { perChannelMs: 20, perSecond: 1_000, burst: 1_000 }, retries: 0 },
     );
-    const core = await startCore({ fake: oxen, store, port: adapter.port, ...(options.service ? { service: options.service } : {}) });
+    const serverSettings = options.serverSettings?.(store);
+    const core = await startCore({ fake: oxen, store, port: adapter.port, ...(serverSettings ? { serverSettings } : {}), ...(options.service ? { service: options.service } : {}) });
     await adapter.start({ service: core.service, log: silentLogger, claims: storeClaims(store) });
+    const settingsCloser = serverSettings ? () => serverSettings.close() : async () => undefined;
     const server = createServer((req, res) => {
       void Promise.resolve(adapter.httpRoute!(req, res)).then((handled) => {
         if (!handled) res.writeHead(404).end();
@@ -77,6 +82,7 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
         stopped = true;
         adapter.stopAccepting();
         await core.stop();
+        await settingsCloser();
         await adapter.close();
         server.closeAllConnections();
         await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -5,8 +5,7 @@ import type { GenerationRequest } from '../request.js';
 import type { GenerationStatus } from '../oxen/types.js';
 import type { ReferenceKind } from '../references/types.js';
 
-/** cli: the operator's terminal (src/cli); its jobs live in its own store, never in the bot's. */
-export type Platform = 'discord' | 'slack' | 'cli';
+export type Platform = 'discord' | 'slack';
 
 /**
  * waiting: saved, waiting for a free generation slot (our own fair queue).
