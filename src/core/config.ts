@@ -158,14 +158,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
   if (!e.SLACK_BOT_TOKEN && (e.SLACK_SIGNING_SECRET || e.SLACK_APP_TOKEN)) {
     issues.push('SLACK_BOT_TOKEN is required to enable Slack (a bot token starting with xoxb-)');
   }
-  const referenceHosting = e.REFERENCE_HOSTING ?? (e.PUBLIC_BASE_URL ? 'self' : 'oxen');
-  if (referenceHosting === 'self' && !e.PUBLIC_BASE_URL) {
-    issues.push('PUBLIC_BASE_URL is required when REFERENCE_HOSTING=self: the public address of this bot, like https://bot.example.com');
-  }
-  // Oxen fetches self-hosted files from PUBLIC_BASE_URL: one only this machine can reach never works.
-  if (referenceHosting !== 'oxen' && e.PUBLIC_BASE_URL && onlyThisMachine(e.PUBLIC_BASE_URL) && !onlyThisMachine(e.OXEN_BASE_URL)) {
-    issues.push(`PUBLIC_BASE_URL ${new URL(e.PUBLIC_BASE_URL).host} is reachable only from this machine, so Oxen cannot fetch reference files from it (REFERENCE_HOSTING=${referenceHosting}): give the bot's public https address, or set REFERENCE_HOSTING=oxen`);
-  }
+  const referenceHosting = referenceHostingOf(e, issues);
   if (noPlatform) issues.push(NO_PLATFORM_MESSAGE);
   if (issues.length > 0) throw new ConfigError(issues);
 
@@ -209,11 +202,72 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
   };
 }
 
+/** Where Oxen fetches reference files from (REFERENCE_HOSTING, else self with PUBLIC_BASE_URL, else oxen); problems go to `issues`. */
+function referenceHostingOf(e: Pick<Env, 'REFERENCE_HOSTING' | 'PUBLIC_BASE_URL' | 'OXEN_BASE_URL'>, issues: string[]): Config['referenceHosting'] {
+  const referenceHosting = e.REFERENCE_HOSTING ?? (e.PUBLIC_BASE_URL ? 'self' : 'oxen');
+  if (referenceHosting === 'self' && !e.PUBLIC_BASE_URL) {
+    issues.push('PUBLIC_BASE_URL is required when REFERENCE_HOSTING=self: the public address of this bot, like https://bot.example.com');
+  }
+  // Oxen fetches self-hosted files from PUBLIC_BASE_URL: one only this machine can reach never works.
+  if (referenceHosting !== 'oxen' && e.PUBLIC_BASE_URL && onlyThisMachine(e.PUBLIC_BASE_URL) && !onlyThisMachine(e.OXEN_BASE_URL)) {
+    issues.push(`PUBLIC_BASE_URL ${new URL(e.PUBLIC_BASE_URL).host} is reachable only from this machine, so Oxen cannot fetch reference files from it (REFERENCE_HOSTING=${referenceHosting}): give the bot's public https address, or set REFERENCE_HOSTING=oxen`);
+  }
+  return referenceHosting;
+}
+
+/** What the operator CLI (src/cli) needs: Oxen, reference hosting, the job store and the job deadline. */
+export type CliConfig = Pick<Config, 'oxen' | 'referenceHosting' | 'store'> & {
+  http: Pick<Config['http'], 'publicBaseUrl'>;
+  limits: Pick<Config['limits'], 'jobTimeoutMs'>;
+};
+
+const CLI_VARIABLES = {
+  OXEN_API_KEY: true,
+  OXEN_BASE_URL: true,
+  OXEN_REFERENCE_REPO: true,
+  REFERENCE_HOSTING: true,
+  PUBLIC_BASE_URL: true,
+  DATA_DIR: true,
+  STORE_URL: true,
+  JOB_RETENTION_DAYS: true,
+  JOB_TIMEOUT_MINUTES: true,
+} as const;
+
+/**
+ * The CLI's part of the same schema: only OXEN_API_KEY is required, and settings the CLI does not
+ * use (Discord, Slack, limits) are not read, so a half-configured bot can still be checked from a terminal.
+ */
+export function loadCliConfig(env: NodeJS.ProcessEnv = process.env): CliConfig {
+  const parsed = envSchema.pick(CLI_VARIABLES).safeParse(env);
+  if (!parsed.success) throw new ConfigError(parsed.error.issues.map((issue) => `${String(issue.path[0])} ${issue.message}`));
+  const e = parsed.data;
+  const issues: string[] = [];
+  const referenceHosting = referenceHostingOf(e, issues);
+  if (issues.length > 0) throw new ConfigError(issues);
+  return {
+    oxen: { apiKey: e.OXEN_API_KEY, baseUrl: e.OXEN_BASE_URL, referenceRepo: e.OXEN_REFERENCE_REPO },
+    referenceHosting,
+    http: e.PUBLIC_BASE_URL ? { publicBaseUrl: e.PUBLIC_BASE_URL } : {},
+    store: { dataDir: e.DATA_DIR, ...(e.STORE_URL ? { url: e.STORE_URL } : {}), jobRetentionMs: e.JOB_RETENTION_DAYS * 86_400_000 },
+    limits: { jobTimeoutMs: Math.round(e.JOB_TIMEOUT_MINUTES * 60_000) },
+  };
+}
+
+/** The chat tokens and API bases as `npm start` reads them, each platform only when its token is set and valid (for `seedance check`). */
+export function loadPlatformTokens(env: NodeJS.ProcessEnv = process.env): { discord?: { token: string; apiUrl: string }; slack?: { botToken: string; apiUrl: string } } {
+  const discord = envSchema.pick({ DISCORD_TOKEN: true, DISCORD_API_URL: true }).safeParse(env);
+  const slack = envSchema.pick({ SLACK_BOT_TOKEN: true, SLACK_API_URL: true }).safeParse(env);
+  return {
+    ...(discord.success && discord.data.DISCORD_TOKEN ? { discord: { token: discord.data.DISCORD_TOKEN, apiUrl: discord.data.DISCORD_API_URL } } : {}),
+    ...(slack.success && slack.data.SLACK_BOT_TOKEN ? { slack: { botToken: slack.data.SLACK_BOT_TOKEN, apiUrl: slack.data.SLACK_API_URL } } : {}),
+  };
+}
+
 /** A URL on a loopback address (localhost, 127.0.0.0/8 or ::1): reachable from this machine only. */
 const onlyThisMachine = (url: string) => isLoopback(new URL(url).hostname);
 
 /** Every secret value in the config, for the log scrubber: keys, tokens, the store's password. */
-export function configSecrets(config: Config): string[] {
+export function configSecrets(config: Pick<Config, 'oxen' | 'store'> & Partial<Pick<Config, 'discord' | 'slack'>>): string[] {
   const secrets = [config.oxen.apiKey, config.discord?.token, config.slack?.botToken, config.slack?.signingSecret, config.slack?.appToken];
   if (config.store.url && URL.canParse(config.store.url)) {
     const url = new URL(config.store.url);

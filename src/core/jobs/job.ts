@@ -5,7 +5,8 @@ import type { GenerationRequest } from '../request.js';
 import type { GenerationStatus } from '../oxen/types.js';
 import type { ReferenceKind } from '../references/types.js';
 
-export type Platform = 'discord' | 'slack';
+/** cli: the operator's terminal (src/cli); its jobs live in its own store, never in the bot's. */
+export type Platform = 'discord' | 'slack' | 'cli';
 
 /**
  * waiting: saved, waiting for a free generation slot (our own fair queue).

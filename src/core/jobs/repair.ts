@@ -4,13 +4,16 @@
  * global `inflight` set (a release that failed). Such a member would block that person, or shrink
  * the global capacity, for ever. At start-up and then regularly every set member whose job is
  * missing or ended is dropped, and so is every entry of the shared waiting line whose job is
- * missing or no longer waiting (it would hold up the line).
+ * missing or no longer waiting (it would hold up the line). First of all, an id in the index of
+ * active jobs with no record (a crash between writing a new job's index and its record) is
+ * dropped: no instance can take it over, and it would hold its person's slot for ever.
  *
  * A job being admitted holds its slot before its record exists: submit() holds an admission mark
  * (a lease, ADMISSION_MARK_MS) from before it takes the slot until after the record is saved, and
- * a member with the mark held is left alone. The order of the reads below makes that safe: the
- * members are listed, then the mark is checked, then the record read; a member listed while its
- * admission was under way has either its mark still held, or its record saved.
+ * a member (or active id) with the mark held is left alone. The order of the reads below makes
+ * that safe: the members are listed, then the mark is checked, then the record read; a member
+ * listed while its admission was under way has either its mark still held, or its record saved.
+ * An active id is dropped only by forgetActive, which checks in the same step that it still has no record.
  */
 import { INFLIGHT } from './context.js';
 import { isTerminal } from './job.js';
@@ -26,15 +29,22 @@ const USER_SETS = 'user:';
 export interface RepairReport {
   /** Set members looked at. */
   checked: number;
-  /** What was dropped: `set` (or `line`) and `member` (the job id). */
+  /** What was dropped: `set` (or `line`, or `active`) and `member` (the job id). */
   dropped: { set: string; member: string }[];
 }
 
 /** Where repairSlots reports waiting-line entries it dropped. */
 export const LINE = 'line';
+/** Where repairSlots reports ids it dropped from the index of active jobs. */
+export const ACTIVE = 'active';
 
 export async function repairSlots(store: JobStore): Promise<RepairReport> {
   const report: RepairReport = { checked: 0, dropped: [] };
+  for (const id of await store.activeWithoutRecord()) {
+    report.checked++;
+    if (await admissionUnderWay(store, id)) continue;
+    if (await store.forgetActive(id)) report.dropped.push({ set: ACTIVE, member: id });
+  }
   const active = new Set(await store.activeIds());
   for (const set of [INFLIGHT, ...(await store.setNames(USER_SETS))]) {
     for (const member of await store.members(set)) {

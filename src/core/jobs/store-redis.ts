@@ -155,6 +155,21 @@ export class RedisJobStore implements JobStore {
     return ids.filter((_, i) => kept[i]).slice(0, limit);
   }
 
+  // A SCAN of the per-user lists (each capped at RECENT_PER_USER): only the operator's CLI calls it.
+  async recentIds(limit: number): Promise<string[]> {
+    await this.connected;
+    const newest: { id: string; created: number }[] = [];
+    for await (const keys of this.client.scanIterator({ MATCH: `${escapeGlob(this.key('user', ''))}*`, TYPE: 'zset', COUNT: 1000 })) {
+      for (const key of keys) {
+        for (const { value, score } of await this.client.zRangeWithScores(key, 0, limit - 1, { REV: true })) newest.push({ id: value, created: score });
+      }
+    }
+    const ids = [...new Set(newest.sort((a, b) => b.created - a.created).map((e) => e.id))];
+    if (ids.length === 0) return [];
+    const kept = await this.records.hasMany(ids);
+    return ids.filter((_, i) => kept[i]).slice(0, limit);
+  }
+
   async acquireLease(name: string, owner: string, ttlMs: number): Promise<boolean> {
     return (await this.eval(RENEW_LEASE, [this.key('lease', name)], [owner, Math.max(1, Math.round(ttlMs))])) === 1;
   }

@@ -164,6 +164,11 @@ export class SqliteJobStore implements JobStore {
     return rows.map((r) => String(r['id']));
   }
 
+  async recentIds(limit: number): Promise<string[]> {
+    const rows = await this.query('SELECT id FROM user_jobs GROUP BY id ORDER BY MAX(created) DESC LIMIT ?', limit);
+    return rows.map((r) => String(r['id']));
+  }
+
   async acquireLease(name: string, owner: string, ttlMs: number): Promise<boolean> {
     return this.takeLease(name, owner, ttlMs, this.now());
   }

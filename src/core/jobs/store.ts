@@ -29,6 +29,8 @@ export interface JobStore {
   activeIds(): Promise<string[]>;
   /** The user's most recent job ids, newest first. */
   recentIdsOf(platform: Platform, userId: string, limit: number): Promise<string[]>;
+  /** Everyone's most recent job ids, newest first: for the operator's `seedance jobs`, not a hot path. */
+  recentIds(limit: number): Promise<string[]>;
 
   /** Takes or renews a named lease; true when `owner` holds it for `ttlMs` from now. */
   acquireLease(name: string, owner: string, ttlMs: number): Promise<boolean>;

@@ -127,7 +127,7 @@ const ROUTES: { method: string; pattern: RegExp; name: RouteName }[] = [
   { method: 'GET', pattern: /^\/channels\/(\d+)$/, name: 'getChannel' },
   { method: 'GET', pattern: /^\/guilds\/(\d+)$/, name: 'getGuild' },
   { method: 'PUT', pattern: /^\/applications\/(\d+)(?:\/guilds\/(\d+))?\/commands$/, name: 'putCommands' },
-  { method: 'GET', pattern: /^\/users\/@me$/, name: 'getMe' },
+  { method: 'GET', pattern: /^\/users\/(?:@|%40)me$/, name: 'getMe' },
 ];
 
 class HttpFailure {

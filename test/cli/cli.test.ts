@@ -1,0 +1,179 @@
+/**
+ * The operator CLI as a process (src/cli/main.ts under tsx, in an empty directory, configured only
+ * through its environment) against the fake Oxen: help, models, plan (a dry run that enqueues
+ * nothing), a bad flag and a missing key, generate writing the exact bytes of the result, and
+ * Ctrl-C cancelling at Oxen (with --cancel-on-exit, and by answering the question).
+ */
+import { execFile } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startFakeOxen, type FakeOxen } from '../fakes/oxen/index.js';
+import { emptyDir, ROOT, runCli, startCli } from './run-cli.js';
+
+const VIDEO = readFileSync(new URL('../fixtures/media/clip3s.mp4', import.meta.url));
+const CAT = fileURLToPathOf('../fixtures/media/cat.png');
+const CLIP = fileURLToPathOf('../fixtures/media/clip3s.mp4');
+const KEY = 'cli-test-oxen-key-Rw8nTq3zLp6v';
+
+function fileURLToPathOf(relative: string): string {
+  return new URL(relative, import.meta.url).pathname;
+}
+
+let oxen: FakeOxen;
+let env: Record<string, string>;
+
+beforeAll(async () => {
+  oxen = await startFakeOxen({ apiKey: KEY, timing: { queuedMs: 50, processingMs: 100 }, keepAliveMs: 1_000 });
+  env = { OXEN_API_KEY: KEY, OXEN_BASE_URL: oxen.url };
+});
+afterAll(async () => {
+  await oxen?.close();
+});
+
+const noSecret = (text: string) => expect(text).not.toContain(KEY);
+
+describe('seedance CLI', () => {
+  it('answers --help on every command, also as `npx seedance` in the checkout', async () => {
+    const commands = [[], ['models'], ['generate'], ['jobs', 'cancel']];
+    const [runs, npx] = await Promise.all([
+      Promise.all(commands.map((c) => runCli([...c, '--help']))),
+      promisify(execFile)('npm', ['exec', '--offline', '--', 'seedance', 'plan', '--help'], { cwd: join(ROOT, 'src'), env: { ...process.env, OXEN_API_KEY: '' } }),
+    ]);
+    for (const [i, run] of runs.entries()) {
+      expect(run.code, `${commands[i]!.join(' ')} --help: ${run.stderr}`).toBe(0);
+      expect(run.stdout).toMatch(/^Usage: seedance/);
+    }
+    expect(runs[0]!.stdout).toMatch(/check[\s\S]*models[\s\S]*plan[\s\S]*generate[\s\S]*jobs/);
+    expect(runs[1]!.stdout).toContain('--json');
+    expect(runs[2]!.stdout).toContain('--out <path>');
+    expect(runs[2]!.stdout).toContain('--cancel-on-exit');
+    expect(runs[3]!.stdout).toMatch(/^Usage: seedance jobs cancel/);
+    expect(npx.stdout).toMatch(/^Usage: seedance plan/);
+  }, 60_000);
+
+  it('models --json: every Seedance model, live, with resolutions, durations and prices', async () => {
+    const run = await runCli(['models', '--json'], { env });
+    expect(run.code, run.stderr).toBe(0);
+    const rows = JSON.parse(run.stdout) as { id: string; available: string; schema: string; resolutions: string[]; durations: unknown[]; price: { perSecond: number; byResolution: Record<string, number> } }[];
+    expect(rows).toHaveLength(9);
+    expect(rows.every((r) => r.available === 'yes' && r.schema === 'live')).toBe(true);
+    const pro = rows.find((r) => r.id === 'bytedance-seedance-2-0-text-to-video')!;
+    expect(pro.resolutions).toEqual(['480p', '720p', '1080p', '4k']);
+    expect(pro.durations).toContain('auto');
+    expect(pro.durations).toContain(15);
+    expect(pro.price.byResolution['1080p']).toBe(0.6);
+  });
+
+  it('plan --json: the model, the exact body with placeholder URLs, references and estimate; nothing hosted or enqueued', async () => {
+    oxen.clearRequests();
+    const run = await runCli(['plan', 'the', 'cat', '@cat.png', 'walks', '--duration', '5', '--file', CAT, '--file', CLIP, '--json'], { env });
+    expect(run.code, run.stderr).toBe(0);
+    const plan = JSON.parse(run.stdout) as Record<string, any>;
+    expect(plan['model'].id).toBe('bytedance-seedance-2-0-fast-reference-to-video');
+    expect(plan['references'].map((r: { label: string; name: string }) => `${r.label}=${r.name}`)).toEqual(['@Image1=cat.png', '@Video1=clip3s.mp4']);
+    expect(plan['body']).toMatchObject({
+      model: 'bytedance-seedance-2-0-fast-reference-to-video',
+      prompt: 'the cat @Image1 walks',
+      duration: 5,
+      input_images: ['<@Image1: hosted when the job is launched>'],
+      input_videos: ['<@Video1: hosted when the job is launched>'],
+      num_generations: 1,
+    });
+    expect(plan['estimate']).toEqual({ videoSeconds: 5, usd: 0.8 });
+    expect(plan['problems']).toBeUndefined();
+    // A dry run: only schemas were read; nothing uploaded, presigned or enqueued.
+    expect(oxen.requests.map((r) => r.route).filter((r) => r !== 'getModel')).toEqual([]);
+    noSecret(run.stdout + run.stderr);
+  });
+
+  it('plan: a bad flag is named as in chat, with every other problem, and exits 1 without asking Oxen', async () => {
+    oxen.clearRequests();
+    const [run, json] = await Promise.all([runCli(['plan', 'a', 'fox', '--fsat', '--res', '9000p'], { env }), runCli(['plan', 'a', 'fox', '--res', '1080p', '--fast', '--json'], { env })]);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain('for 2 reasons');
+    expect(run.stdout).toContain('`--fsat` is not an option: did you mean `--fast`?');
+    expect(run.stdout).toContain('`9000p` is not a valid resolution');
+    expect(json.code).toBe(1);
+    const refused = JSON.parse(json.stdout) as { ok: boolean; model: { id: string }; body: null; problems: { code: string; message: string }[] };
+    expect(refused.ok).toBe(false);
+    expect(refused.body).toBeNull();
+    expect(refused.model.id).toBe('bytedance-seedance-2-0-fast-text-to-video');
+    expect(refused.problems.map((p) => p.code)).toEqual(['model.unsupported_value']);
+    // The flags are read before anything else: only the model's schema was asked for, by the --json run.
+    expect(oxen.requests.map((r) => `${r.route} ${r.path}`)).toEqual(['getModel /api/ai/models/bytedance-seedance-2-0-fast-text-to-video']);
+  });
+
+  it('a missing key: one line naming OXEN_API_KEY, no stack, exit 2', async () => {
+    const run = await runCli(['plan', 'a', 'fox'], { env: { OXEN_BASE_URL: oxen.url } });
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe('');
+    expect(run.stderr.trim().split('\n')).toHaveLength(1);
+    expect(run.stderr).toMatch(/^seedance: OXEN_API_KEY is required/);
+    expect(run.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('generate: hosts the file at Oxen, enqueues, follows, writes the exact bytes to --out, prints the generation id and cost', async () => {
+    oxen.clearRequests();
+    const dir = emptyDir();
+    const out = join(dir, 'fox.mp4');
+    const run = await runCli(['generate', 'a', 'fox', 'like', '@cat.png', '--duration', '5', '--file', CAT, '--out', out], { env, cwd: dir });
+    expect(run.code, run.stderr).toBe(0);
+    expect(readFileSync(out).equals(VIDEO)).toBe(true);
+    const enqueues = oxen.requestsTo('enqueue');
+    expect(enqueues).toHaveLength(1);
+    const [generationId] = [...oxen.generations.keys()].filter((id) => oxen.generations.get(id)!.prompt === 'a fox like @Image1');
+    expect(generationId).toBeDefined();
+    expect(run.stdout).toContain(`generation ${generationId}: succeeded, saved to ${out}`);
+    expect(run.stdout).toMatch(/cost: \$0\.8 for 5 video-second/);
+    // No public address: the reference went to the Oxen host (the Workbench upload, presigned).
+    expect([...oxen.files.keys()].some((k) => k.includes('seedance-bot-references/jobs/'))).toBe(true);
+    expect(JSON.parse(enqueues[0]!.body).input_images[0]).toMatch(/^http:\/\/127\.0\.0\.1:\d+\//);
+    // Followed over the completion stream (the safety net is there, but the event came first).
+    expect(oxen.requestsTo('events').length).toBeGreaterThan(0);
+    expect(run.stderr).toContain(`queued at Oxen: generation ${generationId}`);
+    expect(existsSync(`${out}.part`)).toBe(false);
+    noSecret(run.stdout + run.stderr);
+  });
+
+  describe('Ctrl-C', () => {
+    beforeAll(() => void (oxen.switches.stuckInProcessing = true));
+    afterAll(() => void (oxen.switches.stuckInProcessing = false));
+
+    const interrupted = async (flags: string[], answer?: string) => {
+      const dir = emptyDir();
+      const out = join(dir, 'never.mp4');
+      const cli = startCli(['generate', 'a', 'slow', 'fox', '--out', out, ...flags], { env, cwd: dir });
+      const [, generationId] = await cli.waitFor(/queued at Oxen: generation (\S+)/);
+      cli.child.kill('SIGINT');
+      if (answer !== undefined) {
+        await cli.waitFor(/Cancel job \w+ at Oxen\?/);
+        cli.child.stdin!.end(answer);
+      }
+      const run = await cli.exited;
+      expect(existsSync(out)).toBe(false);
+      return { run, generationId: generationId! };
+    };
+
+    it('--cancel-on-exit cancels the generation at Oxen and exits 130', async () => {
+      const { run, generationId } = await interrupted(['--cancel-on-exit']);
+      expect(run.code, run.stderr).toBe(130);
+      expect(oxen.requestsTo('cancel').map((r) => r.path)).toContain(`/api/ai/queue/${generationId}`);
+      expect(oxen.generations.get(generationId)!.status).toBe('cancelled');
+      expect(run.stderr).toContain(`Cancelled job`);
+      expect(run.stderr).not.toContain('[y/N]');
+    });
+
+    it('without it, asks: "y" cancels at Oxen; "n" leaves it running there', async () => {
+      const [yes, no] = await Promise.all([interrupted([], 'y\n'), interrupted([], 'n\n')]);
+      expect(yes.run.code, yes.run.stderr).toBe(130);
+      expect(oxen.generations.get(yes.generationId)!.status).toBe('cancelled');
+
+      expect(no.run.code).toBe(130);
+      expect(no.run.stderr).toContain('Left job');
+      expect(oxen.generations.get(no.generationId)!.status).toBe('processing');
+      expect(oxen.requestsTo('cancel').map((r) => r.path)).not.toContain(`/api/ai/queue/${no.generationId}`);
+    }, 40_000);
+  });
+});
