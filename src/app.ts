@@ -24,7 +24,7 @@ import { OxenReferenceHost } from './core/references/oxen-host.js';
 import { SelfReferenceHost } from './core/references/self-host.js';
 import { VideoService } from './core/service.js';
 import { ServerSettings } from './core/settings/settings.js';
-import { openSettingsStorage } from './core/settings/storage.js';
+import { openSettingsStorage, type SettingsStorage } from './core/settings/storage.js';
 import { createBotServer, type BotServer } from './server/http-server.js';
 import { checkReadiness, type Readiness } from './server/readiness.js';
 
@@ -39,6 +39,8 @@ export interface AppOptions {
   host?: string;
   /** Include Node's process metrics (CPU, memory, event loop) in /metrics. Default true. */
   processMetrics?: boolean;
+  /** Where servers' and channels' settings live; default beside the store (openSettingsStorage). */
+  settingsStorage?: SettingsStorage;
 }
 
 export interface App {
@@ -122,7 +124,7 @@ export function createApp(config: Config, options: AppOptions): App {
   );
   engineHolder.engine = engine;
   // Servers' and channels' own settings, beside the jobs; the environment's DAILY_* are their ceiling.
-  const serverSettings = new ServerSettings({ storage: openSettingsStorage(config.store), store, ceiling: config.limits.budget });
+  const serverSettings = new ServerSettings({ storage: options.settingsStorage ?? openSettingsStorage(config.store), store, ceiling: config.limits.budget });
   const service = new VideoService(
     { store, schemas, engine, ports, references: referenceFiles, serverSettings },
     { perUserLimit: config.limits.perUser, budget: config.limits.budget, admins: new Set(config.admins) },

@@ -15,6 +15,7 @@ import { createPlatformAdapters } from '../../src/app/platforms.js';
 import { exitOnSignals } from '../../src/app/signals.js';
 import { configSecrets, loadConfig } from '../../src/core/config.js';
 import { RedisJobStore } from '../../src/core/jobs/store-redis.js';
+import { RedisSettingsStorage } from '../../src/core/settings/storage.js';
 import { createLogger } from '../../src/core/log.js';
 import { FAST_ENGINE } from '../helpers/harness.js';
 
@@ -27,7 +28,7 @@ const adapters = await createPlatformAdapters(config, log);
 const app = createApp(config, {
   adapters,
   log,
-  ...(config.store.url && prefix ? { store: new RedisJobStore(config.store.url, prefix) } : {}),
+  ...(config.store.url && prefix ? { store: new RedisJobStore(config.store.url, prefix), settingsStorage: new RedisSettingsStorage(config.store.url, prefix) } : {}),
   host: '127.0.0.1',
   processMetrics: false,
   engine: { ...FAST_ENGINE, instanceId: `${name}-${process.pid}` },
