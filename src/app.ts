@@ -9,7 +9,12 @@ import { jobEvents } from './app/job-events.js';
 import type { PlatformAdapter } from './core/adapter.js';
 import { storeClaims } from './core/claims.js';
 import { configSecrets, describeStore, type Config } from './core/config.js';
+import type { MediaBinding } from './core/media/binding.js';
+import { createMediaConverter } from './core/media/converter.js';
+import { removeStaleFitDirs } from './core/jobs/delivery-fit.js';
 import { JobEngine, type EngineSettings } from './core/jobs/engine.js';
+import { ResultLinks } from './core/jobs/result-links.js';
+import { createResultFitter } from './core/media/fit-result.js';
 import { openJobStore } from './core/jobs/open-store.js';
 import { startPruning, type Pruner } from './core/jobs/retention.js';
 import type { PlatformPort } from './core/jobs/ports.js';
@@ -26,6 +31,7 @@ import { VideoService } from './core/service.js';
 import { ServerSettings } from './core/settings/settings.js';
 import { openSettingsStorage, type SettingsStorage } from './core/settings/storage.js';
 import { createBotServer, type BotServer } from './server/http-server.js';
+import { resultsRoute } from './server/results-route.js';
 import { checkReadiness, type Readiness } from './server/readiness.js';
 
 export interface AppOptions {
@@ -39,6 +45,8 @@ export interface AppOptions {
   host?: string;
   /** Include Node's process metrics (CPU, memory, event loop) in /metrics. Default true. */
   processMetrics?: boolean;
+  /** Loads FFmpeg (node-av) for converting references; tests pass one that fails. Default the real one. */
+  mediaBinding?: () => Promise<MediaBinding>;
   /** Where servers' and channels' settings live; default beside the store (openSettingsStorage). */
   settingsStorage?: SettingsStorage;
 }
@@ -106,6 +114,11 @@ export function createApp(config: Config, options: AppOptions): App {
     ports.set(adapter.platform, adapter.port);
   }
 
+  // Videos over a thread's limit are re-encoded to fit; the original stays at the bot's own lasting link.
+  const resultLinks = config.http.publicBaseUrl
+    ? new ResultLinks({ publicBaseUrl: config.http.publicBaseUrl, secret: config.oxen.apiKey, keepsMs: config.store.jobRetentionMs })
+    : undefined;
+
   const scrub = secretScrubber(configSecrets(config));
   const engineHolder: { engine?: JobEngine } = {};
   metrics = createMetrics({ jobsByState: () => engineHolder.engine?.countByState() ?? new Map(), store }, { defaultMetrics: options.processMetrics !== false });
@@ -122,11 +135,18 @@ export function createApp(config: Config, options: AppOptions): App {
     },
     { globalLimit: config.limits.running, deadlineMs: config.limits.jobTimeoutMs, tagRepo: config.oxen.referenceRepo, ...options.engine },
   );
+      results: {
+        fitter: createResultFitter(),
+        ...(resultLinks ? { originalLink: (job, generation) => resultLinks.linkFor(job, generation) } : {}),
+        onFitFailed: (job, error) => log.child({ job: job.id }).warn('delivery.fit_failed', { code: error.code, reason: error.message }),
+      },
   engineHolder.engine = engine;
   // Servers' and channels' own settings, beside the jobs; the environment's DAILY_* are their ceiling.
   const serverSettings = new ServerSettings({ storage: options.settingsStorage ?? openSettingsStorage(config.store), store, ceiling: config.limits.budget });
+  // References the model does not take are converted with FFmpeg; without the binding they are refused.
+  const media = createMediaConverter(options.mediaBinding ? { binding: options.mediaBinding } : {});
   const service = new VideoService(
-    { store, schemas, engine, ports, references: referenceFiles, serverSettings },
+    { store, schemas, engine, ports, references: referenceFiles, serverSettings, media },
     { perUserLimit: config.limits.perUser, budget: config.limits.budget, admins: new Set(config.admins) },
   );
 
@@ -142,7 +162,7 @@ export function createApp(config: Config, options: AppOptions): App {
     readiness,
     metrics,
     ...(self ? { references: (req, res) => self.handle(req, res) } : {}),
-    routes: adapters.flatMap((a) => (a.httpRoute ? [a.httpRoute] : [])),
+    routes: [...(resultLinks ? [resultsRoute({ links: resultLinks, store, oxen, log })] : []), ...adapters.flatMap((a) => (a.httpRoute ? [a.httpRoute] : []))],
   });
 
   let port: number | undefined;
@@ -159,9 +179,13 @@ export function createApp(config: Config, options: AppOptions): App {
     // Finished jobs past JOB_RETENTION_DAYS go, now and hourly (Redis expires them by itself).
     pruner = startPruning(store, {
       onRun: (jobs) => log.info('store.pruned', { jobs }),
+    void removeStaleFitDirs();
       onError: (error) => log.error('store.prune_failed', { error }),
     });
     log.info('engine.started', { instance: engine.settings.instanceId, store: describeStore(config.store), jobs: engine.trackedCount, referenceHosting: config.referenceHosting });
+    const conversionOff = await media.unavailable();
+    if (conversionOff) log.warn('media.conversion_off', { reason: conversionOff, effect: 'files the model does not take are refused, not converted' });
+    else log.info('media.conversion_on', {});
     for (const adapter of adapters) {
       await adapter.start({ service: commands.target, log, claims });
       log.info('platform.started', { platform: adapter.platform });
@@ -203,6 +227,7 @@ export function createApp(config: Config, options: AppOptions): App {
     log.info('shutdown.engine_stopped', { uploadsAtStart: uploads, ms: Date.now() - began });
     for (const adapter of adapters) await step(`${adapter.platform}.close`, () => adapter.close());
     await step('references', () => referenceFiles.close());
+    await step('media', () => media.close());
     await step('settings', () => serverSettings.close());
     await step('prune', () => pruner?.stop());
     await step('store', () => store.close());

@@ -110,6 +110,10 @@ const SENTENCES: Record<ProblemCode, (p: Params, problem: Problem, hints: Comman
   'reference.audio_too_large': (p, problem) => `${fileOf(problem)} is ${num(p['sizeMB'])} MB; audio files may be at most ${num(p['maxMB'])} MB each. Compress or trim it.`,
   'reference.audios_too_long': (p) => `The audio files (${list(p['files'])}) last ${num(p['totalSec'])} s together; at most ${num(p['maxSec'])} s can be used. Trim them.`,
   'reference.audio_needs_visual': (p) => `Audio (${list(p['files'])}) can only be used with at least one image or video. Attach one.`,
+  'reference.conversion_failed': (p, problem) =>
+    p['reason'] === 'timeout'
+      ? `${fileOf(problem)} took too long to convert (over ${num(p['seconds'])} s). Send a shorter or smaller file.`
+      : `${fileOf(problem)} could not be converted (it may be damaged, or its ${code(p['format'])} cannot be decoded here). Export it again as ${p['kind'] === 'image' ? 'JPEG or PNG' : p['kind'] === 'audio' ? 'MP3 or WAV' : 'MP4'}.`,
   'reference.too_many_files': (p) => `${num(p['count'])} files were attached; at most ${num(p['max'])} can be used together. Remove some.`,
   'quota.user_in_flight': (p, _problem, hints) =>
     `You already have ${num(p['limit'])} video(s) in progress (${list(p['jobs'])}), which is the most at once. Wait for one to finish, or ${hints.cancel}.`,

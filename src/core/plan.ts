@@ -11,6 +11,8 @@ import type { CatalogEntry } from './models/catalog.js';
 import type { RequestSchema } from './oxen/types.js';
 import { checkDeclaredAttachments, declaredKind } from './references/declared.js';
 import { prepareReferences, type PrepareOptions } from './references/prepare.js';
+import { REFERENCE_LIMITS } from './references/limits.js';
+import { largestReadableBytes } from './references/load.js';
 import type { ReferenceMapping } from './references/prompt-references.js';
 import type { IncomingAttachment, Reference } from './references/types.js';
 import type { GenerationRequest } from './request.js';
@@ -93,7 +95,9 @@ export async function previewPlan(
   const modelSchema = await deps.schemas.get(selection.model);
   const checked = checkRequest({ model: selection.model, schema: modelSchema.schema, prompt: request.prompt, options: request.options, media });
   const optionProblems = checked.ok ? [] : checked.problems.filter(isOptionProblem);
-  const declared = checkDeclaredAttachments(attachments, deps.referenceOptions?.limits);
+  const limits = deps.referenceOptions?.limits ?? REFERENCE_LIMITS;
+  const converting = (await deps.referenceOptions?.converter?.unavailable()) === undefined && deps.referenceOptions?.converter !== undefined;
+  const declared = checkDeclaredAttachments(attachments, limits, largestReadableBytes(limits, converting));
   if (declared.length > 0) return fail(...declared, ...optionProblems);
   return ok({ model: selection.model, optionProblems, ...(checked.ok ? { estimate: estimateCostOf(checked.value, modelSchema.pricing) } : {}) });
 }

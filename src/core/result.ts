@@ -53,6 +53,7 @@ export type ProblemCode =
   | 'reference.audio_needs_visual'
   | 'reference.too_many_files'
   | 'reference.file_too_large'
+  | 'reference.conversion_failed'
   // limits and jobs
   | 'quota.user_in_flight'
   | 'quota.budget_exhausted'

@@ -6,9 +6,10 @@
  */
 import { Routes, type APIMessage, type REST } from 'discord.js';
 import type { GenerationRecord, JobRecord } from '../core/jobs/job.js';
-import type { JobView, LinkReason, PlatformPort, UploadOutcome, VideoFile } from '../core/jobs/ports.js';
+import type { JobView, LinkReason, OriginalLink, PlatformPort, UploadOutcome, VideoFile } from '../core/jobs/ports.js';
 import type { Logger } from '../core/log.js';
 import { apiCode, asDiscordError, DISCORD_CODES, discordProblemSentence, isPermissionError } from './errors.js';
+import { fittedSummary, linkLifetime } from './fit-note.js';
 import { deliveryMarker, isActivePhase, linkMessage, NO_MENTIONS, statusMessage, videoSummary } from './render.js';
 import type { StatusEditor } from './status-editor.js';
 
@@ -81,22 +82,14 @@ export class DiscordPort implements PlatformPort {
       return { kind: 'too_big', limitBytes: limit };
     }
     // Read with a cap: the size header may be missing, and a file over the limit is never sent.
-    const chunks: Buffer[] = [];
-    let total = 0;
-    for await (const chunk of video.body) {
-      const buffer = Buffer.from(chunk as Uint8Array);
-      total += buffer.length;
-      if (total > limit) {
-        video.body.destroy();
-        return { kind: 'too_big', limitBytes: limit };
-      }
-      chunks.push(buffer);
-    }
-    const summary = videoSummary(job, video.generation);
+    // discord.js needs the file as one buffer: with the size known it is the only copy in memory.
+    const data = await readCapped(video.body, limit, video.size);
+    if (!data) return { kind: 'too_big', limitBytes: limit };
+    const summary = video.fitted ? fittedSummary(job, video.generation, video.fitted) : videoSummary(job, video.generation);
     try {
       const posted = (await this.deps.uploadRest.post(Routes.channelMessages(this.threadOf(job)), {
         body: { ...summary, attachments: [{ id: 0, filename: video.fileName }] },
-        files: [{ name: video.fileName, data: Buffer.concat(chunks), contentType: video.contentType }],
+        files: [{ name: video.fileName, data, contentType: video.contentType }],
       })) as APIMessage;
       return { kind: 'uploaded', messageId: posted.id };
     } catch (error) {
@@ -108,13 +101,14 @@ export class DiscordPort implements PlatformPort {
     }
   }
 
-  async postLink(job: JobRecord, generation: GenerationRecord, url: string, reason: LinkReason): Promise<void> {
+  async postLink(job: JobRecord, generation: GenerationRecord, url: string, reason: LinkReason, lasting?: OriginalLink): Promise<void> {
     let why: string;
-    if (typeof reason === 'object') why = `${discordProblemSentence(reason.notAllowed) ?? 'I am not allowed to attach files here.'} Here is a link to the video instead:`;
+    const lifetime = linkLifetime(job, lasting);
+    if (typeof reason === 'object') why = `${discordProblemSentence(reason.notAllowed) ?? 'I am not allowed to attach files here.'} Here is a link to the video instead ${lifetime}:`;
     else if (reason === 'too_big') {
       const limit = (await this.uploadLimitBytes(job).catch(() => undefined)) ?? limitForTier(0);
-      why = `The video is larger than this server's upload limit (${Math.round(limit / MiB)} MB), so here is a link instead (it expires after a while, so save the video):`;
-    } else why = 'Uploading the video to Discord failed several times, so here is a link instead (it expires after a while, so save the video):';
+      why = `The video is larger than this server's upload limit (${Math.round(limit / MiB)} MB) and could not be made small enough, so here is a link to the original instead ${lifetime}:`;
+    } else why = `Uploading the video to Discord failed several times, so here is a link instead ${lifetime}:`;
     try {
       await this.deps.rest.post(Routes.channelMessages(this.threadOf(job)), { body: linkMessage(job, generation, url, why) });
     } catch (error) {
@@ -157,4 +151,23 @@ export class DiscordPort implements PlatformPort {
       return undefined;
     }
   }
+}
+
+/** The whole body as one buffer, or undefined (the body destroyed) once it passes `limit` bytes. */
+async function readCapped(body: VideoFile['body'], limit: number, size: number | undefined): Promise<Buffer | undefined> {
+  const whole = size !== undefined ? Buffer.allocUnsafe(size) : undefined;
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for await (const chunk of body) {
+    const part = chunk as Uint8Array;
+    if (total + part.length > limit || (whole && total + part.length > whole.length)) {
+      body.destroy();
+      return undefined;
+    }
+    if (whole) whole.set(part, total);
+    else chunks.push(Buffer.from(part));
+    total += part.length;
+  }
+  if (!whole) return Buffer.concat(chunks);
+  return total === whole.length ? whole : whole.subarray(0, total);
 }

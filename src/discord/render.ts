@@ -110,9 +110,9 @@ export function statusMessage(view: JobView): MessageBody {
 }
 
 
-export function referenceLine(references: readonly { name: string; label: string }[]): string | undefined {
+export function referenceLine(references: readonly { name: string; label: string; note?: string }[]): string | undefined {
   if (references.length === 0) return undefined;
-  return `References: ${references.map((r) => `${r.label} = ${code(r.name)}`).join(', ')}`;
+  return `References: ${references.map((r) => `${r.label} = ${code(r.name)}${r.note ? ` (${r.note})` : ''}`).join(', ')}`;
 }
 
 /** What findDelivered looks for: the generation id, in the footer of the post that delivers it. */

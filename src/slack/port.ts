@@ -4,14 +4,15 @@
  * external-upload flow, and a link when that cannot be done, saying why.
  */
 import type { GenerationRecord, JobRecord } from '../core/jobs/job.js';
-import type { JobView, LinkReason, PlatformPort, UploadOutcome, VideoFile } from '../core/jobs/ports.js';
+import type { JobView, LinkReason, OriginalLink, PlatformPort, UploadOutcome, VideoFile } from '../core/jobs/ports.js';
 import type { Logger } from '../core/log.js';
 import { adapterErrorOf, isNotInChannel, slackFailureOf, type SlackFailure } from './api-errors.js';
 import { decodeOrigin } from './files.js';
 import { deliverySummary, linkMessage, statusMessage } from './render.js';
 import { describeSlackFailure } from './sentences.js';
 import type { StatusThrottle } from './status-throttle.js';
-import { uploadIntoThread } from './upload.js';
+import { fittedLines, lastingLinkMessage } from './fit-note.js';
+import { uploadIntoThread, UploadTooLarge } from './upload.js';
 import type { WebClient } from './web-client.js';
 
 /** Slack's own limit per file (admins may set a lower one, which shows as an upload error). */
@@ -101,13 +102,15 @@ export class SlackPort implements PlatformPort {
           contentType: video.contentType,
           ...(video.size !== undefined ? { size: video.size } : {}),
           body: video.body,
-          comment: deliverySummary(job, Math.max(1, index), job.generations.length),
+          comment: [deliverySummary(job, Math.max(1, index), job.generations.length), ...(video.fitted ? [fittedLines(job, video.fitted)] : [])].join('\n'),
         },
         { onCompleteRefused: async (error) => isNotInChannel(slackFailureOf(error)) && (await this.join(channel)) },
       );
       this.uploadFailures.delete(job.id);
       return { kind: 'uploaded', messageId: fileId };
     } catch (error) {
+      // The workspace's own limit is not told in advance: aim for half of what it refused.
+      if (error instanceof UploadTooLarge) return { kind: 'too_big', limitBytes: Math.floor(error.size / 2) };
       const coded = adapterErrorOf(error);
       this.uploadFailures.set(job.id, coded.failure);
       if (this.uploadFailures.size > 1000) this.uploadFailures.delete(this.uploadFailures.keys().next().value!);
@@ -119,7 +122,7 @@ export class SlackPort implements PlatformPort {
     }
   }
 
-  async postLink(job: JobRecord, _generation: GenerationRecord, url: string, reason: LinkReason): Promise<void> {
+  async postLink(job: JobRecord, _generation: GenerationRecord, url: string, reason: LinkReason, lasting?: OriginalLink): Promise<void> {
     const failure = this.uploadFailures.get(job.id);
     this.uploadFailures.delete(job.id);
     const why =
@@ -131,7 +134,7 @@ export class SlackPort implements PlatformPort {
     const threadTs = job.destination.threadId ?? job.destination.statusMessageId;
     await this.deps.client.chat.postMessage({
       channel: job.destination.channelId,
-      ...linkMessage(job, url, why),
+      ...(lasting ? lastingLinkMessage(job, url, why, lasting) : linkMessage(job, url, why)),
       ...SAFE_POST,
       ...(threadTs ? { thread_ts: threadTs } : {}),
     });

@@ -84,7 +84,7 @@ export function settingsLine(job: JobRecord): string {
 /** `@Image1 = cat.png, @Video1 = clip.mp4`, escaped. */
 export function referenceLine(job: JobRecord): string | undefined {
   if (job.references.length === 0) return undefined;
-  return job.references.map((r) => `${r.label} = ${echo(r.name, 80)}`).join(', ');
+  return job.references.map((r) => `${r.label} = ${echo(r.name, 80)}${r.note ? ` (${escapeText(r.note)})` : ''}`).join(', ');
 }
 
 export function statusMessage(view: JobView): Rendered {

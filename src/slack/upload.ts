@@ -27,6 +27,14 @@ export interface UploadInput {
   comment: string;
 }
 
+/** Slack refused the file's length (`file_upload_size_restricted`: the workspace's own limit). */
+export class UploadTooLarge extends Error {
+  constructor(readonly size: number) {
+    super(`Slack refused a file of ${size} bytes: the workspace restricts large uploads`);
+    this.name = 'UploadTooLarge';
+  }
+}
+
 export interface UploadSteps {
   /** Called when completeUploadExternal fails; returning true retries it once (after a join). */
   onCompleteRefused?(error: unknown): Promise<boolean>;
@@ -51,7 +59,12 @@ async function sized(body: Readable, size: number | undefined): Promise<{ body: 
 export async function uploadIntoThread(client: WebClient, input: UploadInput, steps: UploadSteps = {}): Promise<string> {
   const known = await sized(input.body, input.size);
   try {
-    const target = await client.files.getUploadURLExternal({ filename: input.fileName, length: known.size });
+    const target = await client.files
+      .getUploadURLExternal({ filename: input.fileName, length: known.size })
+      .catch((error: unknown) => {
+        const refused = (error as { data?: { error?: unknown } } | undefined)?.data?.error;
+        throw refused === 'file_upload_size_restricted' ? new UploadTooLarge(known.size) : error;
+      });
     if (!target.upload_url || !target.file_id) throw new Error('files.getUploadURLExternal returned no upload URL');
     const sent = await request(target.upload_url, {
       method: 'POST',

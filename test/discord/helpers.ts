@@ -49,6 +49,10 @@ export interface WorldOptions {
   messageContentIntent?: boolean;
   adapter?: Partial<DiscordAdapterDeps>;
   service?: Parameters<typeof startCore>[0]['service'];
+  /** Re-encoding of results over the limit; default none. */
+  results?: Parameters<typeof startCore>[0]['results'];
+  /** FFmpeg for converting references; default none. */
+  media?: Parameters<typeof startCore>[0]['media'];
   /** Servers' and channels' settings for each start (a restart opens them again); default none. */
   serverSettings?: (store: JobStore) => ServerSettings;
 }
@@ -66,7 +70,7 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
       { log, statusEdits: { channelIntervalMs: 20, perSecond: 500, tickMs: 10 }, readyTimeoutMs: 10_000, ...options.adapter },
     );
     const serverSettings = options.serverSettings?.(store);
-    const core = await startCore({ fake: oxen, store, port: adapter.port, ...(options.service ? { service: options.service } : {}), ...(serverSettings ? { serverSettings } : {}) });
+    const core = await startCore({ fake: oxen, store, port: adapter.port, ...(options.service ? { service: options.service } : {}), ...(serverSettings ? { serverSettings } : {}), ...(options.media ? { media: options.media } : {}), ...(options.results ? { results: options.results } : {}) });
     await adapter.start({ service: core.service, log, claims: storeClaims(store) });
     closers.push(async () => {
       await adapter.close();

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
+import type { ResultDelivery } from '../../src/core/jobs/delivery-fit.js';
 import { JobEngine, type EngineSettings } from '../../src/core/jobs/engine.js';
 import { RedisJobStore } from '../../src/core/jobs/store-redis.js';
 import { SqliteJobStore } from '../../src/core/jobs/store-sqlite.js';
@@ -12,6 +13,7 @@ import { ModelSchemas } from '../../src/core/models/schemas.js';
 import { OxenClient } from '../../src/core/oxen/client.js';
 import { SelfReferenceHost } from '../../src/core/references/self-host.js';
 import type { ReferenceStore } from '../../src/core/references/reference-store.js';
+import type { MediaConverter } from '../../src/core/media/converter.js';
 import { VideoService, type ServiceSettings, type Submitted, type SubmitInput } from '../../src/core/service.js';
 import { DEFAULT_OPTIONS } from '../../src/core/request.js';
 import type { ServerSettings } from '../../src/core/settings/settings.js';
@@ -73,6 +75,10 @@ export async function startCore(options: {
   references?: ReferenceStore;
   /** Servers' and channels' settings (src/core/settings); default none. */
   serverSettings?: ServerSettings;
+  /** Re-encoding of results over the limit and links to originals; default none (a link, as before). */
+  results?: ResultDelivery;
+  /** FFmpeg for converting references (src/core/media/converter.ts); default none: refused as before. */
+  media?: MediaConverter;
 }): Promise<Core> {
   const oxen = new OxenClient({ baseUrl: options.fake.url, apiKey: options.fake.apiKey, timeouts: { requestMs: 2_000, eventsIdleMs: 5_000 }, retry: { maxAttempts: 2, baseDelayMs: 10, maxDelayMs: 50 } });
   const schemas = new ModelSchemas(oxen);
@@ -80,10 +86,10 @@ export async function startCore(options: {
   const ports = new Map([[options.port.platform, options.port]]);
   const errors: Core['errors'] = [];
   const engine = new JobEngine(
-    { store: options.store, oxen, host, ports, relaunch: VideoService.relaunch(schemas, host.files), onError: (error, { step }) => errors.push({ step, error }) },
+    { store: options.store, oxen, host, ports, relaunch: VideoService.relaunch(schemas, host.files), onError: (error, { step }) => errors.push({ step, error }), ...(options.results ? { results: options.results } : {}) },
     { ...FAST_ENGINE, ...options.engine },
   );
-  const service = new VideoService({ store: options.store, schemas, engine, ports, references: host.files, ...(options.serverSettings ? { serverSettings: options.serverSettings } : {}) }, options.service);
+  const service = new VideoService({ store: options.store, schemas, engine, ports, references: host.files, ...(options.serverSettings ? { serverSettings: options.serverSettings } : {}), ...(options.media ? { media: options.media } : {}) }, options.service);
   if (options.start !== false) await engine.start();
   return {
     oxen,

@@ -10,6 +10,8 @@
  *   DATA_DIR                    SQLite store, or
  *   STORE_URL + STORE_PREFIX    Redis store shared with other bot processes
  *   BOT_NAME                    a label sent with every report (and part of the engine's instance id)
+ *   UPLOAD_LIMIT                bytes the "thread" takes (uploadLimitBytes); larger videos go as a link
+ *   RESULT_LINKS=1              lasting links to originals (https://bot.example.com/results/...), served here
  *
  * It listens on 127.0.0.1 for the test's submissions (POST /submit {prompt, user}), job look-ups
  * (GET /job/<id>) and what a status message would show (GET /view/<id>: phase and place in line),
@@ -29,6 +31,9 @@ import { FileReferenceStore } from '../../src/core/references/reference-store-fi
 import { RedisReferenceStore } from '../../src/core/references/reference-store-redis.js';
 import type { IncomingAttachment } from '../../src/core/references/types.js';
 import { DEFAULT_OPTIONS } from '../../src/core/request.js';
+import { ResultLinks } from '../../src/core/jobs/result-links.js';
+import { silentLogger } from '../../src/core/log.js';
+import { resultsRoute } from '../../src/server/results-route.js';
 import { startCore } from '../helpers/harness.js';
 import { sinkClient } from './sink-client.js';
 
@@ -65,6 +70,10 @@ class SinkPort implements PlatformPort {
     await sinkJson('POST', '/link', { jobId: job.id, generationId: generation.id, url, reason });
   }
 
+  async uploadLimitBytes() {
+    return process.env['UPLOAD_LIMIT'] ? Number(process.env['UPLOAD_LIMIT']) : undefined;
+  }
+
   /** Looks in the "thread", as the real adapters look for the file in theirs. */
   async findDelivered(job: JobRecord, generation: GenerationRecord) {
     const answer = await sinkJson<{ delivered: boolean }>('GET', `/delivered?job=${encodeURIComponent(job.id)}&generation=${encodeURIComponent(generation.id)}`);
@@ -75,7 +84,9 @@ class SinkPort implements PlatformPort {
 const store: JobStore = process.env['DATA_DIR'] ? new SqliteJobStore(process.env['DATA_DIR']) : new RedisJobStore(env('STORE_URL'), env('STORE_PREFIX'));
 // Jobs' files beside the job store, as the app keeps them (src/core/references/open-reference-store.ts).
 const references = process.env['DATA_DIR'] ? new FileReferenceStore(join(process.env['DATA_DIR'], 'references')) : new RedisReferenceStore(env('STORE_URL'), env('STORE_PREFIX'));
+const links = process.env['RESULT_LINKS'] ? new ResultLinks({ publicBaseUrl: 'https://bot.example.com', secret: env('OXEN_API_KEY'), keepsMs: 30 * 86_400_000 }) : undefined;
 const core = await startCore({
+  ...(links ? { results: { originalLink: (job: JobRecord, generation: GenerationRecord) => links.linkFor(job, generation) } } : {}),
   fake: { url: env('OXEN_URL'), apiKey: env('OXEN_API_KEY') },
   store,
   references,
@@ -93,10 +104,13 @@ setInterval(() => {
   }
 }, 50).unref();
 
+const results = links ? resultsRoute({ links, store, oxen: core.oxen, log: silentLogger }) : undefined;
 const server = createServer((req, res) => {
   void (async () => {
     // Self-hosted reference files, as the app's HTTP server serves them.
     if (await core.host.handle(req, res)) return;
+    // Originals of finished videos, as the app's HTTP server serves them with PUBLIC_BASE_URL.
+    if (results && (await results(req, res))) return;
     const url = new URL(req.url ?? '/', 'http://bot');
     const chunks: Buffer[] = [];
     for await (const chunk of req as AsyncIterable<Buffer>) chunks.push(chunk);

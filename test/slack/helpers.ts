@@ -9,7 +9,7 @@ import { SlackAdapter } from '../../src/slack/index.js';
 import { storeClaims } from '../../src/core/claims.js';
 import type { JobStore } from '../../src/core/jobs/store.js';
 import { silentLogger, type Logger } from '../../src/core/log.js';
-import { startFakeOxen, type FakeOxen } from '../fakes/oxen/index.js';
+import { startFakeOxen, type FakeOxen, type FakeOxenOptions } from '../fakes/oxen/index.js';
 import { SlackSender, startFakeSlack, type FakeSlack } from '../fakes/slack/index.js';
 import { eventually, sqliteStore, startCore, type Core, type StoreHandle } from '../helpers/harness.js';
 import type { ServerSettings } from '../../src/core/settings/settings.js';
@@ -40,6 +40,12 @@ export interface WorldOptions {
   timing?: { queuedMs: number; processingMs: number } | 'manual';
   store?: StoreHandle;
   service?: Parameters<typeof startCore>[0]['service'];
+  /** Re-encoding of results over the limit; default none. */
+  results?: Parameters<typeof startCore>[0]['results'];
+  /** Options of the fake Oxen (the result video, its URLs' lifetime). */
+  oxen?: FakeOxenOptions;
+  /** FFmpeg for converting references; default none. */
+  media?: Parameters<typeof startCore>[0]['media'];
   user?: string;
   channel?: string;
   /** The adapter's logger (default silent). */
@@ -50,7 +56,7 @@ export interface WorldOptions {
 
 export async function startWorld(options: WorldOptions = {}): Promise<World> {
   const slack = await startFakeSlack();
-  const oxen = await startFakeOxen({ timing: options.timing ?? { queuedMs: 30, processingMs: 60 }, keepAliveMs: 1_000 });
+  const oxen = await startFakeOxen({ timing: options.timing ?? { queuedMs: 30, processingMs: 60 }, keepAliveMs: 1_000, ...options.oxen });
   const handle = options.store ?? sqliteStore();
   const bots: Bot[] = [];
 
@@ -60,7 +66,7 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
       { log: options.log ?? silentLogger, throttle: { perChannelMs: 20, perSecond: 1_000, burst: 1_000 }, retries: 0 },
     );
     const serverSettings = options.serverSettings?.(store);
-    const core = await startCore({ fake: oxen, store, port: adapter.port, ...(serverSettings ? { serverSettings } : {}), ...(options.service ? { service: options.service } : {}) });
+    const core = await startCore({ fake: oxen, store, port: adapter.port, ...(serverSettings ? { serverSettings } : {}), ...(options.service ? { service: options.service } : {}), ...(options.media ? { media: options.media } : {}), ...(options.results ? { results: options.results } : {}) });
     await adapter.start({ service: core.service, log: silentLogger, claims: storeClaims(store) });
     const settingsCloser = serverSettings ? () => serverSettings.close() : async () => undefined;
     const server = createServer((req, res) => {

@@ -72,6 +72,7 @@ export class DeliveryRunner {
         ...(job.submittedAt !== undefined ? { deadlineAt: job.submittedAt + ctx.settings.deadlineMs } : {}),
         now: ctx.settings.now,
         signal,
+        ...(ctx.deps.results ? { results: ctx.deps.results } : {}),
       });
       if (outcome) {
         const latencyMs = outcome !== 'found' && generation.succeededAt !== undefined && generation.deliveredAt !== undefined ? generation.deliveredAt - generation.succeededAt : undefined;

@@ -13,8 +13,9 @@
  */
 import type { OxenClient } from '../oxen/client.js';
 import type { ResultStream } from '../oxen/client.js';
+import { deliverFitted, type ResultDelivery } from './delivery-fit.js';
 import type { GenerationRecord, JobRecord } from './job.js';
-import type { PlatformPort } from './ports.js';
+import type { LinkReason, OriginalLink, PlatformPort } from './ports.js';
 import type { JobStore } from './store.js';
 
 /** Failed uploads of one video before the person gets a link instead. */
@@ -35,12 +36,13 @@ export const DEFAULT_DELIVERY_RETRY: DeliveryRetry = { maxAttempts: 6, baseDelay
 export const deliveryLease = (generationId: string) => `deliver:${generationId}`;
 
 /**
- * How a delivery ended: the file uploaded, a link because it was too big, a link after repeated
+ * How a delivery ended: the file uploaded, a smaller copy uploaded because the file was too big
+ * ('fitted', with a link to the original), a link because it was too big, a link after repeated
  * upload failures, found already in the thread (posted before a crash), or given up after
  * repeated failures. A failed attempt that will be tried again throws a DeliveryFailed; an
  * attempt that found the claim held elsewhere, or the generation already settled, returns undefined.
  */
-export type DeliveryOutcome = 'uploaded' | 'too_big' | 'not_allowed' | 'link' | 'found' | 'gave_up';
+export type DeliveryOutcome = 'uploaded' | 'fitted' | 'too_big' | 'not_allowed' | 'link' | 'found' | 'gave_up';
 
 /** A failed attempt that will be tried again, not before `retryAt`. */
 export class DeliveryFailed extends Error {
@@ -70,6 +72,8 @@ export interface DeliveryInput {
    * attempt does not count as a failure, and the claim is let go so the next start delivers it.
    */
   signal?: AbortSignal;
+  /** Re-encoding of videos over the limit, and the lasting link to originals; without it, a link. */
+  results?: ResultDelivery;
 }
 
 export async function deliverGeneration(input: DeliveryInput): Promise<DeliveryOutcome | undefined> {
@@ -111,14 +115,16 @@ export async function deliverGeneration(input: DeliveryInput): Promise<DeliveryO
   }
 }
 
-async function attempt({ job, generation, port, oxen, store, signal }: DeliveryInput, cut: { body?: ResultStream['body'] }, onAbort: () => void): Promise<DeliveryOutcome> {
+async function attempt(input: DeliveryInput, cut: { body?: ResultStream['body'] }, onAbort: () => void): Promise<DeliveryOutcome> {
+  const { job, generation, port, oxen, store, signal } = input;
   if (await port.findDelivered?.(job, generation)) {
     await markDelivered(store, job, generation, 'upload');
     return 'found';
   }
   if ((generation.deliveryFailures ?? 0) >= MAX_UPLOAD_FAILURES) {
     // The upload keeps failing: only the link is tried again, without downloading the video.
-    await port.postLink(job, generation, await freshResultUrl(oxen, generation, signal), 'upload_failed');
+    const lasting = input.results?.originalLink?.(job, generation);
+    await postOriginal(input, lasting ?? { url: await freshResultUrl(oxen, generation, signal) }, 'upload_failed');
     await markDelivered(store, job, generation, 'link');
     return 'link';
   }
@@ -131,17 +137,13 @@ async function attempt({ job, generation, port, oxen, store, signal }: DeliveryI
     throw error;
   });
   if (limit !== undefined && result.contentLength !== undefined && result.contentLength > limit) {
-    result.body.destroy();
-    await port.postLink(job, generation, result.url, 'too_big');
-    await markDelivered(store, job, generation, 'link');
-    return 'too_big';
+    return tooBig(input, limit, result);
   }
-  const index = job.generations.indexOf(generation) + 1;
   let outcome;
   try {
     outcome = await port.uploadVideo(job, {
       generation,
-      fileName: `seedance-${job.id}${job.generations.length > 1 ? `-${index}` : ''}.mp4`,
+      fileName: fileNameOf(job, generation),
       contentType: result.contentType ?? 'video/mp4',
       ...(result.contentLength !== undefined ? { size: result.contentLength } : {}),
       body: result.body,
@@ -152,22 +154,77 @@ async function attempt({ job, generation, port, oxen, store, signal }: DeliveryI
     if (signal?.aborted) throw signal.reason ?? error;
     generation.deliveryFailures = (generation.deliveryFailures ?? 0) + 1;
     if (generation.deliveryFailures < MAX_UPLOAD_FAILURES) throw error;
-    await port.postLink(job, generation, generation.resultUrl ?? result.url, 'upload_failed');
+    await postOriginal(input, originalOf(input, result.url), 'upload_failed');
     await markDelivered(store, job, generation, 'link');
     return 'link';
   }
-  if (outcome.kind === 'too_big') {
-    await port.postLink(job, generation, generation.resultUrl ?? result.url, 'too_big');
-    await markDelivered(store, job, generation, 'link');
-    return 'too_big';
-  }
+  if (outcome.kind === 'too_big') return tooBig(input, outcome.limitBytes, undefined, result.url);
   if (outcome.kind === 'not_allowed') {
-    await port.postLink(job, generation, generation.resultUrl ?? result.url, { notAllowed: outcome.code });
+    await postOriginal(input, originalOf(input, result.url), { notAllowed: outcome.code });
     await markDelivered(store, job, generation, 'link');
     return 'not_allowed';
   }
   await markDelivered(store, job, generation, 'upload');
   return 'uploaded';
+}
+
+/**
+ * Larger than the thread accepts: a smaller copy when a fitter is there (the download `first`, if
+ * not read yet, or a fresh one), else, or when it cannot fit, a link to the original.
+ */
+async function tooBig(input: DeliveryInput, limitBytes: number, first: ResultStream | undefined, url = first?.url ?? ''): Promise<DeliveryOutcome> {
+  const { job, generation, port, oxen, store, signal, results } = input;
+  const original = originalOf(input, url);
+  const fitter = results?.fitter;
+  if (!fitter) {
+    first?.body.destroy();
+    await postOriginal(input, original, 'too_big');
+    await markDelivered(store, job, generation, 'link');
+    return 'too_big';
+  }
+  let fit;
+  try {
+    fit = await deliverFitted({
+      job,
+      generation,
+      port,
+      fitter,
+      results,
+      ...(first ? { first } : {}),
+      reopen: () => openFreshResult(oxen, generation, signal),
+      limitBytes,
+      fileName: fileNameOf(job, generation),
+      original,
+      ...(signal ? { signal } : {}),
+    });
+  } catch (error) {
+    first?.body.destroy();
+    if (signal?.aborted) throw signal.reason ?? error;
+    generation.deliveryFailures = (generation.deliveryFailures ?? 0) + 1;
+    if (generation.deliveryFailures < MAX_UPLOAD_FAILURES) throw error;
+    await postOriginal(input, original, 'upload_failed');
+    await markDelivered(store, job, generation, 'link');
+    return 'link';
+  }
+  if (fit.kind === 'uploaded') {
+    await markDelivered(store, job, generation, 'upload');
+    return 'fitted';
+  }
+  await postOriginal(input, original, fit.reason);
+  await markDelivered(store, job, generation, 'link');
+  return typeof fit.reason === 'object' ? 'not_allowed' : 'too_big';
+}
+
+const fileNameOf = (job: JobRecord, generation: GenerationRecord) =>
+  `seedance-${job.id}${job.generations.length > 1 ? `-${job.generations.indexOf(generation) + 1}` : ''}.mp4`;
+
+/** The bot's lasting link to the original when it has one, else Oxen's signed URL (it expires). */
+function originalOf({ job, generation, results }: DeliveryInput, url: string): OriginalLink {
+  return results?.originalLink?.(job, generation) ?? { url: generation.resultUrl ?? url };
+}
+
+function postOriginal({ job, generation, port }: DeliveryInput, original: OriginalLink, reason: LinkReason): Promise<void> {
+  return port.postLink(job, generation, original.url, reason, original.keepsDays !== undefined ? original : undefined);
 }
 
 /** Counts a failed attempt: schedules the next one, or gives the delivery up. */

@@ -5,6 +5,7 @@ import type { Reference, ReferenceHost } from '../references/types.js';
 import type { CatalogEntry } from '../models/catalog.js';
 import { DEFAULT_REFERENCE_REPO } from '../references/oxen-host.js';
 import { DEFAULT_DELIVERY_RETRY, type DeliveryOutcome, type DeliveryRetry } from './delivery.js';
+import type { ResultDelivery } from './delivery-fit.js';
 import type { GenerationRecord, JobRecord } from './job.js';
 import type { PlatformPort } from './ports.js';
 import type { JobStore } from './store.js';
@@ -95,6 +96,8 @@ export interface EngineDeps {
   redact?(text: string): string;
   /** A safety-net round ended: every open generation of this instance's jobs was checked. Must not throw. */
   onSweep?(report: SweepReport): void;
+  /** Videos over the thread's limit: re-encoding and the lasting link to originals (delivery-fit.ts). */
+  results?: ResultDelivery;
 }
 
 export interface SweepReport {

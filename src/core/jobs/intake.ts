@@ -10,6 +10,7 @@ import type { CostEstimate } from '../models/cost.js';
 import { planGeneration, previewPlan, type PlanPreview } from '../plan.js';
 import type { PrepareOptions } from '../references/prepare.js';
 import type { DownloadGate } from '../references/download-gate.js';
+import type { MediaConverter } from '../media/converter.js';
 import type { ReferenceStore } from '../references/reference-store.js';
 import type { IncomingAttachment } from '../references/types.js';
 import type { ReferenceMapping } from '../references/prompt-references.js';
@@ -55,6 +56,8 @@ export interface IntakeDeps {
   references: ReferenceStore;
   /** The cap on bytes downloaded at once; default the process-wide one. */
   downloads?: DownloadGate;
+  /** FFmpeg: converts files the model does not take (src/core/media); without it they are refused. */
+  media?: MediaConverter;
   /** Failures that are not the person's to hear about (a release that failed), for the log. */
   onError?(error: unknown, context: { step: string }): void;
 }
@@ -94,7 +97,7 @@ export class Intake {
 
     // The cheap checks first (DESIGN.md step 3): nothing is downloaded for a request that the file
     // count, the declared sizes, the options, the person's limit or the budget refuse.
-    const referenceOptions = this.deps.downloads ? { gate: this.deps.downloads } : {};
+    const referenceOptions = { ...(this.deps.downloads ? { gate: this.deps.downloads } : {}), ...(this.deps.media ? { converter: this.deps.media } : {}) };
     const preview = await previewPlan(input.request, input.attachments, { schemas: this.deps.schemas, referenceOptions });
     if (!preview.ok) return preview;
 
@@ -175,7 +178,7 @@ export class Intake {
       modelId: plan.model.id,
       body,
       settings: plan.settings,
-      references: plan.references.map((r) => ({ name: r.name, label: r.label, kind: r.kind, size: r.size, ...(r.durationSec !== undefined ? { durationSec: r.durationSec } : {}) })),
+      references: plan.references.map((r) => ({ name: r.name, label: r.label, kind: r.kind, size: r.size, ...(r.durationSec !== undefined ? { durationSec: r.durationSec } : {}), ...(r.note ? { note: r.note } : {}) })),
       generations: [],
       reservation,
       createdAt: now,

@@ -70,6 +70,8 @@ export interface ReferenceSummary {
   kind: ReferenceKind;
   size: number;
   durationSec?: number;
+  /** What conversion did to the file (see Reference.note), shown next to its label. */
+  note?: string;
 }
 
 export interface JobRecord {

@@ -31,6 +31,25 @@ export interface VideoFile {
    * HTTP call) and reject. The delivery is handed back and made again by the next start.
    */
   signal?: AbortSignal;
+  /** Set when this is a smaller copy made to fit the thread: the message says so and offers the original. */
+  fitted?: FittedNote;
+}
+
+/** Where the original video stays reachable after a smaller copy (or a link) was posted. */
+export interface OriginalLink {
+  url: string;
+  /** Days the link keeps working (the bot's own link); absent: Oxen's signed link, which expires within hours. */
+  keepsDays?: number;
+}
+
+export interface FittedNote {
+  originalBytes: number;
+  fittedBytes: number;
+  width: number;
+  height: number;
+  /** The limit it was made to fit. */
+  limitBytes: number;
+  original: OriginalLink;
 }
 
 export type UploadOutcome =
@@ -50,8 +69,11 @@ export interface PlatformPort {
   updateStatus(job: JobRecord, view: JobView): Promise<void>;
   /** Uploads a finished video into the thread, streaming it. */
   uploadVideo(job: JobRecord, video: VideoFile): Promise<UploadOutcome>;
-  /** Posts a link instead of the file, saying why. */
-  postLink(job: JobRecord, generation: GenerationRecord, url: string, reason: LinkReason): Promise<void>;
+  /**
+   * Posts a link instead of the file, saying why. `lasting` is set when `url` is the bot's own
+   * link to the original (it keeps working that many days); without it the link expires soon.
+   */
+  postLink(job: JobRecord, generation: GenerationRecord, url: string, reason: LinkReason, lasting?: OriginalLink): Promise<void>;
   /** The largest file the thread accepts, if the platform can tell before an upload. */
   uploadLimitBytes?(job: JobRecord): Promise<number | undefined>;
   /**

@@ -6,12 +6,12 @@ import type { Problem } from '../result.js';
 import { largestAllowedFileBytes, REFERENCE_LIMITS, toMB, type ReferenceLimits } from './limits.js';
 import type { IncomingAttachment, ReferenceKind } from './types.js';
 
-export function checkDeclaredAttachments(attachments: readonly IncomingAttachment[], limits: ReferenceLimits = REFERENCE_LIMITS): Problem[] {
+/** `largest`: the most a file may be to be read at all (more when it can be converted). */
+export function checkDeclaredAttachments(attachments: readonly IncomingAttachment[], limits: ReferenceLimits = REFERENCE_LIMITS, largest = largestAllowedFileBytes(limits)): Problem[] {
   const problems: Problem[] = [];
   if (attachments.length > limits.maxFiles) {
     problems.push({ code: 'reference.too_many_files', params: { count: attachments.length, max: limits.maxFiles, files: attachments.map((a) => a.name) } });
   }
-  const largest = largestAllowedFileBytes(limits);
   for (const attachment of attachments) {
     if (attachment.size !== undefined && attachment.size > largest) {
       problems.push({

@@ -25,6 +25,7 @@ export function assignLabels(media: readonly LoadedMedia[]): Reference[] {
       label: referenceLabel(m.kind, index),
       position: m.position,
       ...(m.publicUrl ? { publicUrl: m.publicUrl } : {}),
+      ...(m.note ? { note: m.note } : {}),
     };
   });
 }

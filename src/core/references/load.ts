@@ -1,5 +1,10 @@
-/** Attachment -> media: download (once), sniff the bytes, probe the duration. One problem per bad file. */
+/**
+ * Attachment -> media: download (once), sniff the bytes, probe them (with FFmpeg when conversion is
+ * on) and say whether they need converting. One problem per bad file.
+ */
+import type { MediaConverter } from '../media/converter.js';
 import type { Problem } from '../result.js';
+import { conversionNeed, probedKind, type ConversionNeed } from './convert.js';
 import { downloadAttachment } from './download.js';
 import { sharedDownloadGate, type DownloadGate } from './download-gate.js';
 import { largestAllowedFileBytes, MB, REFERENCE_LIMITS, toMB, type ReferenceLimits } from './limits.js';
@@ -21,6 +26,10 @@ export interface LoadedMedia {
   size: number;
   durationSec?: number;
   publicUrl?: IncomingAttachment['publicUrl'];
+  /** With FFmpeg on: what it found, and whether the file must be converted (prepare does it, once the cuts are known). */
+  conversion?: ConversionNeed;
+  /** What was done to the file: `converted: 2160p HEVC → 720p H.264, 48 MB → 6 MB; used the first 9.5 s`. */
+  note?: string;
 }
 
 export type LoadOutcome =
@@ -36,6 +45,19 @@ export interface LoadOptions {
   signal?: AbortSignal;
   /** The cap on bytes downloaded at once; default the one every request of this process shares. */
   gate?: DownloadGate;
+  /** FFmpeg: probes every file and converts what the model does not take. Without it, as before. */
+  converter?: MediaConverter;
+}
+
+/**
+ * The largest file read when conversion is on: phone clips are 30–200 MB before they are
+ * converted under the 50 MB the model takes.
+ */
+export const MAX_SOURCE_BYTES = 250 * MB;
+
+/** The most a file may be to be read at all: what the model takes, or more when it can be converted. */
+export function largestReadableBytes(limits: ReferenceLimits, converting: boolean): number {
+  return converting ? Math.max(MAX_SOURCE_BYTES, largestAllowedFileBytes(limits)) : largestAllowedFileBytes(limits);
 }
 
 export const DEFAULT_LOAD_CONCURRENCY = 3;
@@ -49,7 +71,8 @@ export const DOWNLOAD_MARGIN_BYTES = 1 * MB;
 /** One outcome per attachment, in upload order. */
 export async function loadAttachments(attachments: readonly IncomingAttachment[], options: LoadOptions = {}): Promise<LoadOutcome[]> {
   const limits = options.limits ?? REFERENCE_LIMITS;
-  const largest = largestAllowedFileBytes(limits);
+  const converter = options.converter && (await options.converter.unavailable()) === undefined ? options.converter : undefined;
+  const largest = largestReadableBytes(limits, converter !== undefined);
   return mapLimited(attachments, options.concurrency ?? DEFAULT_LOAD_CONCURRENCY, (attachment, index) =>
     loadOne(attachment, index + 1, {
       largest,
@@ -57,6 +80,8 @@ export async function loadAttachments(attachments: readonly IncomingAttachment[]
       timeoutMs: options.timeoutMs ?? DEFAULT_DOWNLOAD_TIMEOUT_MS,
       signal: options.signal,
       gate: options.gate ?? sharedDownloadGate,
+      limits,
+      converter,
     }),
   );
 }
@@ -64,7 +89,7 @@ export async function loadAttachments(attachments: readonly IncomingAttachment[]
 async function loadOne(
   attachment: IncomingAttachment,
   position: number,
-  options: { largest: number; maxBytes: number; timeoutMs: number; signal: AbortSignal | undefined; gate: DownloadGate },
+  options: { largest: number; maxBytes: number; timeoutMs: number; signal: AbortSignal | undefined; gate: DownloadGate; limits: ReferenceLimits; converter: MediaConverter | undefined },
 ): Promise<LoadOutcome> {
   const { name } = attachment;
   const failed = (problem: Omit<Problem, 'file'>): LoadOutcome => ({ ok: false, name, position, problem: { ...problem, file: name } });
@@ -91,6 +116,7 @@ async function loadOne(
   const { bytes } = downloaded;
 
   const sniffed = await sniffSafely(bytes);
+  if (options.converter) return inspect(options.converter, attachment, position, bytes, sniffed, options.limits, failed, options.signal);
   if (!sniffed.accepted) {
     return failed({
       code: 'reference.unsupported_type',
@@ -116,6 +142,47 @@ async function loadOne(
       size: bytes.byteLength,
       ...(durationSec !== undefined ? { durationSec } : {}),
       ...(attachment.publicUrl ? { publicUrl: attachment.publicUrl } : {}),
+    },
+  };
+}
+
+/** With FFmpeg: what the file really holds, and whether it must be converted to be used. */
+async function inspect(
+  converter: MediaConverter,
+  attachment: IncomingAttachment,
+  position: number,
+  bytes: Uint8Array,
+  sniffed: SniffResult,
+  limits: ReferenceLimits,
+  failed: (problem: Omit<Problem, 'file'>) => LoadOutcome,
+  signal: AbortSignal | undefined,
+): Promise<LoadOutcome> {
+  const probe = await converter.probe(bytes, signal).catch(() => undefined);
+  const kind = probe ? probedKind(probe, { sniffed, ...(attachment.contentType ? { contentType: attachment.contentType } : {}) }) : undefined;
+  if (!probe || !kind) {
+    if (!sniffed.accepted) {
+      return failed({ code: 'reference.unsupported_type', params: { detected: sniffed.detected?.extension ?? 'unknown', accepted: ACCEPTED_FORMATS } });
+    }
+    return failed({ code: 'reference.unreadable_media', params: { kind: sniffed.kind, format: sniffed.format } });
+  }
+  const audioFromVideo = kind === 'audio' && probe.video !== undefined && !(sniffed.accepted && sniffed.kind === 'audio');
+  const need = conversionNeed(kind, probe, bytes.byteLength, sniffed, limits, audioFromVideo);
+  if (kind !== 'image' && probe.durationSec === undefined) {
+    return failed({ code: 'reference.unreadable_media', params: { kind, format: need.source } });
+  }
+  const as = need.required || !sniffed.accepted ? { mime: '', extension: '', format: need.source } : { mime: sniffed.mime, extension: sniffed.extension, format: sniffed.format };
+  return {
+    ok: true,
+    media: {
+      name: attachment.name,
+      position,
+      kind,
+      ...as,
+      bytes,
+      size: bytes.byteLength,
+      ...(kind !== 'image' && probe.durationSec !== undefined ? { durationSec: probe.durationSec } : {}),
+      ...(attachment.publicUrl && !need.required ? { publicUrl: attachment.publicUrl } : {}),
+      conversion: need,
     },
   };
 }

@@ -4,8 +4,9 @@
  * hosted or spent here.
  */
 import { fail, ok, type Problem, type Result } from '../result.js';
+import { applyConversion, trimPlan, type ConversionNeed } from './convert.js';
 import { assignLabels } from './labels.js';
-import { checkReferenceLimits, REFERENCE_LIMITS } from './limits.js';
+import { checkReferenceLimits, REFERENCE_LIMITS, type ReferenceLimits } from './limits.js';
 import { loadAttachments, type LoadedMedia, type LoadOptions } from './load.js';
 import { rewritePromptReferences, type PromptCandidate, type ReferenceMapping } from './prompt-references.js';
 import type { IncomingAttachment, Reference } from './types.js';
@@ -27,11 +28,12 @@ export async function prepareReferences(
 ): Promise<Result<PreparedReferences>> {
   const outcomes = await loadAttachments(attachments, options);
   const problems: Problem[] = [];
-  const loaded: LoadedMedia[] = [];
+  let loaded: LoadedMedia[] = [];
   for (const outcome of outcomes) {
     if (outcome.ok) loaded.push(outcome.media);
     else problems.push(outcome.problem);
   }
+  if (options.converter && problems.length === 0) loaded = await convertAll(loaded, options, problems);
 
   // Only a failed download leaves us not knowing what a file is (and whether it would have met a
   // minimum); an unsupported or oversized file is known not to count.
@@ -48,5 +50,33 @@ export async function prepareReferences(
   if (!rewritten.ok) problems.push(...rewritten.problems);
 
   if (problems.length > 0 || !rewritten.ok) return fail(...problems);
-  return ok({ references, prompt: rewritten.value.prompt, mapping: rewritten.value.mapping });
+  const notes = new Map(references.flatMap((r) => (r.note ? [[r.label, r.note] as const] : [])));
+  const mapping = rewritten.value.mapping.map((m) => (notes.has(m.label) ? { ...m, note: notes.get(m.label)! } : m));
+  return ok({ references, prompt: rewritten.value.prompt, mapping });
+}
+
+/**
+ * Converts what the model does not take, and cuts what is longer than its totals, all at once (the
+ * converter's pool bounds how many run). Only once every file was read: a request refused for
+ * another file converts nothing.
+ */
+async function convertAll(loaded: LoadedMedia[], options: PrepareOptions, problems: Problem[]): Promise<LoadedMedia[]> {
+  const limits: ReferenceLimits = options.limits ?? REFERENCE_LIMITS;
+  const cuts = trimPlan(loaded, limits);
+  const pending = (m: LoadedMedia): m is LoadedMedia & { conversion: ConversionNeed } => m.conversion !== undefined && (m.conversion.required || cuts.has(m.position));
+  const videos = loaded.filter((m) => m.kind === 'video');
+  const kept = videos.filter((m) => !pending(m)).reduce((n, m) => n + m.size, 0);
+  const converting = videos.length - videos.filter((m) => !pending(m)).length;
+  const maxVideoBytes = Math.floor((limits.videos.totalBytesUnder - 1 - kept) / Math.max(1, converting));
+  const results = await Promise.all(
+    loaded.map(async (m) => {
+      if (!pending(m)) return m;
+      const cut = cuts.get(m.position);
+      const converted = await applyConversion(options.converter!, m, { ...(cut !== undefined ? { maxSec: cut } : {}), maxVideoBytes, limits, ...(options.signal ? { signal: options.signal } : {}) });
+      if (converted.ok) return converted.media;
+      problems.push(converted.problem);
+      return undefined;
+    }),
+  );
+  return results.filter((m): m is LoadedMedia => m !== undefined).map(({ conversion: _probed, ...m }) => m);
 }

@@ -22,6 +22,8 @@ export interface ReferenceMapping {
   kind: ReferenceKind;
   /** Whether the prompt names this file. */
   referenced: boolean;
+  /** What conversion did to the file (see Reference.note). */
+  note?: string;
 }
 
 export interface RewrittenPrompt {

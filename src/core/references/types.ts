@@ -41,6 +41,8 @@ export interface Reference {
   /** 1-based position among all attachments as uploaded (what `@2` in a prompt points at). */
   position?: number;
   publicUrl?: { url: string; expiresAt?: Date };
+  /** What conversion did to the file, for people: `converted: 2160p HEVC → 720p H.264, 48 MB → 6 MB`. */
+  note?: string;
   /** Set when read back from the ReferenceStore: the blob that holds these bytes there. */
   stored?: { blob: string };
 }

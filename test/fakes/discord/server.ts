@@ -109,6 +109,8 @@ export interface FakeDiscord {
   waitForCall(match: (call: RecordedCall) => boolean, ms?: number, what?: string): Promise<RecordedCall>;
   /** Messages in a channel or thread, oldest first. */
   messagesIn(channelId: string): ApiMessage[];
+    /** Overrides the boost tier's file limit (tests use a low one instead of huge files). */
+    uploadLimitBytes?: number;
   close(): Promise<void>;
 }
 
@@ -177,7 +179,7 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
   const record = options.record ?? true;
   const tokenLifetimeMs = options.tokenLifetimeMs ?? 15 * 60_000;
 
-  const switches = { deny: new Set<Denial>(), premiumTier: options.premiumTier ?? 0, messageContentAllowed: true, loseUploadResponses: 0 };
+  const switches: FakeDiscord['switches'] = { deny: new Set<Denial>(), premiumTier: options.premiumTier ?? 0, messageContentAllowed: true, loseUploadResponses: 0 };
   const calls: RecordedCall[] = [];
   const messages = new Map<string, ApiMessage>();
   const threads = new Map<string, { id: string; parent_id: string; name: string }>();
@@ -380,7 +382,7 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
         if (!channels.has(channel)) throw UNKNOWN_CHANNEL();
         if (switches.deny.has(isThread(channel) ? 'sendInThreads' : 'sendMessages')) throw MISSING_PERMISSIONS();
         if (body.files.length > 0 && switches.deny.has('attachFiles')) throw MISSING_PERMISSIONS();
-        const limit = [10, 10, 50, 100][switches.premiumTier]! * 1024 * 1024;
+        const limit = switches.uploadLimitBytes ?? [10, 10, 50, 100][switches.premiumTier]! * 1024 * 1024;
         if (body.files.some((f) => f.bytes.length > limit)) throw new HttpFailure(413, { code: 40005, message: 'Request entity too large' });
         const message = createMessage(channel, body.json, body.files);
         if (body.files.length > 0 && switches.loseUploadResponses > 0) {

@@ -28,7 +28,7 @@ export interface ResultsServer {
   servedCount(): number;
   /** True if any request to this origin carried an Authorization header. */
   sawAuthorization(): boolean;
-  /** A URL serving this result video. */
+  /** A URL serving this result video, signed now: it answers 403 once `resultTtlMs` has passed. */
   resultUrl(generationId: string): string;
   /** Stores bytes behind an unguessable token and returns its URL ("presigning"). */
   presign(asset: StoredAsset): string;
@@ -37,7 +37,8 @@ export interface ResultsServer {
   close(): Promise<void>;
 }
 
-export async function startResultsServer(options: { video: Uint8Array; now: () => number; record: boolean }): Promise<ResultsServer> {
+export async function startResultsServer(options: { video: Uint8Array; now: () => number; record: boolean; resultTtlMs?: number }): Promise<ResultsServer> {
+  const resultTtlMs = options.resultTtlMs ?? 60 * 60 * 1000;
   const requests: ResultRequest[] = [];
   const assets = new Map<string, StoredAsset>();
   let authorizationSeen = false;
@@ -54,7 +55,17 @@ export async function startResultsServer(options: { video: Uint8Array; now: () =
       res.end(bytes);
     };
     const result = /^\/results\/([^/]+)\.mp4$/.exec(path);
-    if (req.method === 'GET' && result) return sendBytes(options.video, 'video/mp4');
+    if (req.method === 'GET' && result) {
+      // Like S3: signed at X-Amz-Date (here ms since epoch), valid for X-Amz-Expires seconds.
+      const query = new URL(req.url ?? '/', 'http://results').searchParams;
+      const signedAt = Number(query.get('X-Amz-Date'));
+      const lifetimeMs = Number(query.get('X-Amz-Expires')) * 1000;
+      if (!Number.isFinite(signedAt) || !Number.isFinite(lifetimeMs) || options.now() >= signedAt + lifetimeMs) {
+        res.writeHead(403, { 'content-type': 'application/xml' });
+        return res.end('<Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>');
+      }
+      return sendBytes(options.video, 'video/mp4');
+    }
     const presigned = /^\/presigned\/([A-Za-z0-9_-]+)\/[^/]*$/.exec(path);
     const asset = presigned ? assets.get(presigned[1] as string) : undefined;
     if (req.method === 'GET' && asset) {
@@ -75,7 +86,8 @@ export async function startResultsServer(options: { video: Uint8Array; now: () =
     requests,
     servedCount: () => served,
     sawAuthorization: () => authorizationSeen,
-    resultUrl: (generationId) => `${url}/results/${generationId}.mp4?X-Amz-Expires=3600&X-Amz-Signature=fake`,
+    resultUrl: (generationId) =>
+      `${url}/results/${generationId}.mp4?X-Amz-Date=${options.now()}&X-Amz-Expires=${resultTtlMs / 1000}&X-Amz-Signature=fake`,
     presign: (asset) => {
       const token = randomBytes(18).toString('base64url');
       assets.set(token, asset);

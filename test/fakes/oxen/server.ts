@@ -41,6 +41,10 @@ export interface FakeOxenOptions {
   resultMode?: ResultMode;
   /** Lifetime of presigned reference URLs. Default 1 h. */
   presignTtlMs?: number;
+  /** Lifetime of presigned result URLs (they answer 403 after it). Default 1 h. */
+  resultTtlMs?: number;
+  /** The MP4 every succeeded generation returns; default the small fixture clip3s.mp4. */
+  resultVideo?: Uint8Array;
   now?: () => number;
   /** Hub port; default 0 (any free port). */
   port?: number;
@@ -180,8 +184,8 @@ export async function startFakeOxen(options: FakeOxenOptions = {}): Promise<Fake
   const files = new Map<string, StoredFile>();
   const faults = new FaultQueue();
   const hub = new EventHub(options.keepAliveMs ?? 15_000);
-  const video = new Uint8Array(await readFile(VIDEO_FIXTURE));
-  const results = await startResultsServer({ video, now, record });
+  const video = options.resultVideo ?? new Uint8Array(await readFile(VIDEO_FIXTURE));
+  const results = await startResultsServer({ video, now, record, ...(options.resultTtlMs !== undefined ? { resultTtlMs: options.resultTtlMs } : {}) });
   let baseUrl = '';
 
   const store = new GenerationStore(
@@ -251,7 +255,9 @@ export async function startFakeOxen(options: FakeOxenOptions = {}): Promise<Fake
     getGeneration: ({ res, params }) => {
       const g = store.get(params[0] as string);
       if (!g) return sendJson(res, 404, NOT_FOUND);
-      sendJson(res, 200, generationRow(g));
+      // Rows persist and are read with a freshly signed result URL (the event's URL expires).
+      const fresh = g.status === 'succeeded' && switches.resultMode === 'other-origin' ? { result_url: results.resultUrl(g.generation_id) } : {};
+      sendJson(res, 200, { ...generationRow(g), ...fresh });
     },
     cancel: ({ res, params }) => {
       const id = params[0] as string;

@@ -77,6 +77,8 @@ export interface FakeSlackSwitches {
   downloadDelayMs: number;
   /** Most items per page of a paginated list, whatever `limit` asks (Slack may return fewer). */
   pageLimit: number;
+  /** The workspace restricts large uploads: a longer `length` gets file_upload_size_restricted. */
+  maxUploadBytes?: number;
 }
 
 /** A channel whose members the fake knows (for users.conversations). */
@@ -275,6 +277,7 @@ export async function startFakeSlack(options: { botToken?: string; appToken?: st
       return members ? { ok: true, users: [...members] } : { ok: false, error: 'no_such_subteam' };
     },
     'files.getUploadURLExternal': (args) => {
+      if (switches.maxUploadBytes !== undefined && Number(args['length']) > switches.maxUploadBytes) return { ok: false, error: 'file_upload_size_restricted' };
       const fileId = `F${String(++counter).padStart(8, '0')}`;
       uploads.set(fileId, { fileId, filename: String(args['filename']), length: Number(args['length']) });
       return { ok: true, upload_url: `${origin}/upload/${fileId}`, file_id: fileId };

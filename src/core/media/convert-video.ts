@@ -1,0 +1,88 @@
+/**
+ * Any video FFmpeg decodes -> H.264 MP4 that Seedance takes: turned upright (phones store portrait
+ * clips landscape with a rotation flag), scaled so its short side is in 480–720 keeping the aspect
+ * ratio, at most 30 frames a second, a bitrate that keeps it under its share of the size cap, the
+ * audio kept as AAC, cut after `maxSec`.
+ */
+import type { NodeAv } from './binding.js';
+import type { ProbedVideo } from './probe.js';
+import { transcode } from './transcode.js';
+
+/** The short side Seedance's reference videos may have ("about 480p to 720p"). */
+export const VIDEO_SHORT_SIDE = { min: 480, max: 720 } as const;
+export const MAX_REFERENCE_FPS = 30;
+/** What a 720p reference needs to look right; lower when the size cap asks for it. */
+const TARGET_BITS_PER_SECOND = 2_500_000;
+const AUDIO_BITS_PER_SECOND = 128_000;
+
+export interface VideoTarget {
+  width: number;
+  height: number;
+  fps?: number;
+}
+
+/** The displayed size moved into range (never changing the aspect ratio), even numbers for H.264. */
+export function targetVideoSize(video: Pick<ProbedVideo, 'displayWidth' | 'displayHeight' | 'fps'>): VideoTarget {
+  const short = Math.min(video.displayWidth, video.displayHeight);
+  const scale = short > VIDEO_SHORT_SIDE.max ? VIDEO_SHORT_SIDE.max / short : short < VIDEO_SHORT_SIDE.min ? VIDEO_SHORT_SIDE.min / short : 1;
+  const even = (n: number) => Math.max(2, Math.round((n * scale) / 2) * 2);
+  return {
+    width: even(video.displayWidth),
+    height: even(video.displayHeight),
+    ...(video.fps !== undefined && video.fps > MAX_REFERENCE_FPS + 0.5 ? { fps: MAX_REFERENCE_FPS } : {}),
+  };
+}
+
+/** Whether the picture alone is what Seedance takes (the container and size are checked apart). */
+export function videoInRange(video: Pick<ProbedVideo, 'displayWidth' | 'displayHeight'>): boolean {
+  const short = Math.min(video.displayWidth, video.displayHeight);
+  return short >= VIDEO_SHORT_SIDE.min && short <= VIDEO_SHORT_SIDE.max;
+}
+
+const UPRIGHT: Readonly<Record<number, string | undefined>> = { 90: 'transpose=clock', 180: 'hflip,vflip', 270: 'transpose=cclock' };
+
+export interface VideoConversion {
+  input: string;
+  output: string;
+  video: ProbedVideo;
+  hasAudio: boolean;
+  /** Seconds of the input to use (all of it when undefined). */
+  maxSec?: number;
+  /** Seconds the output will last, for the bitrate. */
+  durationSec: number;
+  /** The output must stay under this. */
+  maxBytes: number;
+  signal?: AbortSignal;
+}
+
+export async function convertVideo(av: NodeAv, job: VideoConversion): Promise<VideoTarget> {
+  const target = targetVideoSize(job.video);
+  const seconds = Math.max(1, job.durationSec);
+  // 85% of the cap for the picture and the audio together leaves room for the container and the
+  // encoder's overshoot of its rate.
+  const budget = Math.floor((job.maxBytes * 8 * 0.85) / seconds) - (job.hasAudio ? AUDIO_BITS_PER_SECOND : 0);
+  const rate = Math.max(200_000, Math.min(TARGET_BITS_PER_SECOND, budget));
+  const filter = [UPRIGHT[job.video.rotation], `scale=${target.width}:${target.height}:flags=bilinear`, target.fps ? `fps=${target.fps}` : undefined, 'format=yuv420p', 'setsar=1']
+    .filter(Boolean)
+    .join(',');
+  await transcode(av, {
+    input: job.input,
+    output: job.output,
+    format: 'mp4',
+    muxerOptions: { movflags: '+faststart' },
+    ...(job.maxSec !== undefined ? { maxSec: job.maxSec } : {}),
+    ...(job.signal ? { signal: job.signal } : {}),
+    video: {
+      filter,
+      encoder: 'libx264',
+      maxRate: rate,
+      bufSize: rate * 2,
+      gopSize: 2 * (target.fps ?? Math.round(job.video.fps ?? 30)),
+      options: { preset: 'veryfast', crf: 23, profile: 'high' },
+    },
+    ...(job.hasAudio
+      ? { audio: { filter: 'aresample=48000,aformat=sample_fmts=fltp:channel_layouts=stereo,asetnsamples=n=1024:p=0', encoder: 'aac', bitrate: AUDIO_BITS_PER_SECOND } }
+      : {}),
+  });
+  return target;
+}
