@@ -64,6 +64,11 @@ describe('settings on Redis, with real bot processes', () => {
     const [first, second] = await Promise.all(['replica-1', 'replica-2'].map((name) => startReplica(name, env(name))));
     const outputs = () => [first!, second!].map((r) => r.output()).join('\n');
 
+    // Replica 2 has read (and cached) the channel's settings: nothing set, so 1080p is started.
+    const member = senderTo(second!, 'U2');
+    await member.command('a red fox --res 1080p');
+    await eventually(() => oxen.requestsTo('enqueue').length === 1, 15_000, `the 1080p job before the change\n${outputs()}`);
+
     // The admin's form goes to replica 1...
     const saved = await senderTo(first!, 'U1').interactive(
       viewSubmission({
@@ -76,13 +81,12 @@ describe('settings on Redis, with real bot processes', () => {
     expect(JSON.parse(saved.body), outputs()).toMatchObject({ response_action: 'update' });
 
     // ...and the member's very next requests go to replica 2.
-    const member = senderTo(second!, 'U2');
     await member.command('a red fox --res 1080p');
     await eventually(() => answered(REFUSAL), 15_000, `the refusal from replica 2\n${outputs()}`);
     await member.command('a red fox');
     await eventually(() => slack.messages.some((m) => JSON.stringify(m.blocks ?? []).includes("From this channel's settings: length `5 s`.")), 15_000, `the status with the channel's default\n${outputs()}`);
-    await eventually(() => oxen.requestsTo('enqueue').length === 1, 15_000, `the job enqueued once\n${outputs()}`);
-    expect(JSON.parse(String(oxen.requestsTo('enqueue')[0]!.body))).toMatchObject({ duration: 5 });
+    await eventually(() => oxen.requestsTo('enqueue').length === 2, 15_000, `the job enqueued once\n${outputs()}`);
+    expect(JSON.parse(String(oxen.requestsTo('enqueue')[1]!.body))).toMatchObject({ duration: 5 });
 
     await Promise.all([first!.kill(), second!.kill()]);
     const third = await startReplica('replica-3', env('replica-3'));
