@@ -81,8 +81,10 @@ async function answerMention(deps: MentionDeps, message: Message<true>, botId: s
   const started = await startVideo(
     { service: deps.service(), rest: deps.rest, log: deps.log },
     {
-      request: { prompt: parsed.value.prompt, options: parsed.value.options },
+      request: { prompt: parsed.value.prompt, options: parsed.value.options, given: [...parsed.value.given] },
       files,
+      // The author's roles, as the gateway sent them with the message (for who may use the bot).
+      membership: { groups: message.member ? [...message.member.roles.cache.keys()] : [] },
       requester: { platform: 'discord', userId: message.author.id, displayName: message.author.globalName ?? message.author.username, scopeId: message.guildId },
       channelId: message.channelId,
       ...(refs.length > 0 ? { origin: { kind: 'messages' as const, refs } } : {}),

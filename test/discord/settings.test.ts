@@ -13,8 +13,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ServerSettings } from '../../src/core/settings/settings.js';
 import { SqliteSettingsStorage } from '../../src/core/settings/storage.js';
 import { commandDefinitions } from '../../src/discord/commands.js';
-import { MEMBER_PERMISSIONS, slashCommand, type SlashOption } from '../fakes/discord/index.js';
-import { sqliteStore } from '../helpers/harness.js';
+import { apiUser, MEMBER_PERMISSIONS, slashCommand, type SlashOption } from '../fakes/discord/index.js';
+import { eventually, sqliteStore } from '../helpers/harness.js';
 import { ANN, answerTo, BOB, postsTo, startWorld, type World } from './helpers.js';
 
 let world: World | undefined;
@@ -113,5 +113,14 @@ describe('/video-settings', () => {
     expect(outside).toContain('This server lets only some roles use the bot, and you are not in them.');
     const inside = await run(world, BOB, { ...MEMBER, roles: [VIDEO_MAKERS] }, 'video', [{ name: 'prompt', type: STRING, value: 'a fox' }]);
     expect(jobIdIn(inside), inside).toBeDefined();
+
+    // A mention carries the author's roles as the gateway sends them with the message.
+    const { discord } = world;
+    await discord.postUserMessage(ANN, { content: `<@${discord.bot.id}> a cat`, mentions: [apiUser(discord.bot)] });
+    await eventually(() => postsTo(discord, discord.channelId).some((c) => String(c.json?.content).includes('lets only some roles use the bot')), 8_000, 'the refusal of a mention');
+    discord.memberRoles.set(ANN.id, [VIDEO_MAKERS]);
+    const before = (await world.core.service.list({ platform: 'discord', userId: ANN.id })).length;
+    await discord.postUserMessage(ANN, { content: `<@${discord.bot.id}> a dog`, mentions: [apiUser(discord.bot)] });
+    await eventually(async () => (await world!.core.service.list({ platform: 'discord', userId: ANN.id })).length === before + 1, 8_000, 'the job of an allowed mention');
   });
 });

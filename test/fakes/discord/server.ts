@@ -89,6 +89,8 @@ export interface FakeDiscord {
     loseUploadResponses: number;
   };
   messages: Map<string, ApiMessage>;
+  /** Role ids of each user's guild member, sent with their MESSAGE_CREATE (default none). */
+  memberRoles: Map<string, string[]>;
   /** Threads by id (= the id of the message they were started on). */
   threads: Map<string, { id: string; parent_id: string; name: string }>;
   /** When each dispatched interaction was written to the gateway, by interaction id. */
@@ -187,6 +189,7 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
   const dispatchedAt = new Map<string, number>();
   const interactionTokens = new Map<string, { id: string; at: number }>();
   const originals = new Map<string, ApiMessage>();
+  const memberRoles = new Map<string, string[]>();
   const callbacks = new Map<string, { type: number; at: number; flags?: number }>();
   const waiters = new Set<{ match: (c: RecordedCall) => boolean; resolve: (c: RecordedCall) => void }>();
   const channels = new Map<string, { id: string; type: number; name: string; parent_id?: string }>([[channelId, { id: channelId, type: 0, name: 'videos' }]]);
@@ -551,6 +554,7 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
     calls,
     switches,
     messages,
+    memberRoles,
     threads,
     dispatchedAt,
     callbacks,
@@ -564,7 +568,7 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
     async postUserMessage(user, fields) {
       const message = apiMessage({ guild_id: guildId, author: apiUser(user), ...fields, channel_id: fields.channel_id ?? channelId });
       messages.set(message.id, message);
-      const member = { roles: [], joined_at: new Date(0).toISOString(), deaf: false, mute: false, flags: 0 };
+      const member = { roles: memberRoles.get(user.id) ?? [], joined_at: new Date(0).toISOString(), deaf: false, mute: false, flags: 0 };
       await gateway.dispatch('MESSAGE_CREATE', { ...visible(message), member, ...(message.referenced_message ? { referenced_message: visible(message.referenced_message) } : {}) });
       return message;
     },
