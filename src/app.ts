@@ -45,10 +45,10 @@ export interface AppOptions {
   host?: string;
   /** Include Node's process metrics (CPU, memory, event loop) in /metrics. Default true. */
   processMetrics?: boolean;
-  /** Loads FFmpeg (node-av) for converting references; tests pass one that fails. Default the real one. */
-  mediaBinding?: () => Promise<MediaBinding>;
   /** Where servers' and channels' settings live; default beside the store (openSettingsStorage). */
   settingsStorage?: SettingsStorage;
+  /** Loads FFmpeg (node-av) for converting references; tests pass one that fails. Default the real one. */
+  mediaBinding?: () => Promise<MediaBinding>;
 }
 
 export interface App {
@@ -121,7 +121,10 @@ export function createApp(config: Config, options: AppOptions): App {
 
   const scrub = secretScrubber(configSecrets(config));
   const engineHolder: { engine?: JobEngine } = {};
-  metrics = createMetrics({ jobsByState: () => engineHolder.engine?.countByState() ?? new Map(), store }, { defaultMetrics: options.processMetrics !== false });
+  metrics = createMetrics(
+    { jobsByState: () => engineHolder.engine?.countByState() ?? new Map(), store, shards: () => adapters.flatMap((a) => (a.shards?.() ?? []).map((s) => ({ platform: a.platform, ...s }))) },
+    { defaultMetrics: options.processMetrics !== false },
+  );
   const engine = new JobEngine(
     {
       store,
@@ -132,14 +135,14 @@ export function createApp(config: Config, options: AppOptions): App {
       onError: (error, { step, jobId }) => (jobId ? log.child({ job: jobId }) : log).error('job.error', { step, error }),
       events: jobEvents(log, metrics),
       redact: (text) => scrub(text) as string,
-    },
-    { globalLimit: config.limits.running, deadlineMs: config.limits.jobTimeoutMs, tagRepo: config.oxen.referenceRepo, ...options.engine },
-  );
       results: {
         fitter: createResultFitter(),
         ...(resultLinks ? { originalLink: (job, generation) => resultLinks.linkFor(job, generation) } : {}),
         onFitFailed: (job, error) => log.child({ job: job.id }).warn('delivery.fit_failed', { code: error.code, reason: error.message }),
       },
+    },
+    { globalLimit: config.limits.running, deadlineMs: config.limits.jobTimeoutMs, tagRepo: config.oxen.referenceRepo, ...options.engine },
+  );
   engineHolder.engine = engine;
   // Servers' and channels' own settings, beside the jobs; the environment's DAILY_* are their ceiling.
   const serverSettings = new ServerSettings({ storage: options.settingsStorage ?? openSettingsStorage(config.store), store, ceiling: config.limits.budget });
@@ -176,10 +179,10 @@ export function createApp(config: Config, options: AppOptions): App {
     port = await server.listen(config.http.port, options.host);
     log.info('http.listening', { port });
     await engine.start();
+    void removeStaleFitDirs();
     // Finished jobs past JOB_RETENTION_DAYS go, now and hourly (Redis expires them by itself).
     pruner = startPruning(store, {
       onRun: (jobs) => log.info('store.pruned', { jobs }),
-    void removeStaleFitDirs();
       onError: (error) => log.error('store.prune_failed', { error }),
     });
     log.info('engine.started', { instance: engine.settings.instanceId, store: describeStore(config.store), jobs: engine.trackedCount, referenceHosting: config.referenceHosting });
@@ -187,7 +190,7 @@ export function createApp(config: Config, options: AppOptions): App {
     if (conversionOff) log.warn('media.conversion_off', { reason: conversionOff, effect: 'files the model does not take are refused, not converted' });
     else log.info('media.conversion_on', {});
     for (const adapter of adapters) {
-      await adapter.start({ service: commands.target, log, claims });
+      await adapter.start({ service: commands.target, log, claims, leases: store });
       log.info('platform.started', { platform: adapter.platform });
     }
     if (lifecycle === 'starting') lifecycle = 'running';

@@ -11,7 +11,8 @@ export async function createPlatformAdapters(config: Config, log: Logger): Promi
   // Each adapter adds its own `platform` field to its log lines.
   if (config.discord) {
     const { createDiscordAdapter } = await import('../discord/index.js');
-    adapters.push(createDiscordAdapter(config.discord, { log }));
+    // A refused gateway (bad token, sharding required...) leaves the bot up and not ready: exiting would only be restarted into the same refusal.
+    adapters.push(createDiscordAdapter(config.discord, { log, whenRefused: 'stay-unready' }));
   }
   if (config.slack) {
     const { createSlackAdapter } = await import('../slack/index.js');

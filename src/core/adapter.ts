@@ -6,6 +6,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Claims } from './claims.js';
 import type { Platform } from './jobs/job.js';
 import type { PlatformPort } from './jobs/ports.js';
+import type { JobStore } from './jobs/store.js';
 import type { Logger } from './log.js';
 import type { VideoService } from './service.js';
 
@@ -18,6 +19,16 @@ export interface AdapterContext {
    * adapter claims in its own memory, which holds for one process only.
    */
   claims?: Claims;
+  /** Where instances share out gateway connections (Discord shards) by lease (app.ts: the job store). */
+  leases?: Pick<JobStore, 'shared' | 'acquireLease' | 'acquireLeases' | 'releaseLease' | 'joinCapped' | 'leave' | 'members'>;
+}
+
+/** A gateway connection this instance holds (a Discord shard), for /readyz and /metrics. */
+export interface HeldShard {
+  id: number;
+  /** How many shards the bot has in all. */
+  count: number;
+  connected: boolean;
 }
 
 /** Handles a request on the bot's one HTTP server; resolves true when it answered it. */
@@ -35,6 +46,10 @@ export interface PlatformAdapter {
   close(): Promise<void>;
   /** Connected to the platform: for /readyz. */
   isConnected(): boolean;
+  /** The shards this instance holds, when the platform has shards (Discord). */
+  shards?(): HeldShard[];
+  /** Why it is not connected, in a few words, when it knows (never a secret). */
+  problem?(): string | undefined;
   /** Paths this adapter serves on the bot's HTTP server (Slack's `/slack/events`), when it has any. */
   readonly httpRoute?: HttpRoute;
 }

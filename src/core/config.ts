@@ -63,6 +63,7 @@ const envSchema = z.object({
   DISCORD_APPLICATION_ID: optionalText.pipe(z.string().regex(/^\d{5,25}$/, 'must be the numeric application id').optional()),
   DISCORD_API_URL: withDefault(url('https://discord.com/api'), 'https://discord.com/api'),
   DISCORD_MESSAGE_CONTENT: withDefault(z.enum(['true', 'false'], { message: 'must be true or false' }), 'false'),
+  DISCORD_SHARD_COUNT: optionalNumber('must be a whole number of shards from 1 to 10000, like 4 (leave it empty to use the count Discord recommends)', (n) => Number.isInteger(n) && n >= 1 && n <= 10_000),
   SLACK_BOT_TOKEN: optionalText.pipe(z.string().startsWith('xoxb-', 'must be a bot token starting with xoxb-').optional()),
   SLACK_SIGNING_SECRET: optionalText,
   SLACK_APP_TOKEN: optionalText.pipe(z.string().startsWith('xapp-', 'must be an app-level token starting with xapp-').optional()),
@@ -99,7 +100,8 @@ export type Env = z.infer<typeof envSchema>;
 export interface Config {
   oxen: { apiKey: string; baseUrl: string; referenceRepo: string };
   referenceHosting: 'self' | 'oxen' | 'passthrough';
-  discord?: { token: string; applicationId: string; apiUrl: string; messageContentIntent: boolean };
+  /** shardCount: DISCORD_SHARD_COUNT; absent means the count GET /gateway/bot recommends. */
+  discord?: { token: string; applicationId: string; apiUrl: string; messageContentIntent: boolean; shardCount?: number };
   slack?: { botToken: string; signingSecret?: string; appToken?: string; apiUrl: string };
   http: { port: number; publicBaseUrl?: string };
   /** jobRetentionMs: how long a finished job is kept, with its place in /jobs (JOB_RETENTION_DAYS). */
@@ -172,6 +174,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
             applicationId: e.DISCORD_APPLICATION_ID,
             apiUrl: e.DISCORD_API_URL,
             messageContentIntent: e.DISCORD_MESSAGE_CONTENT === 'true',
+            ...(e.DISCORD_SHARD_COUNT !== undefined ? { shardCount: e.DISCORD_SHARD_COUNT } : {}),
           },
         }
       : {}),

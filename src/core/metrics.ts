@@ -15,6 +15,8 @@ export interface MetricsSources {
   /** Jobs this instance follows, by state. */
   jobsByState(): Map<JobState, number>;
   store: Pick<JobStore, 'counterValue'>;
+  /** Gateway shards this instance holds (Discord), and whether each is connected. */
+  shards?: () => { platform: Platform; id: number; count: number; connected: boolean }[];
   now?: () => number;
 }
 
@@ -96,6 +98,16 @@ export function createMetrics(sources: MetricsSources, options: { defaultMetrics
           this.set({ platform, scope: scopeId, unit: 'usd' }, round(usd));
         }),
       );
+    },
+  });
+  new Gauge({
+    name: 'seedance_gateway_shard_connected',
+    help: 'Gateway shards this instance holds: 1 connected, 0 not (reconnecting or refused); a shard held elsewhere is absent',
+    labelNames: ['platform', 'shard', 'shards'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const s of sources.shards?.() ?? []) this.set({ platform: s.platform, shard: String(s.id), shards: String(s.count) }, s.connected ? 1 : 0);
     },
   });
   if (options.defaultMetrics !== false) collectDefaultMetrics({ register: registry, prefix: 'seedance_process_' });

@@ -74,7 +74,8 @@ export function createBotServer(deps: BotServerDeps): BotServer {
       if (path === '/readyz') {
         const readiness = await deps.readiness();
         const failing = Object.entries(readiness.checks).filter(([, c]) => !c.ok).map(([name]) => name);
-        return json(res, readiness.ready ? 200 : 503, { status: readiness.ready ? 'ready' : 'not_ready', ...(failing.length > 0 ? { failing } : {}), checks: readiness.checks });
+        const shards = readiness.shards ? { shards: readiness.shards } : {};
+        return json(res, readiness.ready ? 200 : 503, { status: readiness.ready ? 'ready' : 'not_ready', ...(failing.length > 0 ? { failing } : {}), checks: readiness.checks, ...shards });
       }
       const text = await deps.metrics.render();
       res.writeHead(200, { 'content-type': deps.metrics.contentType, 'cache-control': 'no-store' });

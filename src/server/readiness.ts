@@ -14,12 +14,14 @@ export interface ReadinessCheck {
 export interface Readiness {
   ready: boolean;
   checks: Record<string, ReadinessCheck>;
+  /** The gateway shards this instance holds, by platform (Discord), and whether each is connected. */
+  shards?: Record<string, { count: number; held: { id: number; connected: boolean }[] }>;
 }
 
 export interface ReadinessSources {
   lifecycle(): 'starting' | 'running' | 'stopping';
   store: Pick<JobStore, 'ping'>;
-  adapters: readonly Pick<PlatformAdapter, 'platform' | 'isConnected'>[];
+  adapters: readonly Pick<PlatformAdapter, 'platform' | 'isConnected' | 'shards' | 'problem'>[];
   streamConnected(): boolean;
   /** A store that does not answer within this is not ready. Default 1 s. */
   pingTimeoutMs?: number;
@@ -30,11 +32,15 @@ export async function checkReadiness(sources: ReadinessSources): Promise<Readine
   const lifecycle = sources.lifecycle();
   checks['lifecycle'] = lifecycle === 'running' ? { ok: true } : { ok: false, detail: lifecycle === 'starting' ? 'starting' : 'shutting down' };
   checks['store'] = (await pingWithin(sources.store, sources.pingTimeoutMs ?? 1_000)) ? { ok: true } : { ok: false, detail: 'not reachable' };
+  const shards: NonNullable<Readiness['shards']> = {};
   for (const adapter of sources.adapters) {
-    checks[adapter.platform] = safely(() => adapter.isConnected()) ? { ok: true } : { ok: false, detail: 'not connected' };
+    checks[adapter.platform] = safely(() => adapter.isConnected()) ? { ok: true } : { ok: false, detail: adapter.problem?.() ?? 'not connected' };
+    const held = adapter.shards?.() ?? [];
+    if (adapter.shards && held.length > 0) shards[adapter.platform] = { count: held[0]!.count, held: held.map(({ id, connected }) => ({ id, connected })) };
+    else if (adapter.shards) shards[adapter.platform] = { count: 0, held: [] };
   }
   checks['oxen_stream'] = sources.streamConnected() ? { ok: true } : { ok: false, detail: 'event stream down' };
-  return { ready: Object.values(checks).every((c) => c.ok), checks };
+  return { ready: Object.values(checks).every((c) => c.ok), checks, ...(Object.keys(shards).length > 0 ? { shards } : {}) };
 }
 
 async function pingWithin(store: Pick<JobStore, 'ping'>, ms: number): Promise<boolean> {

@@ -29,8 +29,13 @@ export interface Replica {
 
 const live = new Set<Replica>();
 
-export async function startReplica(name: string, env: Record<string, string>, readyMs = 30_000): Promise<Replica> {
-  const child = spawn(process.execPath, ['--import', 'tsx', ENTRY], {
+/**
+ * `readyMs`: generous, since replicas started together identify in turn (one per 5 s with
+ * max_concurrency 1) after a start that takes seconds on a loaded machine. `entry`: another
+ * process file that speaks the same way (READY line, JSON logs), e.g. shards-process.ts.
+ */
+export async function startReplica(name: string, env: Record<string, string>, readyMs = 60_000, entry = ENTRY): Promise<Replica> {
+  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
     cwd: ROOT,
     // Only what is given: nothing from the developer's environment (or a .env) changes the outcome.
     env: { PATH: process.env['PATH'] ?? '', NO_PROXY: '*', PORT: '0', LOG_LEVEL: 'info', ...env, BOT_NAME: name },

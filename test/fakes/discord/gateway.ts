@@ -2,6 +2,13 @@
  * The fake gateway: the real protocol over a WebSocket (JSON encoding, no compression), enough
  * for discord.js: HELLO, IDENTIFY -> READY then GUILD_CREATE per guild, heartbeats and their
  * ACKs, and dispatch of events with increasing sequence numbers.
+ *
+ * Sharding as Discord does it: IDENTIFY may carry `shard: [id, count]`; a session gets the guilds
+ * with `(guild_id >> 22) % count === id` and only their events (events without a guild go to
+ * shard 0). An invalid pair closes with 4010; a session that would hold more guilds than allowed
+ * closes with 4011 (sharding required). Identifies are recorded with their time, and those that
+ * break `max_concurrency` (two in one bucket, `shard_id % max_concurrency`, within the window)
+ * are counted.
  */
 import type { Server } from 'node:http';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -13,7 +20,19 @@ export interface GatewaySession {
   intents: number;
   identified: boolean;
   seq: number;
+  /** `[shard_id, num_shards]` from IDENTIFY; absent means one session for every guild. */
+  shard?: [number, number];
 }
+
+/** Which shard of `count` a guild's events go to (Discord's formula). */
+export function shardOfGuild(guildId: string, count: number): number {
+  return Number((BigInt(guildId) >> 22n) % BigInt(count));
+}
+
+const covers = (shard: [number, number] | undefined, guildId: string | undefined): boolean => {
+  if (!shard) return true;
+  return guildId === undefined ? shard[0] === 0 : shardOfGuild(guildId, shard[1]) === shard[0];
+};
 
 export interface GatewayOptions {
   server: Server;
@@ -21,12 +40,27 @@ export interface GatewayOptions {
   heartbeatIntervalMs: number;
   /** May the bot ask for the MESSAGE_CONTENT intent? Otherwise identify closes with 4014. */
   messageContentAllowed: () => boolean;
+  /** How many guilds a session with this shard pair would hold (for 4011). */
+  guildsFor: (shard: [number, number] | undefined) => number;
+  /** More guilds than this in one session closes it with 4011 (Discord: 2,500). */
+  maxGuildsPerSession: () => number;
+  /** `session_start_limit.max_concurrency`, and the window of one identify per bucket (Discord: 5 s). */
+  maxConcurrency: () => number;
+  identifyWindowMs: number;
   ready: (session: GatewaySession) => { ready: unknown; guilds: unknown[] };
 }
 
 export class FakeGateway {
   readonly sessions = new Set<GatewaySession>();
   readonly received: { op: number; d: unknown }[] = [];
+  /** Every accepted IDENTIFY: its shard pair and when it came. */
+  readonly identifies: { shard?: [number, number]; at: number }[] = [];
+  /** IDENTIFYs that came sooner than the window after another one in the same bucket. */
+  identifiesTooSoon = 0;
+  /** IDENTIFYs for a shard pair that another open session already held. */
+  shardsHeldTwice = 0;
+  /** Closes the gateway sent, by code (4004, 4010, 4011, 4014...). */
+  readonly closes: { code: number; shard?: [number, number]; at: number }[] = [];
   private readonly wss: WebSocketServer;
 
   constructor(private readonly options: GatewayOptions) {
@@ -41,11 +75,12 @@ export class FakeGateway {
     return intents;
   }
 
-  /** Sends an event to every identified session; resolves once written. */
+  /** Sends an event to every identified session that holds its guild; resolves once written. */
   dispatch(t: string, d: unknown): Promise<void> {
     const writes: Promise<void>[] = [];
+    const guildId = (d as { guild_id?: unknown } | null)?.guild_id;
     for (const session of this.sessions) {
-      if (!session.identified) continue;
+      if (!session.identified || !covers(session.shard, typeof guildId === 'string' ? guildId : undefined)) continue;
       writes.push(this.send(session, { op: 0, t, s: ++session.seq, d }));
     }
     return Promise.all(writes).then(() => undefined);
@@ -55,9 +90,22 @@ export class FakeGateway {
     return [...this.sessions].filter((s) => s.identified).length;
   }
 
+  /** The shard ids of the identified sessions, one entry per session (a shard held twice shows twice). */
+  connectedShards(): number[] {
+    return [...this.sessions].filter((s) => s.identified).map((s) => s.shard?.[0] ?? 0).sort((a, b) => a - b);
+  }
+
   async close(): Promise<void> {
     for (const s of this.sessions) s.socket.terminate();
     await new Promise<void>((resolve) => this.wss.close(() => resolve()));
+  }
+
+  private recordIdentify(shard: [number, number] | undefined): void {
+    const at = Date.now();
+    const concurrency = this.options.maxConcurrency();
+    const bucket = (shard?.[0] ?? 0) % concurrency;
+    if (this.identifies.some((i) => (i.shard?.[0] ?? 0) % concurrency === bucket && at - i.at < this.options.identifyWindowMs)) this.identifiesTooSoon++;
+    this.identifies.push({ ...(shard ? { shard } : {}), at });
   }
 
   private send(session: GatewaySession, payload: unknown): Promise<void> {
@@ -83,16 +131,24 @@ export class FakeGateway {
           void this.send(session, { op: 11 });
           break;
         case 2: {
-          const d = payload.d as { token?: string; intents?: number };
-          if (d.token !== this.options.token) {
-            socket.close(4004, 'Authentication failed.');
-            return;
+          const d = payload.d as { token?: string; intents?: number; shard?: unknown };
+          const refuse = (code: number, reason: string) => {
+            this.closes.push({ code, ...(session.shard ? { shard: session.shard } : {}), at: Date.now() });
+            socket.close(code, reason);
+          };
+          if (d.token !== this.options.token) return refuse(4004, 'Authentication failed.');
+          if (d.shard !== undefined) {
+            const pair = d.shard as number[];
+            const valid = Array.isArray(pair) && pair.length === 2 && pair.every(Number.isInteger) && pair[1]! >= 1 && pair[0]! >= 0 && pair[0]! < pair[1]!;
+            if (!valid) return refuse(4010, 'Invalid shard.');
+            session.shard = [pair[0]!, pair[1]!];
           }
           session.intents = d.intents ?? 0;
-          if (session.intents & MESSAGE_CONTENT_INTENT && !this.options.messageContentAllowed()) {
-            socket.close(4014, 'Disallowed intent(s).');
-            return;
-          }
+          if (session.intents & MESSAGE_CONTENT_INTENT && !this.options.messageContentAllowed()) return refuse(4014, 'Disallowed intent(s).');
+          if (this.options.guildsFor(session.shard) > this.options.maxGuildsPerSession()) return refuse(4011, 'Sharding required.');
+          this.recordIdentify(session.shard);
+          const pair = session.shard;
+          if (pair && [...this.sessions].some((s) => s.identified && s.shard?.[0] === pair[0] && s.shard[1] === pair[1])) this.shardsHeldTwice++;
           session.identified = true;
           const { ready, guilds } = this.options.ready(session);
           void this.send(session, { op: 0, t: 'READY', s: ++session.seq, d: ready });

@@ -1,4 +1,5 @@
 /**
+ * (A long file: the whole REST surface the bot uses, route by route, with its state, in one place.)
  * A loopback fake of Discord for the real discord.js Client: REST under `<url>/v10` (pass `url` as
  * DISCORD_API_URL), `GET /gateway/bot` naming the fake's own WebSocket gateway, a CDN for
  * attachments, and switches for missing permissions. Every REST call is recorded, multipart
@@ -8,10 +9,13 @@
  *   const client = new Client({ intents, rest: { api: discord.url } });
  *   await client.login(discord.token);
  *   await discord.dispatchInteraction(slashCommand(discord.context(user), 'video', [...]));
+ *
+ * Several servers (`guilds`), each with one text channel, for sharding: `GET /gateway/bot`
+ * recommends `shards` and tells `max_concurrency`; the gateway routes each guild to its shard.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { FakeGateway, MESSAGE_CONTENT_INTENT } from './gateway.js';
+import { FakeGateway, MESSAGE_CONTENT_INTENT, shardOfGuild } from './gateway.js';
 import { apiMessage, apiUser, snowflake, type ApiAttachment, type ApiMessage, type FakeUser, type InteractionContext } from './payloads.js';
 import { invalidFormBody, messageLimitBroken } from './limits.js';
 
@@ -69,6 +73,22 @@ export interface FakeDiscordOptions {
   tokenLifetimeMs?: number;
   /** Roles of every guild besides @everyone (sent in GUILD_CREATE, as Discord does). */
   roles?: { id: string; name: string }[];
+  /** How many servers the bot is in (default 1), each with one text channel. */
+  guilds?: number;
+  /** The shard count `GET /gateway/bot` recommends (default 1). */
+  shards?: number;
+  /** `session_start_limit.max_concurrency` (default 1). */
+  maxConcurrency?: number;
+  /** A session that would hold more guilds than this is closed with 4011 (default: Discord's 2,500). */
+  maxGuildsPerSession?: number;
+  /** One identify per max_concurrency bucket in this window, or it is counted as too soon (Discord: 5 s). */
+  identifyWindowMs?: number;
+}
+
+/** A server of the fake and its one text channel. */
+export interface FakeGuild {
+  id: string;
+  channelId: string;
 }
 
 export interface FakeDiscord {
@@ -79,6 +99,8 @@ export interface FakeDiscord {
   bot: FakeUser;
   guildId: string;
   channelId: string;
+  /** Every server, the first being `guildId` with `channelId`. */
+  guilds: FakeGuild[];
   gateway: FakeGateway;
   calls: RecordedCall[];
   switches: {
@@ -87,6 +109,8 @@ export interface FakeDiscord {
     messageContentAllowed: boolean;
     /** The next N messages with files are stored, but answered with a 500 (a response lost in transit). */
     loseUploadResponses: number;
+    /** Overrides the boost tier's file limit (tests use a low one instead of huge files). */
+    uploadLimitBytes?: number;
   };
   messages: Map<string, ApiMessage>;
   /** Role ids of each user's guild member, sent with their MESSAGE_CREATE (default none). */
@@ -111,8 +135,6 @@ export interface FakeDiscord {
   waitForCall(match: (call: RecordedCall) => boolean, ms?: number, what?: string): Promise<RecordedCall>;
   /** Messages in a channel or thread, oldest first. */
   messagesIn(channelId: string): ApiMessage[];
-    /** Overrides the boost tier's file limit (tests use a low one instead of huge files). */
-    uploadLimitBytes?: number;
   close(): Promise<void>;
 }
 
@@ -192,7 +214,17 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
   const memberRoles = new Map<string, string[]>();
   const callbacks = new Map<string, { type: number; at: number; flags?: number }>();
   const waiters = new Set<{ match: (c: RecordedCall) => boolean; resolve: (c: RecordedCall) => void }>();
-  const channels = new Map<string, { id: string; type: number; name: string; parent_id?: string }>([[channelId, { id: channelId, type: 0, name: 'videos' }]]);
+  // Guild i's id is guild 0's plus i in the timestamp part, so consecutive guilds go to consecutive shards.
+  const guilds: FakeGuild[] = Array.from({ length: Math.max(1, options.guilds ?? 1) }, (_, i) => ({
+    id: String(((BigInt(guildId) >> 22n) + BigInt(i)) << 22n | (BigInt(guildId) & 0x3fffffn)),
+    channelId: String(BigInt(channelId) + BigInt(i)),
+  }));
+  const channels = new Map<string, { id: string; type: number; name: string; guild_id: string; parent_id?: string }>(
+    guilds.map((g) => [g.channelId, { id: g.channelId, type: 0, name: 'videos', guild_id: g.id }]),
+  );
+  const guildOf = (channel: string) => channels.get(channel)?.guild_id ?? guildId;
+  const shardCount = options.shards ?? 1;
+  const maxConcurrency = options.maxConcurrency ?? 1;
 
   let baseUrl = '';
   const botUser = apiUser(bot);
@@ -204,7 +236,7 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
       return {
         id,
         type: 11,
-        guild_id: guildId,
+        guild_id: c.guild_id,
         parent_id: c.parent_id,
         name: c.name,
         owner_id: bot.id,
@@ -215,11 +247,11 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
         thread_metadata: { archived: false, auto_archive_duration: 1440, archive_timestamp: new Date().toISOString(), locked: false },
       };
     }
-    return { id, type: c.type, guild_id: guildId, name: c.name, position: 0, permission_overwrites: [], nsfw: false, parent_id: null, topic: null, rate_limit_per_user: 0, flags: 0 };
+    return { id, type: c.type, guild_id: c.guild_id, name: c.name, position: 0, permission_overwrites: [], nsfw: false, parent_id: null, topic: null, rate_limit_per_user: 0, flags: 0 };
   };
-  const guildJson = () => ({
-    id: guildId,
-    name: 'Fake guild',
+  const guildJson = (id = guildId) => ({
+    id,
+    name: id === guildId ? 'Fake guild' : `Fake guild ${guilds.findIndex((g) => g.id === id)}`,
     icon: null,
     splash: null,
     discovery_splash: null,
@@ -230,7 +262,7 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
     default_message_notifications: 0,
     explicit_content_filter: 0,
     roles: [
-      { id: guildId, name: '@everyone', color: 0, hoist: false, position: 0, permissions: '2251799813685247', managed: false, mentionable: false, flags: 0 },
+      { id, name: '@everyone', color: 0, hoist: false, position: 0, permissions: '2251799813685247', managed: false, mentionable: false, flags: 0 },
       ...(options.roles ?? []).map((role, i) => ({ ...role, color: 0, hoist: false, position: i + 1, permissions: '0', managed: false, mentionable: true, flags: 0 })),
     ],
     emojis: [],
@@ -252,14 +284,14 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
     premium_progress_bar_enabled: false,
     safety_alerts_channel_id: null,
   });
-  const guildCreate = () => ({
-    ...guildJson(),
+  const guildCreate = (id = guildId) => ({
+    ...guildJson(id),
     unavailable: false,
     joined_at: new Date(0).toISOString(),
     large: false,
     member_count: 2,
     members: [],
-    channels: [...channels.values()].filter((c) => c.type !== 11).map((c) => channelJson(c.id)),
+    channels: [...channels.values()].filter((c) => c.type !== 11 && c.guild_id === id).map((c) => channelJson(c.id)),
     threads: [],
     presences: [],
     voice_states: [],
@@ -295,7 +327,7 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
   const createMessage = (channel: string, body: any, files: RecordedFile[], author = botUser, extra: Partial<ApiMessage> = {}): ApiMessage => {
     const message = apiMessage({
       channel_id: channel,
-      guild_id: guildId,
+      guild_id: guildOf(channel),
       author,
       content: typeof body?.content === 'string' ? body.content : '',
       embeds: body?.embeds ?? [],
@@ -338,7 +370,11 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
       case 'gatewayBot':
         return {
           status: 200,
-          json: { url: `${baseUrl.replace(/^http/, 'ws').replace(/\/api$/, '')}/gateway`, shards: 1, session_start_limit: { total: 1000, remaining: 999, reset_after: 0, max_concurrency: 1 } },
+          json: {
+            url: `${baseUrl.replace(/^http/, 'ws').replace(/\/api$/, '')}/gateway`,
+            shards: shardCount,
+            session_start_limit: { total: 1000, remaining: 999, reset_after: 0, max_concurrency: maxConcurrency },
+          },
         };
       case 'getMe':
         return { status: 200, json: botUser };
@@ -424,7 +460,7 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
         if (threads.has(mid)) throw new HttpFailure(400, { code: 160004, message: 'A thread has already been created for this message' });
         const thread = { id: mid, parent_id: channel, name: String(body.json?.name ?? 'thread') };
         threads.set(mid, thread);
-        channels.set(mid, { id: mid, type: 11, name: thread.name, parent_id: channel });
+        channels.set(mid, { id: mid, type: 11, name: thread.name, guild_id: guildOf(channel), parent_id: channel });
         return { status: 201, json: channelJson(mid) };
       }
       case 'getChannel': {
@@ -433,8 +469,8 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
         return { status: 200, json };
       }
       case 'getGuild':
-        if (params[0] !== guildId) throw new HttpFailure(404, { code: 10004, message: 'Unknown Guild' });
-        return { status: 200, json: guildJson() };
+        if (!guilds.some((g) => g.id === params[0])) throw new HttpFailure(404, { code: 10004, message: 'Unknown Guild' });
+        return { status: 200, json: guildJson(params[0]) };
       case 'putCommands': {
         const [appId, guild] = params as [string, string | undefined];
         if (appId !== applicationId) throw new HttpFailure(403, { code: 20012, message: 'You are not authorized to perform this action on this application' });
@@ -519,19 +555,24 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api`;
 
+  const guildsOfShard = (shard: [number, number] | undefined) => (shard ? guilds.filter((g) => shardOfGuild(g.id, shard[1]) === shard[0]) : guilds);
   const gateway = new FakeGateway({
     server,
     token,
     heartbeatIntervalMs: options.heartbeatIntervalMs ?? 41_250,
     messageContentAllowed: () => switches.messageContentAllowed,
-    ready: () => ({
+    guildsFor: (shard) => guildsOfShard(shard).length,
+    maxGuildsPerSession: () => options.maxGuildsPerSession ?? 2_500,
+    maxConcurrency: () => maxConcurrency,
+    identifyWindowMs: options.identifyWindowMs ?? 5_000,
+    ready: (session) => ({
       ready: {
         v: 10,
         user: { ...botUser, verified: true, mfa_enabled: false, flags: 0 },
-        guilds: [{ id: guildId, unavailable: true }],
+        guilds: guildsOfShard(session.shard).map((g) => ({ id: g.id, unavailable: true })),
         session_id: `session-${snowflake()}`,
         resume_gateway_url: `${baseUrl.replace(/^http/, 'ws').replace(/\/api$/, '')}/gateway`,
-        shard: [0, 1],
+        shard: session.shard ?? [0, 1],
         application: { id: applicationId, flags: 0 },
         private_channels: [],
         relationships: [],
@@ -539,7 +580,7 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
         guild_join_requests: [],
         presences: [],
       },
-      guilds: [guildCreate()],
+      guilds: guildsOfShard(session.shard).map((g) => guildCreate(g.id)),
     }),
   });
 
@@ -550,6 +591,7 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
     bot,
     guildId,
     channelId,
+    guilds,
     gateway,
     calls,
     switches,
@@ -558,7 +600,7 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
     threads,
     dispatchedAt,
     callbacks,
-    context: (user, channel = channelId) => ({ applicationId, guildId, channelId: channel, user, attachmentSizeLimit: [10, 10, 50, 100][switches.premiumTier]! * 1024 * 1024 }),
+    context: (user, channel = channelId) => ({ applicationId, guildId: guildOf(channel), channelId: channel, user, attachmentSizeLimit: [10, 10, 50, 100][switches.premiumTier]! * 1024 * 1024 }),
     attachment: (name, bytes, opts = {}) => attachmentOn(opts.channelId ?? channelId, name, bytes, opts.contentType, opts.ephemeral ?? false),
     async dispatchInteraction(payload) {
       interactionTokens.set(payload.token, { id: payload.id, at: Date.now() });
@@ -566,7 +608,8 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
       await gateway.dispatch('INTERACTION_CREATE', payload);
     },
     async postUserMessage(user, fields) {
-      const message = apiMessage({ guild_id: guildId, author: apiUser(user), ...fields, channel_id: fields.channel_id ?? channelId });
+      const channel = fields.channel_id ?? channelId;
+      const message = apiMessage({ guild_id: guildOf(channel), author: apiUser(user), ...fields, channel_id: channel });
       messages.set(message.id, message);
       const member = { roles: memberRoles.get(user.id) ?? [], joined_at: new Date(0).toISOString(), deaf: false, mute: false, flags: 0 };
       await gateway.dispatch('MESSAGE_CREATE', { ...visible(message), member, ...(message.referenced_message ? { referenced_message: visible(message.referenced_message) } : {}) });
