@@ -1,6 +1,6 @@
 /**
  * Where settings live, beside the jobs: a Redis hash per server (workspace) with STORE_URL, so
- * every replica reads the same; otherwise a table in the SQLite file in DATA_DIR. Each setting is
+ * every replica reads the same; otherwise DATA_DIR/settings.sqlite. Each setting is
  * its own field (`server.maxResolution`, `channel:C1.defaultCount`) holding JSON, so two admins
  * changing different settings at once never undo each other; every change bumps the scope's
  * `version` field in the same transaction, which is what the cache checks on each request.
@@ -106,7 +106,9 @@ export class SqliteSettingsStorage implements SettingsStorage {
   constructor(dataDir: string) {
     const dir = resolve(dataDir);
     mkdirSync(dir, { recursive: true });
-    const sqlite = new KeyvSqlite({ uri: `sqlite://${join(dir, 'seedance-bot.sqlite')}`, table: 'settings', busyTimeout: 10_000 });
+    // A file of its own: opening the jobs' file from a second connection while the job store sets
+    // it up (WAL) can fail with SQLITE_BUSY, and settings are small and rarely written.
+    const sqlite = new KeyvSqlite({ uri: `sqlite://${join(dir, 'settings.sqlite')}`, table: 'settings', busyTimeout: 10_000 });
     this.db = new Keyv({ store: sqlite, namespace: 'settings' });
     this.db.on('error', () => undefined); // surfaced through the rejected calls instead
   }

@@ -96,6 +96,23 @@ describe.each(backends)('on $name', (backend) => {
     expect(own.settingSources).toBeUndefined();
   });
 
+  it('the bot off in a channel, and tiers the server allows, refuse with who decided', async () => {
+    const { settings, core } = await setup();
+    expect((await settings.change(place, admin, 'server', { allowed_tiers: 'fast, mini' })).ok).toBe(true);
+    const pro = await core.service.submit({ ...textRequest('a fox'), request: { prompt: 'a fox', options: { ...DEFAULT_OPTIONS, tier: 'pro' }, given: ['tier'] } });
+    expect(pro.ok ? [] : pro.problems).toEqual([{ code: 'settings.tier_not_allowed', params: { value: 'pro', allowed: ['fast', 'mini'], scope: 'server' } }]);
+    // Without a tier asked for, 1080p would pick Pro: refused too, since no allowed tier offers it.
+    const highRes = await core.service.submit({ ...textRequest('a fox'), request: { prompt: 'a fox', options: { ...DEFAULT_OPTIONS, resolution: '1080p' }, given: ['resolution'] } });
+    expect(highRes.ok ? [] : highRes.problems.map((p) => p.code)).toEqual(['settings.tier_not_allowed']);
+
+    expect((await settings.change(place, admin, 'channel', { enabled: 'off' })).ok).toBe(true);
+    const off = await core.service.submit(textRequest('a fox'));
+    expect(off.ok ? [] : off.problems).toEqual([{ code: 'settings.channel_off', params: { scope: 'channel' } }]);
+    expect(discordSentences.problem({ code: 'settings.channel_off', params: { scope: 'channel' } })).toBe('The bot is turned off in this channel; an admin can turn it on with `/video-settings`.');
+    // Another channel of the same server is not affected.
+    submitted(await core.service.submit({ ...textRequest('a fox'), destination: { platform: 'discord', channelId: 'channel-2' } }));
+  });
+
   it('only admins change settings, and never above the operator’s ceiling', async () => {
     const { settings } = await setup({ videoSecondsPerDay: 100 });
     const refused = await settings.change(place, member, 'channel', { max_resolution: '480p' });
