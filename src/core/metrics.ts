@@ -78,7 +78,7 @@ export function createMetrics(sources: MetricsSources, options: { defaultMetrics
   });
   const uploads = new Counter({
     name: 'seedance_uploads_total',
-    help: 'Delivery attempts by outcome: uploaded, too_big (link), link (after failed uploads), found (already posted), gave_up (the job ends as a failed delivery), failed (will retry), handed_back (shutdown)',
+    help: 'Delivery attempts by outcome: uploaded, fitted (a re-encoded copy), too_big (link), link (after failed uploads), found (already posted), gave_up (the job ends as a failed delivery), failed (will retry), handed_back (shutdown)',
     labelNames: ['outcome'],
     registers: [registry],
   });
