@@ -71,7 +71,7 @@ describe.each(backends)('on $name', (backend) => {
     const port = new RecordingPort();
     const core = await startCore({ fake, store: opened.store.store, port, service: { perUserLimit: 5, budget: ceiling }, serverSettings: settings });
     cleanups.push(() => core.stop());
-    return { ...opened, settings, core };
+    return { ...opened, settings, core, port };
   }
 
   it('a member gets the channel default and is refused above the channel maximum, with who set it', async () => {
@@ -145,6 +145,15 @@ describe.each(backends)('on $name', (backend) => {
     expect((await core.service.cancel(first.id, { platform: 'discord', userId: 'u1' })).ok).toBe(true);
     await expect.poll(async () => (await settings.usage(place, 'u1')).person.videoSeconds, { timeout: 10_000 }).toBe(5);
     submitted(await core.service.submit(textRequest('five')));
+  });
+
+  it('a person’s allowance comes back when the request is refused part-way', async () => {
+    const { settings, core, port } = await setup();
+    expect((await settings.change(place, admin, 'server', { person_daily_seconds: '10', default_duration: '5' })).ok).toBe(true);
+    port.openError = new Error('no permission to post here');
+    const refused = await core.service.submit(textRequest('one'));
+    expect(refused.ok ? [] : refused.problems.map((p) => p.code)).toEqual(['platform.cannot_post']);
+    expect(await settings.usage(place, 'u1')).toMatchObject({ person: { videoSeconds: 0 }, scope: { videoSeconds: 0 } });
   });
 
   it('settings survive a restart and a second instance sees a change at once', async () => {
