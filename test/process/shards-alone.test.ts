@@ -100,4 +100,24 @@ describe('Discord refuses the gateway for good', () => {
     expect(fake.gateway.identifies).toEqual([]);
     expect((await readyz(bot)).status).toBe(503);
   }, 90_000);
+
+  it('4004 while running (the token reset): the same, after the bot was ready', async () => {
+    discord = await startFakeDiscord();
+    const fake = discord;
+    const bot = await startShardReplica('revoked', env(fake, 'revoked'));
+    expect((await readyz(bot)).status).toBe(200);
+
+    fake.gateway.revokeToken();
+    fake.gateway.dropSessions(4000);
+    await eventually(() => bot.lines().some((l) => l.event === 'discord.gateway_refused'), 20_000, `the refusal logged\n${bot.output()}`);
+    expect(bot.lines().filter((l) => l.event === 'discord.gateway_refused')).toMatchObject([{ level: 'error', code: 4004, shard: 0, reason: expect.stringMatching(/DISCORD_TOKEN/) }]);
+    expect(bot.output()).not.toContain(fake.token);
+    const ready = await readyz(bot);
+    expect(ready.status).toBe(503);
+    expect(ready.body.checks['discord']).toEqual({ ok: false, detail: 'Discord refused the gateway (close code 4004)' });
+
+    await sleep(3_000);
+    expect(bot.child.exitCode).toBeNull();
+    expect(fake.gateway.closes.map((c) => c.code)).toEqual([4004]);
+  }, 90_000);
 });

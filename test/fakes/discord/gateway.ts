@@ -62,6 +62,7 @@ export class FakeGateway {
   /** Closes the gateway sent, by code (4004, 4010, 4011, 4014...). */
   readonly closes: { code: number; shard?: [number, number]; at: number }[] = [];
   private readonly wss: WebSocketServer;
+  private tokenRevoked = false;
 
   constructor(private readonly options: GatewayOptions) {
     this.wss = new WebSocketServer({ server: options.server, path: '/gateway' });
@@ -93,6 +94,16 @@ export class FakeGateway {
   /** The shard ids of the identified sessions, one entry per session (a shard held twice shows twice). */
   connectedShards(): number[] {
     return [...this.sessions].filter((s) => s.identified).map((s) => s.shard?.[0] ?? 0).sort((a, b) => a - b);
+  }
+
+  /** The bot's token stops working (reset in the Developer Portal): every later IDENTIFY gets 4004. */
+  revokeToken(): void {
+    this.tokenRevoked = true;
+  }
+
+  /** Closes every session with `code` (4000, unknown error: the bot reconnects and resumes or identifies again). */
+  dropSessions(code = 4000): void {
+    for (const s of this.sessions) s.socket.close(code, 'Unknown error.');
   }
 
   async close(): Promise<void> {
@@ -136,7 +147,7 @@ export class FakeGateway {
             this.closes.push({ code, ...(session.shard ? { shard: session.shard } : {}), at: Date.now() });
             socket.close(code, reason);
           };
-          if (d.token !== this.options.token) return refuse(4004, 'Authentication failed.');
+          if (d.token !== this.options.token || this.tokenRevoked) return refuse(4004, 'Authentication failed.');
           if (d.shard !== undefined) {
             const pair = d.shard as number[];
             const valid = Array.isArray(pair) && pair.length === 2 && pair.every(Number.isInteger) && pair[1]! >= 1 && pair[0]! >= 0 && pair[0]! < pair[1]!;
