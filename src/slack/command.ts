@@ -11,7 +11,7 @@ import { helpText, jobsList } from './render.js';
 import { VIDEO_COMMAND } from './requirements.js';
 import { RESTARTING } from './sentences.js';
 import { submitRequest } from './submit.js';
-import { openSettings } from './settings.js';
+import { openSettings, usageText } from './settings.js';
 import { escapeText, plainFromSlack } from './text.js';
 
 const ephemeral = (text: string) => ({ response_type: 'ephemeral' as const, text });
@@ -40,6 +40,13 @@ export function registerCommand(app: App, flow: Flow): void {
       return afterAck(flow, 'settings', reply, () =>
         openSettings(flow, { userId: command.user_id, teamId: command.team_id, channel: command.channel_id, triggerId: command.trigger_id, scope, reply }),
       );
+    }
+
+    if (words.length === 1 && first === 'usage') {
+      await ack();
+      return afterAck(flow, 'usage', reply, async () => {
+        await reply(await usageText(flow, { userId: command.user_id, teamId: command.team_id, channel: command.channel_id }));
+      });
     }
 
     if (words.length === 2 && first === 'cancel') {

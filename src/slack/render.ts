@@ -148,6 +148,6 @@ export function helpText(): string {
     `Tiers: ${tierChoices({ includeAuto: true }).map((c) => c.name).join(', ')}. Modes: ${modeChoices({ includeAuto: true }).map((c) => c.name).join(', ')}.`,
     `Resolutions: ${resolutionsForAnyTier().join(', ')}. Durations: ${DURATION_RANGE.min}-${DURATION_RANGE.max} s or auto. Aspect ratios: ${ASPECT_RATIO_CHOICES.join(', ')}.`,
     `\`${VIDEO_COMMAND} jobs\` lists your videos; \`${VIDEO_COMMAND} cancel <id>\` cancels one. The status message has Cancel and Retry buttons.`,
-    `Workspace admins: \`${VIDEO_COMMAND} settings\` (the workspace) or \`${VIDEO_COMMAND} settings channel\` (this channel) set defaults, limits and allowances; the app's Home tab shows them and today's use.`,
+    `Workspace admins: \`${VIDEO_COMMAND} settings\` (the workspace) or \`${VIDEO_COMMAND} settings channel\` (this channel) set defaults, limits and allowances; the app's Home tab and \`${VIDEO_COMMAND} usage\` show them and today's use.`,
   ].join('\n');
 }

@@ -7,7 +7,7 @@
 import type { App } from '@slack/bolt';
 import { describeProblem } from '../core/messages.js';
 import type { Problem } from '../core/result.js';
-import { describeSettings } from '../core/settings/describe.js';
+import { describeSettings, describeUsage } from '../core/settings/describe.js';
 import { SERVER_ONLY, SETTING_INFO, SETTING_NAMES, settingByKey, settingText, type SettingScope } from '../core/settings/model.js';
 import { actorOf, type Flow } from './flow.js';
 import type { Block } from './render.js';
@@ -79,6 +79,17 @@ export async function openSettings(flow: Flow, input: { userId: string; teamId: 
   } catch (error) {
     await input.reply(escapeText(describeSlackFailure(slackFailureOf(error), 'open the settings form', flow.botName())));
   }
+}
+
+/** `/video usage`: this workspace's and channel's settings and today's use, for anyone. */
+export async function usageText(flow: Flow, input: { userId: string; teamId: string; channel: string }): Promise<string> {
+  const settings = flow.service().serverSettings;
+  if (!settings) return 'This bot keeps no settings or allowances of its own (its operator has not enabled them).';
+  const place = { platform: 'slack' as const, scopeId: input.teamId };
+  const [scope, usage] = await Promise.all([settings.get(place), settings.usage(place, input.userId)]);
+  // User groups as ids, not mentions: a message would notify them.
+  const plainGroups = { server: SETTINGS_HINT.server };
+  return [...describeUsage(usage, plainGroups), ...describeSettings(scope, input.channel, plainGroups)].join('\n').slice(0, 3000);
 }
 
 export function registerSettings(app: App, flow: Flow): void {

@@ -105,6 +105,9 @@ describe('/video settings', () => {
     await bot.sender.command('two --duration 5', { user_id: MEMBER });
     await answerContaining(world, 'You have used 5 of your 8 video-seconds for today; this video needs 5 more.');
 
+    await bot.sender.command('usage', { user_id: MEMBER });
+    await answerContaining(world, '• You: 5 video-seconds of 8 video-seconds');
+
     await bot.sender.event({ type: 'app_home_opened', user: MEMBER, channel: 'D1', tab: 'home', event_ts: '1.000001' });
     await eventually(() => slack.homeViews.has(MEMBER), 5_000, 'the App Home view');
     const home = JSON.stringify(slack.homeViews.get(MEMBER));
