@@ -13,7 +13,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ServerSettings } from '../../src/core/settings/settings.js';
 import { SqliteSettingsStorage } from '../../src/core/settings/storage.js';
 import { commandDefinitions } from '../../src/discord/commands.js';
-import { apiUser, MEMBER_PERMISSIONS, slashCommand, type SlashOption } from '../fakes/discord/index.js';
+import { apiUser, buttonPress, MEMBER_PERMISSIONS, slashCommand, type SlashOption } from '../fakes/discord/index.js';
 import { eventually, sqliteStore } from '../helpers/harness.js';
 import { ANN, answerTo, BOB, postsTo, startWorld, type World } from './helpers.js';
 
@@ -75,6 +75,11 @@ describe('/video-settings', () => {
     expect(job?.settingSources).toEqual({ duration: 'channel' });
     const status = postsTo(world.discord, world.discord.channelId).find((c) => String(c.json?.content).includes(jobId!))!;
     expect(status.json.content).toContain("From this channel's settings: length `5 s`.");
+    // Parameters says so too.
+    const statusMessage = [...world.discord.messages.values()].find((m) => m.content.includes(jobId!))!;
+    const press = buttonPress({ ...world.discord.context(BOB), member: MEMBER }, `job:params:${jobId}`, statusMessage);
+    await world.discord.dispatchInteraction(press);
+    expect(await answerTo(world.discord, press)).toContain("From this channel's settings: length `5 s`.");
 
     const refused = await run(world, BOB, MEMBER, 'video', [
       { name: 'prompt', type: STRING, value: 'a fox' },
