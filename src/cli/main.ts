@@ -11,8 +11,13 @@ import { CliError, describeError, EXIT, hideSecrets, note } from './output.js';
 
 if (existsSync('.env')) process.loadEnvFile('.env');
 
-// Whatever a command prints, these never appear in it.
-hideSecrets(['OXEN_API_KEY', 'DISCORD_TOKEN', 'SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'SLACK_APP_TOKEN', 'STORE_URL'].map((name) => process.env[name]?.trim()));
+// Whatever a command prints, these never appear in it (the store's password included).
+const storeUrl = process.env['STORE_URL']?.trim();
+const storePassword = storeUrl && URL.canParse(storeUrl) ? new URL(storeUrl).password : '';
+hideSecrets([
+  ...['OXEN_API_KEY', 'DISCORD_TOKEN', 'SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'SLACK_APP_TOKEN'].map((name) => process.env[name]?.trim()),
+  ...(storePassword ? [storePassword, decodeURIComponent(storePassword), storeUrl] : []),
+]);
 
 /**
  * The CLI's settings, parsed when a command asks for them: a bad or missing one is a usage error.

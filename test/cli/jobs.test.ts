@@ -45,11 +45,13 @@ describe('seedance jobs, on the store of a running bot', () => {
     const generationId = (await bot.job(slow))!.generations[0]!.id;
 
     const env = { OXEN_API_KEY: oxen.apiKey, OXEN_BASE_URL: oxen.url, DATA_DIR: dataDir };
-    const [list, onlyDone, one, missing] = await Promise.all([
+    const [list, onlyDone, one, missing, unreachable] = await Promise.all([
       runCli(['jobs', '--json'], { env }),
       runCli(['jobs', '--state', 'done'], { env }),
       runCli(['jobs', done], { env }),
       runCli(['jobs'], { env: { ...env, DATA_DIR: emptyDir() } }),
+      // Nothing listens there: the Redis client would try again for ever.
+      runCli(['jobs'], { env: { ...env, STORE_URL: 'redis://:store-pass-Xk2@127.0.0.1:9' } }),
     ]);
     expect(list.code, list.stderr).toBe(0);
     const jobs = JSON.parse(list.stdout) as { id: string; state: string; phase: string; requester: { userId: string } }[];
@@ -71,6 +73,8 @@ describe('seedance jobs, on the store of a running bot', () => {
 
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/^seedance: No bot store in DATA_DIR/);
+    expect(unreachable.code).toBe(1);
+    expect(unreachable.stderr).toBe("seedance: The bot's store did not answer within 10 s: check STORE_URL\n");
 
     const cancel = await runCli(['jobs', 'cancel', slow], { env });
     expect(cancel.code, cancel.stderr).toBe(0);

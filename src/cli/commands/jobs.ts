@@ -5,7 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { describeStore, type CliConfig } from '../../core/config.js';
+import type { CliConfig } from '../../core/config.js';
 import { describeFailure } from '../../core/messages.js';
 import { phaseOf } from '../../core/jobs/engine.js';
 import { isTerminal, JOB_STATES, type JobRecord, type JobState } from '../../core/jobs/job.js';
@@ -33,12 +33,19 @@ function openBotStore(config: CliConfig): JobStore {
   return openJobStore(config.store);
 }
 
+/** How long the store has to answer before the command gives up (a wrong STORE_URL retries for ever). */
+const STORE_ANSWER_MS = 10_000;
+
 async function withStore<T>(config: CliConfig, use: (store: JobStore) => Promise<T>): Promise<T> {
   const store = openBotStore(config);
   try {
+    let timer: NodeJS.Timeout | undefined;
+    const answered = await Promise.race([store.ping(), new Promise<false>((r) => (timer = setTimeout(() => r(false), STORE_ANSWER_MS)))]);
+    clearTimeout(timer);
+    if (!answered) throw new CliError(`The bot's store did not answer within ${STORE_ANSWER_MS / 1000} s: check ${config.store.url ? 'STORE_URL' : 'DATA_DIR'}`);
     return await use(store);
   } finally {
-    await store.close().catch(() => undefined);
+    await Promise.race([store.close().catch(() => undefined), new Promise((r) => setTimeout(r, 2_000).unref())]);
   }
 }
 
@@ -72,7 +79,7 @@ export async function runJobsList(id: string | undefined, flags: JobsFlags, load
     return EXIT.ok;
   }
   if (jobs.length === 0) {
-    print(`No jobs${state ? ` in state ${state}` : ''} in ${describeStore(config.store)}.`);
+    print(`No jobs${state ? ` in state ${state}` : ''} in ${config.store.url ? 'the Redis store at STORE_URL' : `the SQLite store in ${resolve(config.store.dataDir)}`}.`);
     return EXIT.ok;
   }
   print(table(['ID', 'STATE', 'OWNER', 'MODEL', 'COST (EST.)', 'CREATED (UTC)', 'PROMPT'], jobs.map((j) => [j.id, phaseOf(j), owner(j), modelOf(j), cost(j), when(j.createdAt), clip(j.request.prompt.replace(/\s+/g, ' '), 50)])));
