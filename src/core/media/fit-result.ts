@@ -136,7 +136,7 @@ async function encode(av: NodeAv, inputPath: string, outputPath: string, plan: F
   let output: Awaited<ReturnType<NodeAv['Muxer']['open']>> | undefined;
   try {
     const videoStream = input.video()!;
-    const videoDecoder = await av.Decoder.create(videoStream);
+    const videoDecoder = await av.Decoder.create(videoStream, { context: { threadCount: 0 } });
     disposables.push(videoDecoder);
     const scale = av.FilterAPI.create(`scale=${plan.width}:${plan.height}:flags=bicubic,setsar=1,format=yuv420p`);
     disposables.push(scale);
