@@ -150,7 +150,8 @@ const ROUTES: { method: string; pattern: RegExp; name: RouteName }[] = [
   { method: 'GET', pattern: /^\/api\/repos\/([^/]+)\/([^/]+)\/?$/, name: 'getRepo' },
   { method: 'POST', pattern: /^\/api\/repos\/([^/]+)\/([^/]+)\/workbench\/context$/, name: 'upload' },
   { method: 'GET', pattern: /^\/api\/repos\/([^/]+)\/([^/]+)\/file\/presigned_url\/main\/(.+)$/, name: 'presign' },
-  { method: 'GET', pattern: /^\/api\/repos\/([^/]+)\/([^/]+)\/file\/main\/(.+)$/, name: 'repoFile' },
+  // GET /api/repos/{ns}/{repo}/file/{branch}/{path} (oxen-api.md §7); only `main` exists here.
+  { method: 'GET', pattern: /^\/api\/repos\/([^/]+)\/([^/]+)\/file\/(?!presigned_url\/)([^/]+)\/(.+)$/, name: 'repoFile' },
 ];
 
 function matchRoute(method: string, path: string): Route {
@@ -326,7 +327,8 @@ export async function startFakeOxen(options: FakeOxenOptions = {}): Promise<Fake
       sendJson(res, 200, { url: results.presign({ ...file, expiresAt: now() + presignTtlMs }) });
     },
     repoFile: ({ res, params }) => {
-      const [namespace, repo, path] = params as [string, string, string];
+      const [namespace, repo, branch, path] = params as [string, string, string, string];
+      if (branch !== 'main') return sendJson(res, 404, NOT_FOUND);
       const output = repo === RESULTS_REPO ? /^outputs\/([^/]+)\.mp4$/.exec(path) : null;
       const generation = output ? store.get(output[1] as string) : undefined;
       if (generation?.status === 'succeeded' && generation.target_namespace === namespace) {
