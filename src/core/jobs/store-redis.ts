@@ -75,6 +75,13 @@ for _, active in ipairs(redis.call('SMISMEMBER', KEYS[2], unpack(ids))) do
 end
 return redis.call('PEXPIRE', KEYS[1], ARGV[5])`;
 
+// Only while the record (KEYS[2]) does not exist; the id key (KEYS[3]) then expires like a finished job's.
+const FORGET_ACTIVE = `
+if redis.call('EXISTS', KEYS[2]) == 1 then return 0 end
+local removed = redis.call('SREM', KEYS[1], ARGV[1])
+if redis.call('PTTL', KEYS[3]) == -1 then redis.call('PEXPIRE', KEYS[3], ARGV[2]) end
+return removed`;
+
 /** How many job ids are kept per user for /jobs. */
 const RECENT_PER_USER = 50;
 
@@ -82,6 +89,7 @@ export class RedisJobStore implements JobStore {
   readonly shared = true;
   private readonly client: ReturnType<typeof createClient>;
   private readonly records: Keyv<JobRecord>;
+  private readonly adapter: KeyvRedis<JobRecord>;
   private readonly connected: Promise<unknown>;
   private readonly retentionMs: number;
   private sweep: LegacyExpirySweep | undefined;
@@ -92,8 +100,8 @@ export class RedisJobStore implements JobStore {
     this.client = createClient({ url });
     this.client.on('error', () => undefined); // surfaced through the rejected calls instead
     this.connected = this.client.connect();
-    const adapter = new KeyvRedis(this.client, { throwOnErrors: true, throwOnConnectError: true });
-    this.records = new Keyv<JobRecord>({ store: adapter, namespace: `${prefix}:job`, throwOnErrors: true });
+    this.adapter = new KeyvRedis<JobRecord>(this.client, { throwOnErrors: true, throwOnConnectError: true });
+    this.records = new Keyv<JobRecord>({ store: this.adapter, namespace: `${prefix}:job`, throwOnErrors: true });
   }
 
   private key(...parts: string[]): string {
@@ -141,6 +149,23 @@ export class RedisJobStore implements JobStore {
   async activeIds(): Promise<string[]> {
     await this.connected;
     return this.client.sMembers(this.key('active'));
+  }
+
+  async activeWithoutRecord(): Promise<string[]> {
+    const ids = await this.activeIds();
+    const missing: string[] = [];
+    for (let i = 0; i < ids.length; i += 1000) {
+      const chunk = ids.slice(i, i + 1000);
+      const kept = await this.records.hasMany(chunk);
+      missing.push(...chunk.filter((_, k) => !kept[k]));
+    }
+    return missing;
+  }
+
+  async forgetActive(id: string): Promise<boolean> {
+    // The record's key as keyv names it (its namespace, then the adapter's own prefix).
+    const recordKey = this.adapter.createKeyPrefix(`${this.prefix}:job:${id}`, this.adapter.namespace);
+    return (await this.eval(FORGET_ACTIVE, [this.key('active'), recordKey, this.key('id', id)], [id, this.retentionMs])) === 1;
   }
 
   // Ids whose record has expired are dropped from the list here, when someone reads it.

@@ -155,6 +155,21 @@ export class SqliteJobStore implements JobStore {
     return (await this.query('SELECT id FROM active_jobs')).map((r) => String(r['id']));
   }
 
+  async activeWithoutRecord(): Promise<string[]> {
+    const rows = await this.query("SELECT id FROM active_jobs WHERE NOT EXISTS (SELECT 1 FROM keyv WHERE keyv.key = 'job:' || active_jobs.id)");
+    return rows.map((r) => String(r['id']));
+  }
+
+  forgetActive(id: string): Promise<boolean> {
+    return this.mutex.run(async () => {
+      const dropped = await this.query("DELETE FROM active_jobs WHERE id = ? AND NOT EXISTS (SELECT 1 FROM keyv WHERE key = 'job:' || ?) RETURNING id", id, id);
+      if (dropped.length === 0) return false;
+      this.indexed.delete(id);
+      await this.query('DELETE FROM user_jobs WHERE id = ?', id);
+      return true;
+    });
+  }
+
   async recentIdsOf(platform: Platform, userId: string, limit: number): Promise<string[]> {
     const rows = await this.query(
       'SELECT id FROM user_jobs WHERE user_key = ? ORDER BY created DESC LIMIT ?',

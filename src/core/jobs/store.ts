@@ -27,6 +27,10 @@ export interface JobStore {
   put(record: JobRecord): Promise<void>;
   /** Ids of jobs that are not terminal, without a scan of all records. */
   activeIds(): Promise<string[]>;
+  /** Active ids with no record: a new job's index written, its record never (a crash in between). */
+  activeWithoutRecord(): Promise<string[]>;
+  /** Drops `id` from the active index (and /jobs) only while it has no record; true when dropped. */
+  forgetActive(id: string): Promise<boolean>;
   /** The user's most recent job ids, newest first. */
   recentIdsOf(platform: Platform, userId: string, limit: number): Promise<string[]>;
   /** Everyone's most recent job ids, newest first: for the operator's `seedance jobs`, not a hot path. */
