@@ -159,6 +159,7 @@ export function createDiscordAdapter(config: DiscordAdapterConfig, deps: Discord
     },
     stopAccepting() {
       accepting = false;
+      void gateway?.handBack().catch((error: unknown) => log.warn('discord.shard_hand_back_failed', { error }));
     },
     async close() {
       await editor.flush(5_000);

@@ -4,12 +4,16 @@
  * shards it runs instead of connecting them: a replica that joins later takes its share from the
  * ones already running, no shard ever runs in two replicas at once, and a replica that stops
  * renewing (as a killed one does) has its shards taken by the others once its leases expire.
+ * And the real adapter on the fake Discord: a replica that begins to shut down gives its shards
+ * back at once, before it closes, so the others need not wait for the leases to expire.
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/core/log.js';
 import { RedisJobStore } from '../../src/core/jobs/store-redis.js';
 import { ShardLeases, shareOf, type ShardRunner } from '../../src/discord/shards/leases.js';
+import { createDiscordAdapter } from '../../src/discord/index.js';
+import { startFakeDiscord } from '../fakes/discord/index.js';
 import { eventually } from '../helpers/harness.js';
 import { dropRedisPrefix, REDIS_URL } from '../helpers/redis.js';
 
@@ -77,5 +81,31 @@ describe('shard leases', () => {
     await a.end();
     await c.end();
     expect(runningBy.size).toBe(0);
+  }, 30_000);
+});
+
+describe('a replica shutting down', () => {
+  it('gives its shards back when it stops accepting, before it closes', async () => {
+    const discord = await startFakeDiscord({ guilds: 2, shards: 2, maxConcurrency: 2 });
+    const store = new RedisJobStore(REDIS_URL, prefix);
+    stores.push(store);
+    const adapter = createDiscordAdapter(
+      { token: discord.token, applicationId: discord.applicationId, apiUrl: discord.url, messageContentIntent: false },
+      { log: silentLogger, shards: { ttlMs: 60_000, renewMs: 200, identifyWindowMs: 500, identifyPollMs: 50 } },
+    );
+    try {
+      await adapter.start({ service: {} as never, log: silentLogger, leases: store });
+      expect(discord.gateway.connectedShards()).toEqual([0, 1]);
+      adapter.stopAccepting();
+      // Well before the 60 s leases would expire, and before close().
+      await eventually(() => discord.gateway.connectedShards().length === 0, 10_000, 'the shards given back');
+      const other = new ShardLeases(store, { count: 2, owner: 'next-replica', settings: SETTINGS, runner: runner('next-replica'), log: silentLogger });
+      await other.begin();
+      expect([...other.held].sort()).toEqual([0, 1]);
+      await other.end();
+    } finally {
+      await adapter.close();
+      await discord.close();
+    }
   }, 30_000);
 });

@@ -121,6 +121,15 @@ export class GatewayShards {
     return this.clients?.clients() ?? [];
   }
 
+  /**
+   * Shutting down: the shards this replica holds by lease go back now, so the others take them
+   * on their next round instead of when the leases expire (this replica would only answer
+   * "restarting" meanwhile). Unleased shards stay connected until close().
+   */
+  async handBack(): Promise<void> {
+    await this.leases?.end();
+  }
+
   async close(): Promise<void> {
     await this.leases?.end();
     await this.clients?.closeAll();

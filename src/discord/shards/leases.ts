@@ -39,6 +39,7 @@ export class ShardLeases {
   private round: Promise<void> = Promise.resolve();
   private liveCount = 0;
   private stopped = false;
+  private ending: Promise<void> | undefined;
 
   constructor(
     private readonly store: ShardLeaseStore,
@@ -60,11 +61,16 @@ export class ShardLeases {
     await this.announce();
     await new Promise((resolve) => setTimeout(resolve, this.options.settings.renewMs));
     await this.runRound();
-    this.timer = setInterval(() => void this.runRound(), this.options.settings.renewMs);
+    if (!this.stopped) this.timer = setInterval(() => void this.runRound(), this.options.settings.renewMs);
   }
 
-  /** Stops every shard it holds, then gives the leases back, so the others take them at once. */
-  async end(): Promise<void> {
+  /** Stops every shard it holds, then gives the leases back, so the others take them at once. Once. */
+  end(): Promise<void> {
+    this.ending ??= this.finish();
+    return this.ending;
+  }
+
+  private async finish(): Promise<void> {
     this.stopped = true;
     clearInterval(this.timer);
     await this.round;
