@@ -130,11 +130,34 @@ describe('seedance CLI', () => {
     // No public address: the reference went to the Oxen host (the Workbench upload, presigned).
     expect([...oxen.files.keys()].some((k) => k.includes('seedance-bot-references/jobs/'))).toBe(true);
     expect(JSON.parse(enqueues[0]!.body).input_images[0]).toMatch(/^http:\/\/127\.0\.0\.1:\d+\//);
-    // Followed over the completion stream (the safety net is there, but the event came first).
+    // Followed over the completion stream, tagged like the bot's jobs.
     expect(oxen.requestsTo('events').length).toBeGreaterThan(0);
+    expect(JSON.parse(enqueues[0]!.body)).toMatchObject({ target_repo: 'seedance-bot-references' });
     expect(run.stderr).toContain(`queued at Oxen: generation ${generationId}`);
     expect(existsSync(`${out}.part`)).toBe(false);
     noSecret(run.stdout + run.stderr);
+  });
+
+  it('generate: a completion event lost with the stream is found by the safety-net listing, as in the bot', async () => {
+    oxen.switches.stuckInProcessing = true;
+    try {
+      const dir = emptyDir();
+      const out = join(dir, 'late.mp4');
+      const cli = startCli(['generate', 'a', 'late', 'fox', '--out', out], { env, cwd: dir });
+      cli.child.stdin!.end();
+      const [, generationId] = await cli.waitFor(/queued at Oxen: generation (\S+)/);
+      await cli.waitFor(/Oxen is making the video/);
+      oxen.clearRequests();
+      // In one tick: the stream is cut, then the video is ready; its event reaches nobody.
+      oxen.dropEventStreams();
+      oxen.complete(generationId!);
+      const run = await cli.exited;
+      expect(run.code, run.stderr).toBe(0);
+      expect(readFileSync(out).equals(VIDEO)).toBe(true);
+      expect(oxen.requestsTo('listQueue').some((r) => r.query['repo'] === 'seedance-bot-references')).toBe(true);
+    } finally {
+      oxen.switches.stuckInProcessing = false;
+    }
   });
 
   describe('Ctrl-C', () => {

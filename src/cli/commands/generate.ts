@@ -11,7 +11,7 @@ import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { CliConfig } from '../../core/config.js';
 import { describeFailure } from '../../core/messages.js';
-import type { JobRecord } from '../../core/jobs/job.js';
+import { isTerminal, type JobRecord } from '../../core/jobs/job.js';
 import { SqliteJobStore } from '../../core/jobs/store-sqlite.js';
 import { openReferenceStore } from '../../core/references/open-reference-store.js';
 import { MemoryReferenceStore } from '../../core/references/reference-store-memory.js';
@@ -75,7 +75,7 @@ export async function runGenerate(words: readonly string[], flags: GenerateFlags
     jobId = job.id;
     // A job may end before jobId was set (a failure at once): its saved record says so.
     const saved = await store.get(job.id);
-    if (saved && ['done', 'failed', 'cancelled', 'timed_out'].includes(saved.state)) ended(saved);
+    if (saved && isTerminal(saved.state)) ended(saved);
     progress.say(`job ${job.id}: ${job.modelId}, ${describeEstimate({ videoSeconds: job.reservation.videoSeconds, ...(job.reservation.usd !== undefined ? { usd: job.reservation.usd } : {}) })}`);
 
     const outcome = await Promise.race([end.then((record) => ({ record })), interrupt.requested.then(() => ({ record: undefined }))]);
