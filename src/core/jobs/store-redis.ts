@@ -7,6 +7,9 @@
  * always carry an expiry; a slot set expires that long after it was last joined, a person's /jobs
  * list that long after their last job ended. Only an active job's record and id key, the /jobs
  * list of a person with an active job, and the index of active jobs have none.
+ *
+ * Every call fails within STORE_TIMEOUT_MS with `store.unreachable` when Redis does not answer
+ * (store-unreachable.ts), rather than waiting for it.
  */
 import Keyv from 'keyv';
 import KeyvRedis, { createClient } from '@keyv/redis';
@@ -16,6 +19,7 @@ import type { LineStore } from './fair-queue.js';
 import { RedisLine } from './line-redis.js';
 import { LegacyExpirySweep } from './store-redis-sweep.js';
 import { COUNTER_TTL_MS, DEFAULT_JOB_RETENTION_MS, type JobStore, type JobStoreOptions } from './store.js';
+import { bounded, boundEveryCall, redisClientOptions, STORE_TIMEOUT_MS } from './store-unreachable.js';
 
 const RENEW_LEASE = `
 local holder = redis.call('GET', KEYS[1])
@@ -90,18 +94,26 @@ export class RedisJobStore implements JobStore {
   private readonly client: ReturnType<typeof createClient>;
   private readonly records: Keyv<JobRecord>;
   private readonly adapter: KeyvRedis<JobRecord>;
-  private readonly connected: Promise<unknown>;
+  private readonly connecting: Promise<unknown>;
   private readonly retentionMs: number;
   private sweep: LegacyExpirySweep | undefined;
   readonly line: LineStore = new RedisLine((script, keys, args) => this.eval(script, keys, args), (...parts) => this.key(...parts), () => this.retentionMs);
 
   constructor(url: string, private readonly prefix = 'seedance', options: JobStoreOptions = {}) {
     this.retentionMs = Math.max(1000, Math.round(options.retentionMs ?? DEFAULT_JOB_RETENTION_MS));
-    this.client = createClient({ url });
+    this.client = createClient(redisClientOptions(url));
     this.client.on('error', () => undefined); // surfaced through the rejected calls instead
-    this.connected = this.client.connect();
+    this.connecting = this.client.connect();
+    this.connecting.catch(() => undefined);
     this.adapter = new KeyvRedis<JobRecord>(this.client, { throwOnErrors: true, throwOnConnectError: true });
     this.records = new Keyv<JobRecord>({ store: this.adapter, namespace: `${prefix}:job`, throwOnErrors: true });
+    // The SCANs (slot repair, retention sweep, the operator's listing) may take longer in all; each of their commands is bounded.
+    boundEveryCall(this, STORE_TIMEOUT_MS, ['ping', 'close', 'prune', 'setNames', 'recentIds']);
+  }
+
+  /** The first connection, waited for at most STORE_TIMEOUT_MS (node-redis keeps retrying it). */
+  private get connected(): Promise<unknown> {
+    return this.client.isReady ? Promise.resolve() : bounded(this.connecting, STORE_TIMEOUT_MS, 'connect');
   }
 
   private key(...parts: string[]): string {
@@ -279,16 +291,17 @@ export class RedisJobStore implements JobStore {
 
   async ping(): Promise<boolean> {
     try {
-      await this.connected;
-      return (await this.client.ping()) === 'PONG';
+      return (await bounded(this.connecting.then(() => this.client.ping()), STORE_TIMEOUT_MS, 'ping')) === 'PONG';
     } catch {
       return false;
     }
   }
 
   async close(): Promise<void> {
-    await this.connected.catch(() => undefined);
-    if (this.client.isOpen) await this.client.close();
+    await bounded(this.connecting, STORE_TIMEOUT_MS, 'close').catch(() => undefined);
+    // Never connected (Redis unreachable): stop its reconnecting instead of waiting for it.
+    if (this.client.isReady) await this.client.close();
+    else if (this.client.isOpen) this.client.destroy();
   }
 }
 

@@ -21,6 +21,14 @@ import {
   type StoredReferenceMeta,
 } from './reference-store.js';
 import type { Reference } from './types.js';
+import { bounded, boundEveryCall, redisClientOptions, STORE_TIMEOUT_MS } from '../jobs/store-unreachable.js';
+
+/**
+ * A call's limit here, when Redis is connected but silent: a file's bytes (up to tens of MB) go in
+ * one command. While it is unreachable, calls fail at once (no offline queue) or after the
+ * STORE_TIMEOUT_MS wait for the first connection, with `store.unreachable`.
+ */
+const REFERENCE_CALL_TIMEOUT_MS = 30_000;
 
 /** Keeps the job's set, its meta and every key in the set alive for at least ARGV[1] ms. */
 const EXTEND = `
@@ -39,10 +47,11 @@ export class RedisReferenceStore implements ReferenceStore {
   private readonly connected: Promise<unknown>;
 
   constructor(url: string, private readonly prefix = 'seedance') {
-    this.base = createClient({ url });
+    this.base = createClient({ ...redisClientOptions(url, REFERENCE_CALL_TIMEOUT_MS), disableOfflineQueue: true });
     this.base.on('error', () => undefined); // surfaced through the rejected calls instead
     this.connected = this.base.connect();
     this.connected.catch(() => undefined);
+    boundEveryCall(this, REFERENCE_CALL_TIMEOUT_MS, ['close']);
   }
 
   /** Replies as Buffers, so bytes come back as they went in. */
@@ -50,7 +59,8 @@ export class RedisReferenceStore implements ReferenceStore {
   private typed: ReturnType<typeof this.buffers> | undefined;
 
   private async client() {
-    await this.connected;
+    // The first connection, waited for at most STORE_TIMEOUT_MS: `store.unreachable` rather than a wait without end.
+    if (!this.base.isReady) await bounded(this.connected, STORE_TIMEOUT_MS, 'connect');
     return (this.typed ??= this.buffers());
   }
 
@@ -138,8 +148,9 @@ export class RedisReferenceStore implements ReferenceStore {
   }
 
   async close(): Promise<void> {
-    await this.connected.catch(() => undefined);
-    if (this.base.isOpen) await this.base.close();
+    await bounded(this.connected, STORE_TIMEOUT_MS, 'close').catch(() => undefined);
+    if (this.base.isReady) await this.base.close();
+    else if (this.base.isOpen) this.base.destroy();
   }
 
   private keys(jobId: string) {

@@ -8,6 +8,7 @@
 import { join, resolve } from 'node:path';
 import { mkdirSync } from 'node:fs';
 import { createClient } from '@redis/client';
+import { bounded, boundEveryCall, redisClientOptions, STORE_TIMEOUT_MS } from '../jobs/store-unreachable.js';
 import Keyv from 'keyv';
 import KeyvSqlite from '@keyv/sqlite';
 import { Mutex } from '../jobs/mutex.js';
@@ -55,13 +56,20 @@ export function settingsFromFields(fields: StoredFields): ScopeSettings {
 export class RedisSettingsStorage implements SettingsStorage {
   readonly shared = true;
   private readonly client: ReturnType<typeof createClient>;
-  private readonly connected: Promise<unknown>;
+  private readonly connecting: Promise<unknown>;
 
   constructor(url: string, private readonly prefix = 'seedance') {
-    this.client = createClient({ url });
+    this.client = createClient(redisClientOptions(url));
     this.client.on('error', () => undefined); // surfaced through the rejected calls instead
-    this.connected = this.client.connect();
-    this.connected.catch(() => undefined);
+    this.connecting = this.client.connect();
+    this.connecting.catch(() => undefined);
+    // Redis not answering: every call fails with `store.unreachable` within seconds (store-unreachable.ts).
+    boundEveryCall(this, STORE_TIMEOUT_MS, ['close']);
+  }
+
+  /** The first connection, waited for at most STORE_TIMEOUT_MS (node-redis keeps retrying it). */
+  private get connected(): Promise<unknown> {
+    return this.client.isReady ? Promise.resolve() : bounded(this.connecting, STORE_TIMEOUT_MS, 'connect');
   }
 
   private key(scope: string) {
@@ -92,8 +100,9 @@ export class RedisSettingsStorage implements SettingsStorage {
   }
 
   async close(): Promise<void> {
-    await this.connected.catch(() => undefined);
-    await this.client.close().catch(() => undefined);
+    await bounded(this.connecting, STORE_TIMEOUT_MS, 'close').catch(() => undefined);
+    if (this.client.isReady) await this.client.close().catch(() => undefined);
+    else if (this.client.isOpen) this.client.destroy();
   }
 }
 
