@@ -7,6 +7,7 @@ import { JobEngine, type EngineEvents, type EngineSettings } from '../core/jobs/
 import type { Platform } from '../core/jobs/job.js';
 import type { PlatformPort } from '../core/jobs/ports.js';
 import type { JobStore } from '../core/jobs/store.js';
+import type { MediaConverter } from '../core/media/converter.js';
 import { ModelSchemas, type FallbackReason } from '../core/models/schemas.js';
 import { OxenClient } from '../core/oxen/client.js';
 import { createReferenceHost } from '../core/references/create-host.js';
@@ -51,6 +52,8 @@ export interface CliCoreOptions {
   /** Where jobs' files wait: the bot's own when its server serves them (REFERENCE_HOSTING self). */
   files: ReferenceStore;
   port?: PlatformPort;
+  /** FFmpeg, to convert references the model does not take (as the bot does). */
+  media?: MediaConverter;
   engine?: Partial<EngineSettings>;
   events?: EngineEvents;
   onError?(error: unknown, context: { jobId?: string; step: string }): void;
@@ -84,7 +87,7 @@ export function cliCore(config: CliConfig, options: CliCoreOptions): CliCore {
     { deadlineMs: config.limits.jobTimeoutMs, tagRepo: config.oxen.referenceRepo, ...options.engine },
   );
   const service = new VideoService(
-    { store: options.store, schemas, engine, ports, references: options.files },
+    { store: options.store, schemas, engine, ports, references: options.files, ...(options.media ? { media: options.media } : {}) },
     { perUserLimit: 100, admins: new Set([`${OPERATOR.platform}:${OPERATOR.userId}`]) },
   );
   return { oxen, schemas, engine, service };

@@ -15,6 +15,7 @@ import { emptyDir, ROOT, runCli, startCli } from './run-cli.js';
 const VIDEO = readFileSync(new URL('../fixtures/media/clip3s.mp4', import.meta.url));
 const CAT = fileURLToPathOf('../fixtures/media/cat.png');
 const CLIP = fileURLToPathOf('../fixtures/media/clip3s.mp4');
+const GIF = fileURLToPathOf('../fixtures/media/pic.gif');
 const KEY = 'cli-test-oxen-key-Rw8nTq3zLp6v';
 
 function fileURLToPathOf(relative: string): string {
@@ -68,16 +69,18 @@ describe('seedance CLI', () => {
 
   it('plan --json: the model, the exact body with placeholder URLs, references and estimate; nothing hosted or enqueued', async () => {
     oxen.clearRequests();
-    const run = await runCli(['plan', 'the', 'cat', '@cat.png', 'walks', '--duration', '5', '--file', CAT, '--file', CLIP, '--json'], { env });
+    const run = await runCli(['plan', 'the', 'cat', '@cat.png', 'walks', '--duration', '5', '--file', CAT, '--file', CLIP, '--file', GIF, '--json'], { env });
     expect(run.code, run.stderr).toBe(0);
     const plan = JSON.parse(run.stdout) as Record<string, any>;
     expect(plan['model'].id).toBe('bytedance-seedance-2-0-fast-reference-to-video');
-    expect(plan['references'].map((r: { label: string; name: string }) => `${r.label}=${r.name}`)).toEqual(['@Image1=cat.png', '@Video1=clip3s.mp4']);
+    expect(plan['references'].map((r: { label: string; name: string }) => `${r.label}=${r.name}`)).toEqual(['@Image1=cat.png', '@Video1=clip3s.mp4', '@Image2=pic.gif']);
+    // The model takes no GIF: the core's FFmpeg conversion makes it a PNG, and the plan says so.
+    expect(plan['conversions']).toEqual(expect.arrayContaining([{ label: '@Image2', name: 'pic.gif', note: expect.stringMatching(/GIF → PNG/) }]));
     expect(plan['body']).toMatchObject({
       model: 'bytedance-seedance-2-0-fast-reference-to-video',
       prompt: 'the cat @Image1 walks',
       duration: 5,
-      input_images: ['<@Image1: hosted when the job is launched>'],
+      input_images: ['<@Image1: hosted when the job is launched>', '<@Image2: hosted when the job is launched>'],
       input_videos: ['<@Video1: hosted when the job is launched>'],
       num_generations: 1,
     });
@@ -118,7 +121,7 @@ describe('seedance CLI', () => {
     oxen.clearRequests();
     const dir = emptyDir();
     const out = join(dir, 'fox.mp4');
-    const run = await runCli(['generate', 'a', 'fox', 'like', '@cat.png', '--duration', '5', '--file', CAT, '--out', out], { env, cwd: dir });
+    const run = await runCli(['generate', 'a', 'fox', 'like', '@cat.png', '--duration', '5', '--file', CAT, '--file', GIF, '--out', out], { env, cwd: dir });
     expect(run.code, run.stderr).toBe(0);
     expect(readFileSync(out).equals(VIDEO)).toBe(true);
     const enqueues = oxen.requestsTo('enqueue');
@@ -129,6 +132,8 @@ describe('seedance CLI', () => {
     expect(run.stdout).toMatch(/cost: \$0\.8 for 5 video-second/);
     // No public address: the reference went to the Oxen host (the Workbench upload, presigned).
     expect([...oxen.files.keys()].some((k) => k.includes('seedance-bot-references/jobs/'))).toBe(true);
+    // The GIF was converted to PNG by the core before it was hosted, as the bot converts it.
+    expect([...oxen.files.entries()].some(([k, f]) => /\/jobs\/\w+\/Image2\.png$/.test(k) && f.contentType === 'image/png')).toBe(true);
     expect(JSON.parse(enqueues[0]!.body).input_images[0]).toMatch(/^http:\/\/127\.0\.0\.1:\d+\//);
     // Followed over the completion stream, tagged like the bot's jobs.
     expect(oxen.requestsTo('events').length).toBeGreaterThan(0);

@@ -13,6 +13,7 @@ import type { CliConfig } from '../../core/config.js';
 import { describeFailure } from '../../core/messages.js';
 import { isTerminal, type JobRecord } from '../../core/jobs/job.js';
 import { SqliteJobStore } from '../../core/jobs/store-sqlite.js';
+import { createMediaConverter } from '../../core/media/converter.js';
 import { openReferenceStore } from '../../core/references/open-reference-store.js';
 import { MemoryReferenceStore } from '../../core/references/reference-store-memory.js';
 import { CliError, describeError, describeProblem, EXIT, note, print, printJson, problemsJson } from '../output.js';
@@ -45,6 +46,7 @@ export async function runGenerate(words: readonly string[], flags: GenerateFlags
   const store = new SqliteJobStore(scratch);
   // Self-hosted files are served by the running bot from its own reference store, so they go there.
   const files = config.referenceHosting === 'oxen' ? new MemoryReferenceStore() : openReferenceStore(config.store);
+  const media = attachments.length > 0 ? createMediaConverter() : undefined;
   const progress = createProgress();
   const port = new TerminalPort(out, progress);
   let ended: (job: JobRecord) => void = () => undefined;
@@ -54,6 +56,7 @@ export async function runGenerate(words: readonly string[], flags: GenerateFlags
     store,
     files,
     port,
+    ...(media ? { media } : {}),
     engine: { progressIntervalMs: PROGRESS_MS },
     events: { ended: (job) => job.id === jobId && ended(job) },
     onError: (error, { step }) => {
@@ -85,6 +88,7 @@ export async function runGenerate(words: readonly string[], flags: GenerateFlags
     interrupt.stop();
     progress.stop();
     await core.engine.stop({ graceMs: 0 }).catch(() => undefined);
+    media?.close();
     await files.close().catch(() => undefined);
     await store.close().catch(() => undefined);
     await rm(scratch, { recursive: true, force: true });

@@ -7,6 +7,7 @@ import type { CliConfig } from '../../core/config.js';
 import type { CatalogEntry } from '../../core/models/catalog.js';
 import type { CostEstimate } from '../../core/models/cost.js';
 import { bodyForPlan, planGeneration, previewPlan, type GenerationPlan } from '../../core/plan.js';
+import { createMediaConverter } from '../../core/media/converter.js';
 import type { Problem } from '../../core/result.js';
 import { describeProblem, EXIT, note, print, printJson, problemsJson, usd } from '../output.js';
 import { attachmentsFromFiles, requestFromWords } from '../request.js';
@@ -35,12 +36,21 @@ export async function runPlan(words: readonly string[], flags: PlanFlags, loadCo
   if (!request.ok) return refused(flags, request.problems);
   const attachments = await attachmentsFromFiles(flags.file);
   const { schemas } = modelSchemas(oxenClient(loadConfig(), { quick: true }));
+  // FFmpeg, as the bot has it: files the model does not take are converted (and said so), not refused.
+  const converter = attachments.length > 0 ? createMediaConverter() : undefined;
+  try {
+    const deps = { schemas, ...(converter ? { referenceOptions: { converter } } : {}) };
+    const preview = await previewPlan(request.value, attachments, deps);
+    if (!preview.ok) return refused(flags, preview.problems);
+    const planned = await planGeneration(request.value, attachments, deps);
+    if (!planned.ok) return refused(flags, planned.problems, preview.value);
+    return showPlan(planned.value, flags);
+  } finally {
+    converter?.close();
+  }
+}
 
-  const preview = await previewPlan(request.value, attachments, { schemas });
-  if (!preview.ok) return refused(flags, preview.problems);
-  const planned = await planGeneration(request.value, attachments, { schemas });
-  if (!planned.ok) return refused(flags, planned.problems, preview.value);
-  const plan = planned.value;
+function showPlan(plan: GenerationPlan, flags: PlanFlags): number {
   const body = bodyForPlan(plan, plan.references.map((r) => ({ kind: r.kind, label: r.label, url: standIn(r.label) })));
   if (!body.ok) return refused(flags, body.problems, { model: plan.model, estimate: plan.estimate });
 
@@ -52,8 +62,7 @@ export async function runPlan(words: readonly string[], flags: PlanFlags, loadCo
 }
 
 function planSummary(plan: GenerationPlan, body: Record<string, unknown>) {
-  // Conversions appear here once reference preparation reports them (src/core/media).
-  const conversions = (plan as { conversions?: unknown }).conversions;
+  const conversions = plan.references.filter((r) => r.note).map((r) => ({ label: r.label, name: r.name, note: r.note! }));
   return {
     ok: true,
     model: modelJson(plan.model),
@@ -68,10 +77,10 @@ function planSummary(plan: GenerationPlan, body: Record<string, unknown>) {
       mime: r.mime,
       size: r.size,
       ...(r.durationSec !== undefined ? { durationSec: r.durationSec } : {}),
-      ...((r as { note?: string }).note ? { note: (r as { note?: string }).note } : {}),
+      ...(r.note ? { note: r.note } : {}),
     })),
     mapping: plan.mapping,
-    ...(conversions !== undefined ? { conversions } : {}),
+    conversions,
     estimate: plan.estimate,
     body,
   };
@@ -91,12 +100,12 @@ function printPlan(plan: GenerationPlan, summary: ReturnType<typeof planSummary>
     for (const r of summary.references) {
       const named = plan.mapping.find((m) => m.label === r.label)?.referenced ? ', named in the prompt' : '';
       const length = r.durationSec !== undefined ? `, ${Number(r.durationSec.toFixed(1))} s` : '';
-      print(`  ${r.label}  ${r.name} (${r.mime}, ${kb(r.size)}${length}${named})${'note' in r && r.note ? `: ${r.note}` : ''}`);
+      print(`  ${r.label}  ${r.name} (${r.mime}, ${kb(r.size)}${length}${named})`);
     }
   }
-  if (Array.isArray(summary.conversions) && summary.conversions.length > 0) {
+  if (summary.conversions.length > 0) {
     print('Conversions:');
-    for (const c of summary.conversions) print(`  ${typeof c === 'string' ? c : JSON.stringify(c)}`);
+    for (const c of summary.conversions) print(`  ${c.label}  ${c.name}: ${c.note}`);
   }
   print(`Estimate: ${describeEstimate(plan.estimate)}`);
   print(`Prompt sent: ${plan.request.prompt}`);
