@@ -57,11 +57,13 @@ class BarProgress implements Progress {
     cliProgress.Presets.shades_classic,
   );
   private started = false;
+  /** Stopped for good: the outcome is being printed, and a late status edit must not draw over it. */
+  private finished = false;
   private current: JobPhase = 'waiting';
 
   phase(phase: JobPhase, elapsedSec?: number): void {
     const index = STEPS.indexOf(phase);
-    if (index < 0) return;
+    if (index < 0 || this.finished) return;
     this.current = phase;
     const payload = { step: WORDS[phase] ?? phase, detail: elapsedSec !== undefined ? `${elapsedSec} s` : '' };
     if (!this.started) {
@@ -71,7 +73,7 @@ class BarProgress implements Progress {
   }
 
   bytes(written: number, total?: number): void {
-    if (!this.started || this.current !== 'delivering') return;
+    if (!this.started || this.finished || this.current !== 'delivering') return;
     const share = total ? Math.min(1, written / total) : 0;
     this.bar.update(STEPS.indexOf('delivering') + share, { step: WORDS.delivering, detail: `${(written / 1024 / 1024).toFixed(1)} MB` });
   }
@@ -85,5 +87,6 @@ class BarProgress implements Progress {
   stop(): void {
     if (this.started) this.bar.stop();
     this.started = false;
+    this.finished = true;
   }
 }

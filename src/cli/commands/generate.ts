@@ -83,6 +83,7 @@ export async function runGenerate(words: readonly string[], flags: GenerateFlags
 
     const outcome = await Promise.race([end.then((record) => ({ record })), interrupt.requested.then(() => ({ record: undefined }))]);
     if (!outcome.record) return await interrupt.handle(core.service, job.id, end);
+    progress.stop();
     return report(outcome.record, port, flags);
   } finally {
     interrupt.stop();
