@@ -24,8 +24,8 @@ export interface Progress {
   stop(): void;
 }
 
-export function createProgress(tty = Boolean(process.stderr.isTTY)): Progress {
-  return tty ? new BarProgress() : new LineProgress();
+export function createProgress(stream: NodeJS.WriteStream = process.stderr): Progress {
+  return stream.isTTY ? new BarProgress(stream) : new LineProgress();
 }
 
 class LineProgress implements Progress {
@@ -52,14 +52,15 @@ class LineProgress implements Progress {
 }
 
 class BarProgress implements Progress {
-  private readonly bar = new cliProgress.SingleBar(
-    { format: '{bar} {step} {detail}', hideCursor: true, clearOnComplete: true, stream: process.stderr, barsize: 24 },
-    cliProgress.Presets.shades_classic,
-  );
+  private readonly bar: cliProgress.SingleBar;
   private started = false;
   /** Stopped for good: the outcome is being printed, and a late status edit must not draw over it. */
   private finished = false;
   private current: JobPhase = 'waiting';
+
+  constructor(stream: NodeJS.WriteStream) {
+    this.bar = new cliProgress.SingleBar({ format: '{bar} {step} {detail}', hideCursor: true, clearOnComplete: true, stream, barsize: 24 }, cliProgress.Presets.shades_classic);
+  }
 
   phase(phase: JobPhase, elapsedSec?: number): void {
     const index = STEPS.indexOf(phase);
