@@ -5,7 +5,7 @@
  * Ctrl-C cancelling at Oxen (with --cancel-on-exit, and by answering the question).
  */
 import { execFile } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -108,8 +108,12 @@ describe('seedance CLI', () => {
     expect(oxen.requests.map((r) => `${r.route} ${r.path}`)).toEqual(['getModel /api/ai/models/bytedance-seedance-2-0-fast-text-to-video']);
   });
 
-  it('a missing key: one line naming OXEN_API_KEY, no stack, exit 2', async () => {
-    const run = await runCli(['plan', 'a', 'fox'], { env: { OXEN_BASE_URL: oxen.url } });
+  it('a missing key: one line naming OXEN_API_KEY, no stack, exit 2; ./.env is read like npm start reads it', async () => {
+    const withDotEnv = emptyDir();
+    writeFileSync(join(withDotEnv, '.env'), `OXEN_API_KEY=${KEY}\nOXEN_BASE_URL=${oxen.url}\n`);
+    const [run, fromDotEnv] = await Promise.all([runCli(['plan', 'a', 'fox'], { env: { OXEN_BASE_URL: oxen.url } }), runCli(['plan', 'a', 'fox', '--json'], { cwd: withDotEnv })]);
+    expect(fromDotEnv.code, fromDotEnv.stderr).toBe(0);
+    expect(JSON.parse(fromDotEnv.stdout)).toMatchObject({ ok: true, model: { id: 'bytedance-seedance-2-0-fast-text-to-video' } });
     expect(run.code).toBe(2);
     expect(run.stdout).toBe('');
     expect(run.stderr.trim().split('\n')).toHaveLength(1);
