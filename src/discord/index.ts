@@ -20,6 +20,7 @@ import { DiscordPort } from './port.js';
 import { StatusEditor, type StatusEditorSettings } from './status-editor.js';
 import { GatewayRefused } from './shards/fatal-closes.js';
 import { DEFAULT_SHARD_SETTINGS, GatewayShards, type ShardSettings } from './shards/gateway-shards.js';
+import { isStoreUnreachable, STORE_UNREACHABLE_TEXT } from '../core/jobs/store-unreachable.js';
 
 export { commandDefinitions } from './commands.js';
 export { registerCommands } from './register.js';
@@ -116,7 +117,7 @@ export function createDiscordAdapter(config: DiscordAdapterConfig, deps: Discord
         } catch (error) {
           // No replica could claim it (the store is down): say so rather than leave "did not respond".
           log.error('discord.claim_failed', { interactionId: interaction.id, error });
-          await interaction.reply({ content: CLAIM_FAILED_TEXT, flags: MessageFlags.Ephemeral }).catch(() => undefined);
+          await interaction.reply({ content: isStoreUnreachable(error) ? STORE_UNREACHABLE_TEXT : CLAIM_FAILED_TEXT, flags: MessageFlags.Ephemeral }).catch(() => undefined);
           return;
         }
         await router.handle(interaction).catch((error: unknown) => log.error('discord.interaction_failed', { interactionId: interaction.id, error }));

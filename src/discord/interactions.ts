@@ -28,6 +28,7 @@ import { jobsList, NO_MENTIONS, parametersText, startedText } from './render.js'
 import { problemsText, sentences, startVideo, type StartInput } from './submit.js';
 import { VIDEO_SETTINGS_COMMAND } from './settings-command.js';
 import { handleVideoSettings } from './settings.js';
+import { isStoreUnreachable, STORE_UNREACHABLE_TEXT } from '../core/jobs/store-unreachable.js';
 
 export const RESTARTING_TEXT = 'The bot is restarting. Try again in a minute.';
 const EPHEMERAL = MessageFlags.Ephemeral;
@@ -53,16 +54,16 @@ export class InteractionRouter {
       await this.route(interaction);
     } catch (error) {
       this.deps.log.error('discord.interaction_failed', { interactionId: interaction.id, error });
-      await this.answerFailure(interaction);
+      await this.answerFailure(interaction, isStoreUnreachable(error) ? STORE_UNREACHABLE_TEXT : FAILED_TEXT);
     }
   }
 
   /** The generic sentence, however far the interaction got (deferred, or not answered at all). */
-  private async answerFailure(interaction: Interaction): Promise<void> {
+  private async answerFailure(interaction: Interaction, text = FAILED_TEXT): Promise<void> {
     if (!interaction.isRepliable() || interaction.replied) return;
     try {
-      if (interaction.deferred) await interaction.editReply({ content: FAILED_TEXT, allowedMentions: NO_MENTIONS });
-      else await interaction.reply({ content: FAILED_TEXT, flags: EPHEMERAL, allowedMentions: NO_MENTIONS });
+      if (interaction.deferred) await interaction.editReply({ content: text, allowedMentions: NO_MENTIONS });
+      else await interaction.reply({ content: text, flags: EPHEMERAL, allowedMentions: NO_MENTIONS });
     } catch (error) {
       this.deps.log.warn('discord.reply_failed', { interactionId: interaction.id, permission: isPermissionError(error), error });
     }

@@ -9,6 +9,7 @@ import type { AnyMiddlewareArgs, Middleware } from '@slack/bolt';
 import type { ClaimKind, Claims } from '../core/claims.js';
 import type { Logger } from '../core/log.js';
 import { SOMETHING_WENT_WRONG } from './flow.js';
+import { isStoreUnreachable, STORE_UNREACHABLE_TEXT } from '../core/jobs/store-unreachable.js';
 
 interface SlackBody {
   type?: unknown;
@@ -57,7 +58,7 @@ export function claimFirst(claims: () => Claims, log: Logger): Middleware<AnyMid
     } catch (error) {
       // The store did not answer: nothing is started, and a command says so.
       log.error('slack.claim_failed', { kind: what.kind, error });
-      await ack?.(what.kind === 'slack:command' ? { response_type: 'ephemeral', text: SOMETHING_WENT_WRONG } : undefined);
+      await ack?.(what.kind === 'slack:command' ? { response_type: 'ephemeral', text: isStoreUnreachable(error) ? STORE_UNREACHABLE_TEXT : SOMETHING_WENT_WRONG } : undefined);
       return;
     }
     if (!mine) {

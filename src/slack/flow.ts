@@ -4,6 +4,7 @@ import type { VideoService, Actor } from '../core/service.js';
 import type { FileAccess } from './files.js';
 import type { SlackPort } from './port.js';
 import type { WebClient } from './web-client.js';
+import { isStoreUnreachable, STORE_UNREACHABLE_TEXT } from '../core/jobs/store-unreachable.js';
 
 export interface Flow {
   client: WebClient;
@@ -29,6 +30,6 @@ export const SOMETHING_WENT_WRONG = 'Something went wrong on my side while handl
 export function afterAck(flow: Flow, what: string, reply: ((text: string) => Promise<unknown>) | undefined, work: () => Promise<void>): Promise<void> {
   return work().catch(async (error: unknown) => {
     flow.log.error('slack.handler_failed', { handler: what, error });
-    await reply?.(SOMETHING_WENT_WRONG).catch(() => undefined);
+    await reply?.(isStoreUnreachable(error) ? STORE_UNREACHABLE_TEXT : SOMETHING_WENT_WRONG).catch(() => undefined);
   });
 }

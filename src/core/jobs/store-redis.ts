@@ -19,7 +19,7 @@ import type { LineStore } from './fair-queue.js';
 import { RedisLine } from './line-redis.js';
 import { LegacyExpirySweep } from './store-redis-sweep.js';
 import { COUNTER_TTL_MS, DEFAULT_JOB_RETENTION_MS, type JobStore, type JobStoreOptions } from './store.js';
-import { bounded, boundEveryCall, redisClientOptions, STORE_TIMEOUT_MS } from './store-unreachable.js';
+import { bounded, boundEveryCall, closeClient, redisClientOptions, STORE_TIMEOUT_MS } from './store-unreachable.js';
 
 const RENEW_LEASE = `
 local holder = redis.call('GET', KEYS[1])
@@ -298,10 +298,7 @@ export class RedisJobStore implements JobStore {
   }
 
   async close(): Promise<void> {
-    await bounded(this.connecting, STORE_TIMEOUT_MS, 'close').catch(() => undefined);
-    // Never connected (Redis unreachable): stop its reconnecting instead of waiting for it.
-    if (this.client.isReady) await this.client.close();
-    else if (this.client.isOpen) this.client.destroy();
+    await closeClient(this.client, this.connecting, STORE_TIMEOUT_MS);
   }
 }
 

@@ -60,8 +60,19 @@ export function redisClientOptions(url: string, timeoutMs = STORE_TIMEOUT_MS) {
   return { url, commandOptions: { timeout: timeoutMs }, socket: { connectTimeout: timeoutMs } };
 }
 
+/**
+ * Closes a client: gracefully when connected, but commands left unanswered (Redis went silent)
+ * would hold that for ever, so it is cut off after `ms`; never connected: its retries stop.
+ */
+export async function closeClient(client: { isReady: boolean; isOpen: boolean; close(): Promise<unknown>; destroy(): unknown }, connecting: Promise<unknown>, ms: number): Promise<void> {
+  await bounded(connecting, ms, 'close').catch(() => undefined);
+  if (client.isReady) await bounded(client.close(), ms, 'close').catch(() => client.isOpen && client.destroy());
+  else if (client.isOpen) client.destroy();
+}
+
 /** `work`, failing with StoreUnreachable after `ms` or when it fails for want of a connection. */
 export async function bounded<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
+  work.catch(() => undefined); // failing after the bound: already answered
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new StoreUnreachable(`${what}: no answer in ${ms} ms`)), ms);

@@ -21,7 +21,7 @@ import {
   type StoredReferenceMeta,
 } from './reference-store.js';
 import type { Reference } from './types.js';
-import { bounded, boundEveryCall, redisClientOptions, STORE_TIMEOUT_MS } from '../jobs/store-unreachable.js';
+import { bounded, boundEveryCall, closeClient, redisClientOptions, STORE_TIMEOUT_MS } from '../jobs/store-unreachable.js';
 
 /**
  * A call's limit here, when Redis is connected but silent: a file's bytes (up to tens of MB) go in
@@ -148,9 +148,7 @@ export class RedisReferenceStore implements ReferenceStore {
   }
 
   async close(): Promise<void> {
-    await bounded(this.connected, STORE_TIMEOUT_MS, 'close').catch(() => undefined);
-    if (this.base.isReady) await this.base.close();
-    else if (this.base.isOpen) this.base.destroy();
+    await closeClient(this.base, this.connected, STORE_TIMEOUT_MS);
   }
 
   private keys(jobId: string) {

@@ -8,7 +8,7 @@
 import { join, resolve } from 'node:path';
 import { mkdirSync } from 'node:fs';
 import { createClient } from '@redis/client';
-import { bounded, boundEveryCall, redisClientOptions, STORE_TIMEOUT_MS } from '../jobs/store-unreachable.js';
+import { bounded, boundEveryCall, closeClient, redisClientOptions, STORE_TIMEOUT_MS } from '../jobs/store-unreachable.js';
 import Keyv from 'keyv';
 import KeyvSqlite from '@keyv/sqlite';
 import { Mutex } from '../jobs/mutex.js';
@@ -100,9 +100,7 @@ export class RedisSettingsStorage implements SettingsStorage {
   }
 
   async close(): Promise<void> {
-    await bounded(this.connecting, STORE_TIMEOUT_MS, 'close').catch(() => undefined);
-    if (this.client.isReady) await this.client.close().catch(() => undefined);
-    else if (this.client.isOpen) this.client.destroy();
+    await closeClient(this.client, this.connecting, STORE_TIMEOUT_MS);
   }
 }
 

@@ -5,7 +5,7 @@
  * listening server that never answers, and a loopback proxy to the real Redis that goes silent
  * (or away) while the store is in use.
  */
-import { createServer, connect, type Server, type Socket } from 'node:net';
+import { createServer, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -15,6 +15,7 @@ import { RedisReferenceStore } from '../../../src/core/references/reference-stor
 import { RedisSettingsStorage } from '../../../src/core/settings/storage.js';
 import { jobRecord } from '../../helpers/job-record.js';
 import { dropRedisPrefix } from '../../helpers/redis.js';
+import { redisProxy } from '../../helpers/redis-proxy.js';
 
 let cleanups: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
@@ -47,36 +48,6 @@ async function closedPort(): Promise<string> {
   const port = await listen(server);
   await new Promise((resolve) => server.close(resolve));
   return `redis://127.0.0.1:${port}`;
-}
-
-/** A loopback proxy to the real Redis that can go silent (bytes stop, connections stay) or away. */
-async function redisProxy() {
-  let mode: 'open' | 'silent' | 'away' = 'open';
-  const pairs = new Set<[Socket, Socket]>();
-  const server = createServer((client) => {
-    if (mode === 'away') return void client.destroy();
-    const upstream = connect(6379, '127.0.0.1');
-    const pair: [Socket, Socket] = [client, upstream];
-    pairs.add(pair);
-    for (const [from, to] of [pair, [upstream, client] as const]) {
-      from.on('data', (chunk) => mode === 'open' && to.write(chunk));
-      from.on('error', () => undefined);
-      from.on('close', () => to.destroy());
-    }
-  });
-  const port = await listen(server);
-  cleanups.push(async () => {
-    for (const [a, b] of pairs) a.destroy(), b.destroy();
-    await new Promise((resolve) => server.close(resolve));
-  });
-  return {
-    url: `redis://127.0.0.1:${port}`,
-    silent: () => void (mode = 'silent'),
-    away: () => {
-      mode = 'away';
-      for (const [a, b] of pairs) a.destroy(), b.destroy();
-    },
-  };
 }
 
 /** How `call` ended, and how long it took; 'waiting' when it had not ended within WITHIN_MS. */
@@ -130,6 +101,7 @@ describe.each([
 describe('Redis going away while in use', () => {
   it('a store that worked fails with store.unreachable within seconds once Redis goes silent, and once it is gone', async () => {
     const proxy = await redisProxy();
+    cleanups.push(() => proxy.close());
     const store = jobStore(proxy.url);
     expect(await store.claim(`c-${randomUUID()}`, 60_000)).toBe(true);
     proxy.silent();
@@ -144,6 +116,7 @@ describe('Redis going away while in use', () => {
     cleanups.push(() => references.close());
     expect((await outcome(() => references.load('abc123'))).result).toBe(STORE_UNREACHABLE);
     const proxy = await redisProxy();
+    cleanups.push(() => proxy.close());
     const shared = new RedisReferenceStore(proxy.url, `test-${randomUUID()}`);
     cleanups.push(() => shared.close());
     expect(await shared.load('abc123')).toBeUndefined();
