@@ -21,6 +21,7 @@ import { fork } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { writeHeapSnapshot } from 'node:v8';
 import { DEFAULT_ENGINE_SETTINGS, JobEngine } from '../src/core/jobs/engine.js';
 import { SqliteJobStore } from '../src/core/jobs/store-sqlite.js';
 import { ModelSchemas } from '../src/core/models/schemas.js';
@@ -37,6 +38,8 @@ const USERS = Math.max(1, Math.floor(JOBS / 4)); // 4 jobs per person
 const SUBMIT_CONCURRENCY = 64;
 const TIME_SCALE = Number(process.env.BENCH_TIME_SCALE ?? 10);
 const LONG_JOB_MS = 10 * 60_000;
+/** A directory: heap snapshots are written there with every job in flight and half-way through the completions (for finding what holds memory; the pauses spoil that run's latency). */
+const SNAPSHOT_DIR = process.env.BENCH_HEAP_SNAPSHOT;
 
 /** main before this change (issue 10), and the targets. */
 const BEFORE = { requestsPerJob: 4.66, allRequestsPerJob: 5.66, p99Ms: 94, rssMB: 196 };
@@ -138,17 +141,24 @@ async function run(mode: Mode): Promise<RunResult> {
   // The 10-minute run waits in fake time, then completes at the same real rate as the other run,
   // so its latency and memory compare (its listings then come ten times too often: pessimistic).
   const [delayMs, spreadMs] = mode === 'engine-10min' ? [(LONG_JOB_MS - SPREAD_MS / 2) / TIME_SCALE, SPREAD_MS] : [DELAY_MS, SPREAD_MS];
+  if (SNAPSHOT_DIR) console.error(`[${mode}] heap snapshot, all in flight: ${writeHeapSnapshot(join(SNAPSHOT_DIR, `${mode}-in-flight.heapsnapshot`))}`);
   const scheduled = await fake.schedule(delayMs, spreadMs);
   console.error(`[${mode}] ${scheduled} generations at Oxen after ${fmt(submitSec)} s; completing over ${spreadMs / 1000} s from ${fmt(delayMs / 1000)} s`);
 
   const t1 = clock();
   const deadline = t1 + delayMs + spreadMs + 180_000;
   let lastLog = t1;
+  let halfWay = !SNAPSHOT_DIR;
   while (port.uploadedAt.size < scheduled && clock() < deadline) {
     await sleep(200);
+    if (!halfWay && port.uploadedAt.size >= scheduled / 2) {
+      halfWay = true;
+      console.error(`[${mode}] heap snapshot, half delivered: ${writeHeapSnapshot(join(SNAPSHOT_DIR!, `${mode}-half.heapsnapshot`))}`);
+    }
     if (clock() - lastLog > 15_000) {
       lastLog = clock();
-      console.error(`[${mode}] t+${fmt((lastLog - t1) / 1000, 0)} s: ${port.uploadedAt.size} uploaded, rss ${fmt(mb(process.memoryUsage().rss), 0)} MB`);
+      const m = process.memoryUsage();
+      console.error(`[${mode}] t+${fmt((lastLog - t1) / 1000, 0)} s: ${port.uploadedAt.size} uploaded, rss ${fmt(mb(m.rss), 0)} MB (heap ${fmt(mb(m.heapUsed), 0)}/${fmt(mb(m.heapTotal), 0)} MB, external ${fmt(mb(m.external), 0)} MB)`);
     }
   }
   const followSec = (clock() - t1) / 1000;
