@@ -38,7 +38,7 @@ export async function prepareReferences(
   // Only a failed download leaves us not knowing what a file is (and whether it would have met a
   // minimum); an unsupported or oversized file is known not to count.
   const incomplete = problems.some((p) => p.code === 'reference.download_failed');
-  problems.push(...checkReferenceLimits(loaded, options.limits ?? REFERENCE_LIMITS, { incomplete }));
+  problems.push(...checkReferenceLimits(asIfConverted(loaded, options), options.limits ?? REFERENCE_LIMITS, { incomplete }));
 
   const references = assignLabels(loaded);
   const byPosition = new Map(references.map((r) => [r.position, r]));
@@ -53,6 +53,21 @@ export async function prepareReferences(
   const notes = new Map(references.flatMap((r) => (r.note ? [[r.label, r.note] as const] : [])));
   const mapping = rewritten.value.mapping.map((m) => (notes.has(m.label) ? { ...m, note: notes.get(m.label)! } : m));
   return ok({ references, prompt: rewritten.value.prompt, mapping });
+}
+
+/**
+ * Files left unconverted because another file was refused: checked as what they would become (cut
+ * to what fits, sized under the caps by the conversion), so the refusal does not also blame a
+ * phone clip's 120 MB that conversion would have taken care of.
+ */
+function asIfConverted(loaded: readonly LoadedMedia[], options: PrepareOptions): LoadedMedia[] {
+  if (!options.converter || !loaded.some((m) => m.conversion)) return [...loaded];
+  const cuts = trimPlan(loaded, options.limits ?? REFERENCE_LIMITS);
+  return loaded.map((m) => {
+    if (!m.conversion) return m;
+    const cut = cuts.get(m.position);
+    return { ...m, ...(m.conversion.required ? { size: 0 } : {}), ...(cut !== undefined ? { durationSec: cut } : {}) };
+  });
 }
 
 /**

@@ -140,3 +140,14 @@ describe('reference conversion', { timeout: 90_000 }, () => {
     expect(checkDeclaredAttachments([clip], REFERENCE_LIMITS, largestReadableBytes(REFERENCE_LIMITS, false)).map((p) => p.code)).toEqual(['reference.file_too_large']);
   });
 });
+
+describe('a request refused for another file', { timeout: 60_000 }, () => {
+  it('converts nothing, and does not blame the files conversion would have fixed', async () => {
+    const long = { ...REFERENCE_LIMITS, videos: { ...REFERENCE_LIMITS.videos, minSecondsTotal: 1, maxSecondsTotal: 3, totalBytesUnder: 200_000 } };
+    const clip = await FIXTURES.sdMp4();
+    const result = await prepareReferences([file('one.mp4', clip), file('two.mp4', clip), file('notes.txt', new TextEncoder().encode('hello'))], 'x', { converter, limits: long });
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.problems.map((p) => [p.file, p.code])).toEqual([['notes.txt', 'reference.unsupported_type']]);
+  });
+});
