@@ -18,6 +18,9 @@ export class ConversionPool {
     const limit = AbortSignal.timeout(this.timeoutMs);
     try {
       return await work(signal ? AbortSignal.any([limit, signal]) : limit);
+    } catch (error) {
+      // FFmpeg stopped mid-file reports its own error ("exit requested"); the cause is the limit.
+      throw limit.aborted ? limit.reason : error;
     } finally {
       this.release();
     }

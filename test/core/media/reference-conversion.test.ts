@@ -151,3 +151,19 @@ describe('a request refused for another file', { timeout: 60_000 }, () => {
     expect(result.problems.map((p) => [p.file, p.code])).toEqual([['notes.txt', 'reference.unsupported_type']]);
   });
 });
+
+describe('the time limit per file', { timeout: 60_000 }, () => {
+  it('a conversion over it is stopped and refused by name, saying it took too long', async () => {
+    const hurried = createMediaConverter({ concurrency: 1, timeoutMs: 30 });
+    try {
+      const result = await prepareReferences([file('dance.mov', await FIXTURES.phoneClip(0.5)), file('walk.mp4', await FIXTURES.sdMp4())], 'x', { converter: hurried });
+      expect(result.ok).toBe(false);
+      if (result.ok) return;
+      expect(result.problems).toMatchObject([{ file: 'dance.mov', code: 'reference.conversion_failed', params: { reason: 'timeout' } }]);
+      const { describeProblems } = await import('../../../src/core/messages.js');
+      expect(describeProblems(result.problems)).toContain('`dance.mov` took too long to convert');
+    } finally {
+      hurried.close();
+    }
+  });
+});
