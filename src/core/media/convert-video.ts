@@ -52,6 +52,8 @@ export interface VideoConversion {
   durationSec: number;
   /** The output must stay under this. */
   maxBytes: number;
+  /** Threads for each of decoding and encoding (see ConverterOptions). */
+  threads?: number;
   signal?: AbortSignal;
 }
 
@@ -78,6 +80,7 @@ export async function convertVideo(av: NodeAv, job: VideoConversion): Promise<Vi
       maxRate: rate,
       bufSize: rate * 2,
       gopSize: 2 * (target.fps ?? Math.round(job.video.fps ?? 30)),
+      ...(job.threads ? { threads: job.threads } : {}),
       options: { preset: 'veryfast', crf: 23, profile: 'high' },
     },
     ...(job.hasAudio

@@ -4,6 +4,7 @@
  * at all depends on the binding loading (see binding.ts); when it does not, nothing is converted.
  */
 import { readFile, writeFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { loadMediaBinding, type MediaBinding, type NodeAv } from './binding.js';
 import { convertAudio } from './convert-audio.js';
@@ -36,7 +37,11 @@ export const DEFAULT_CONVERSIONS_AT_ONCE = 2;
 export const DEFAULT_CONVERSION_TIMEOUT_MS = 120_000;
 
 export function createMediaConverter(options: ConverterOptions = {}): MediaConverter {
-  const pool = new ConversionPool(options.concurrency ?? DEFAULT_CONVERSIONS_AT_ONCE, options.timeoutMs ?? DEFAULT_CONVERSION_TIMEOUT_MS);
+  const concurrency = options.concurrency ?? DEFAULT_CONVERSIONS_AT_ONCE;
+  // The cores shared out between the conversions that may run at once, so that they do not
+  // crowd out the thread that answers Discord and Slack (FFmpeg's default is more threads than cores).
+  const threads = Math.max(1, Math.floor(availableParallelism() / concurrency));
+  const pool = new ConversionPool(concurrency, options.timeoutMs ?? DEFAULT_CONVERSION_TIMEOUT_MS);
   let temp: TempFiles | undefined;
   let binding: Promise<MediaBinding> | undefined;
   const load = () =>
@@ -76,7 +81,7 @@ export function createMediaConverter(options: ConverterOptions = {}): MediaConve
     video: (bytes, job, signal) =>
       withFiles(bytes, 'bin', async (ffmpeg, input, dir, limited) => {
         const output = join(dir, 'output.mp4');
-        const target = await convertVideo(ffmpeg, { input, output, ...job, signal: limited });
+        const target = await convertVideo(ffmpeg, { input, output, ...job, threads, signal: limited });
         return { bytes: new Uint8Array(await readFile(output)), ...target };
       }, signal),
     audio: (bytes, job, signal) =>

@@ -20,6 +20,8 @@ export interface TrackPlan {
   gopSize?: number;
   /** Decoder-private options (e.g. skip_frame). */
   decoderOptions?: Record<string, string | number>;
+  /** Threads for the decoder and the encoder each; 0 lets FFmpeg pick (one per core and more). */
+  threads?: number;
 }
 
 export interface TranscodePlan {
@@ -98,7 +100,7 @@ export async function transcode(av: Av, plan: TranscodePlan): Promise<void> {
 }
 
 async function openTrack(av: Av, stream: Stream, plan: TrackPlan, output: Muxer): Promise<Track> {
-  const decoder = await av.Decoder.create(stream, { ...(plan.decoderOptions ? { options: plan.decoderOptions } : {}), threadCount: 0 } as never);
+  const decoder = await av.Decoder.create(stream, { ...(plan.decoderOptions ? { options: plan.decoderOptions } : {}), threadCount: plan.threads ?? 0 } as never);
   const filter = av.FilterAPI.create(plan.filter, {});
   const encoder = await av.Encoder.create(plan.encoder as never, {
     ...(plan.bitrate ? { bitrate: plan.bitrate } : {}),
@@ -106,6 +108,7 @@ async function openTrack(av: Av, stream: Stream, plan: TrackPlan, output: Muxer)
     ...(plan.bufSize ? { bufSize: plan.bufSize } : {}),
     ...(plan.gopSize ? { gopSize: plan.gopSize } : {}),
     ...(plan.options ? { options: plan.options } : {}),
+    ...(plan.threads ? { threadCount: plan.threads } : {}),
   } as never);
   const outIndex = output.addStream(encoder);
   return { stream, decoder, filter, encoder, outIndex, done: false };
