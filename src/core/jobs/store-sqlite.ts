@@ -3,6 +3,8 @@
  * through keyv; the indexes and counters are small tables in the same file, changed under an
  * in-process write lane (one process owns the file, so that is enough for atomicity); saves of
  * records are grouped, and those on the way to a delivery go first (store-sqlite-writes.ts).
+ * A little long (about 330 lines): one JobStore method each, the SQL beside it; the next change
+ * here should move the grouped write (writeRecords) into store-sqlite-writes.ts.
  */
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
