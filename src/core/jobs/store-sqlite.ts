@@ -1,10 +1,10 @@
 /**
- * The embedded store: one SQLite file under DATA_DIR, for a single bot instance. Records go
- * through keyv; the indexes and counters are small tables in the same file, changed under an
- * in-process write lane (one process owns the file, so that is enough for atomicity); saves of
- * records are grouped, and those on the way to a delivery go first (store-sqlite-writes.ts).
- * A little long (about 330 lines): one JobStore method each, the SQL beside it; the next change
- * here should move the grouped write (writeRecords) into store-sqlite-writes.ts.
+ * The embedded store: one SQLite file under DATA_DIR, for a single bot instance. A little long
+ * (about 330 lines): one JobStore method each with its SQL; the next change here should move the
+ * grouped write (writeRecords) into store-sqlite-writes.ts. Records go through keyv; the indexes
+ * and counters are small tables in the same file, changed under an in-process write lane (one
+ * process owns the file, so that is enough for atomicity); saves of records are grouped, and
+ * those on the way to a delivery go first (store-sqlite-writes.ts).
  */
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
