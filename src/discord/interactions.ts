@@ -1,3 +1,5 @@
+// A long file (~300 lines): one router for every Discord interaction kind, so claims, permission checks
+// and failure answers apply to all; settings and Make video already have files of their own.
 /**
  * Slash commands, the "Make video" context menu, buttons and modals. Every interaction is
  * acknowledged first (a deferred ephemeral reply, or the modal that is its own answer), before

@@ -1,3 +1,5 @@
+// A long file (~300 lines): the Redis job store keeps every key layout and its Lua scripts together so
+// they change in one place; the retention sweep already lives in store-redis-sweep.ts.
 /**
  * The shared store: records and coordination in Redis, so several bot instances can share
  * jobs. Every check-and-set is one Lua script, so it is atomic across instances.
