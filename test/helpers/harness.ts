@@ -1,5 +1,7 @@
 /** Builds the real core — store, Oxen client, schemas, reference host, engine, service — around a fake Oxen. */
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
@@ -79,10 +81,17 @@ export async function startCore(options: {
   results?: ResultDelivery;
   /** FFmpeg for converting references (src/core/media/converter.ts); default none: refused as before. */
   media?: MediaConverter;
+  /**
+   * Serve the hosted references on a loopback server (the bot's `/references/` route), so a fake
+   * Oxen with `fetchInputs` downloads them; default off: URLs on https://bot.example.com nobody serves.
+   */
+  serveReferences?: boolean;
 }): Promise<Core> {
   const oxen = new OxenClient({ baseUrl: options.fake.url, apiKey: options.fake.apiKey, timeouts: { requestMs: 2_000, eventsIdleMs: 5_000 }, retry: { maxAttempts: 2, baseDelayMs: 10, maxDelayMs: 50 } });
   const schemas = new ModelSchemas(oxen);
-  const host = new SelfReferenceHost({ publicBaseUrl: 'https://bot.example.com', ...(options.references ? { files: options.references } : {}) });
+  const served = options.serveReferences ? await referenceServer() : undefined;
+  const host = new SelfReferenceHost({ publicBaseUrl: served?.url ?? 'https://bot.example.com', ...(options.references ? { files: options.references } : {}) });
+  served?.route((req, res) => host.handle(req, res));
   const ports = new Map([[options.port.platform, options.port]]);
   const errors: Core['errors'] = [];
   const engine = new JobEngine(
@@ -100,7 +109,28 @@ export async function startCore(options: {
     errors,
     async stop() {
       await engine.stop();
+      await served?.close();
       await host.close();
+    },
+  };
+}
+
+/** A loopback HTTP server whose handler is set once the reference host exists. */
+async function referenceServer() {
+  let handler: (req: IncomingMessage, res: ServerResponse) => Promise<boolean> = async () => false;
+  const server = createServer((req, res) => {
+    handler(req, res).then(
+      (handled) => void (handled || res.writeHead(404).end()),
+      () => res.destroy(),
+    );
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    route: (next: typeof handler) => void (handler = next),
+    close: () => {
+      server.closeAllConnections();
+      return new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
 }

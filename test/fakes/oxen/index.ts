@@ -5,3 +5,4 @@ export { type FakeGeneration, type Outcome, type StageTiming, generationRow } fr
 export * from './schemas.js';
 export { findInvalidParameter } from './validate-body.js';
 export { type ResultsServer, type ResultRequest } from './results-server.js';
+export { type FetchedInput, type MediaField, MEDIA_FIELDS } from './input-fetch.js';

@@ -18,6 +18,7 @@ import { GenerationStore, generationRow, type FakeGeneration, type Outcome, type
 import { startResultsServer, type ResultsServer } from './results-server.js';
 import { modelDocument, requestSchemaFor, SEEDANCE_MODELS, type SchemaDialect, type SchemaField, type SeedanceModelInfo } from './schemas.js';
 import { findInvalidParameter } from './validate-body.js';
+import { fetchFailure, fetchInputs, type FetchedInput } from './input-fetch.js';
 
 /** Where a succeeded generation's result_url points. */
 export type ResultMode =
@@ -50,6 +51,8 @@ export interface FakeOxenOptions {
   port?: number;
   /** Keep every request for assertions (turn off for long benchmarks). Default true. */
   recordRequests?: boolean;
+  /** Download the media URLs of each queued body, as Oxen does (see input-fetch.ts). Default false. */
+  fetchInputs?: boolean;
 }
 
 /** Behaviour that can be changed while the fake runs. */
@@ -94,6 +97,8 @@ export interface FakeOxen {
   requestCounts(): Record<string, number>;
   requestsTo(route: RouteName): RecordedRequest[];
   clearRequests(): void;
+  /** With `fetchInputs`: what was downloaded for each generation, by generation id. */
+  inputs: ReadonlyMap<string, readonly FetchedInput[]>;
   results: ResultsServer;
   generations: ReadonlyMap<string, FakeGeneration>;
   /** Moves a generation one stage by hand (queued -> processing -> succeeded). */
@@ -184,6 +189,7 @@ export async function startFakeOxen(options: FakeOxenOptions = {}): Promise<Fake
   const repos = new Map<string, { visibility: string; workbench: boolean }>();
   const files = new Map<string, StoredFile>();
   const faults = new FaultQueue();
+  const inputs = new Map<string, FetchedInput[]>();
   const hub = new EventHub(options.keepAliveMs ?? 15_000);
   const video = options.resultVideo ?? new Uint8Array(await readFile(VIDEO_FIXTURE));
   const results = await startResultsServer({ video, now, record, ...(options.resultTtlMs !== undefined ? { resultTtlMs: options.resultTtlMs } : {}) });
@@ -195,6 +201,8 @@ export async function startFakeOxen(options: FakeOxenOptions = {}): Promise<Fake
       stuckInProcessing: () => switches.stuckInProcessing,
       failureOnStart: (g) => {
         if (switches.insufficientCredits) return 'Insufficient credits';
+        const unreachable = fetchFailure(inputs.get(g.generation_id) ?? []);
+        if (unreachable) return unreachable;
         const info = models.get(g.model_name);
         if (!info) return `Model not found: ${g.model_name}`;
         const problem = findInvalidParameter(g.params, requestSchemaFor(info.tier, info.mode, switches.dialect), switches.dialect);
@@ -216,7 +224,7 @@ export async function startFakeOxen(options: FakeOxenOptions = {}): Promise<Fake
   );
 
   const handlers: Record<RouteName, (ctx: RequestContext) => void | Promise<void>> = {
-    enqueue: ({ res, body }) => {
+    enqueue: async ({ res, body }) => {
       const json = parseObject(body);
       if (!json) return sendJson(res, 400, envelope('invalid_params', 'Invalid parameters', 'The body must be a JSON object'));
       const model = json.model;
@@ -239,7 +247,9 @@ export async function startFakeOxen(options: FakeOxenOptions = {}): Promise<Fake
         const { error } = switches.emptyGenerations;
         return sendJson(res, 200, { generations: [], ...(error !== undefined ? { error } : {}) });
       }
+      const fetched = options.fetchInputs ? await fetchInputs(json) : undefined;
       const created = Array.from({ length: count }, () => store.create(json, model, username));
+      if (fetched) for (const g of created) inputs.set(g.generation_id, fetched);
       sendJson(res, 200, { generations: created.map((g) => ({ generation_id: g.generation_id, status: g.status })) });
     },
     listQueue: ({ res, query }) => {
@@ -400,6 +410,7 @@ export async function startFakeOxen(options: FakeOxenOptions = {}): Promise<Fake
       results.requests.length = 0;
     },
     results,
+    inputs,
     generations: store.all,
     advance: (id) => store.advance(id),
     complete: (id, outcome) => store.complete(id, outcome),
