@@ -9,7 +9,7 @@ import { parseOptionsText } from '../core/options/parse-options.js';
 import { actorOf, afterAck, type Flow } from './flow.js';
 import { helpText, jobsList } from './render.js';
 import { VIDEO_COMMAND } from './requirements.js';
-import { RESTARTING } from './sentences.js';
+import { framesNeedFiles, RESTARTING } from './sentences.js';
 import { submitRequest } from './submit.js';
 import { openSettings, usageText } from './settings.js';
 import { escapeText, plainFromSlack } from './text.js';
@@ -60,6 +60,8 @@ export function registerCommand(app: App, flow: Flow): void {
 
     const parsed = parseOptionsText(text);
     if (!parsed.ok) return ack(ephemeral(escapeText(describeProblems(parsed.problems))));
+    const { options } = parsed.value;
+    if (options.frames !== 'off' || options.mode === 'image') return ack(ephemeral(escapeText(framesNeedFiles(flow.botName()))));
     await ack();
     return afterAck(flow, 'video', reply, async () => {
       await submitRequest(flow, {

@@ -34,3 +34,12 @@ export function describeSlackProblems(problems: readonly Problem[], postFailure?
 export { describeProblem };
 
 export const RESTARTING = 'The bot is restarting. Try again in a minute; nothing was started.';
+
+/** `/video` asked for image to video: a slash command carries no files, so say where the images go. */
+export function framesNeedFiles(botName = 'seedance'): string {
+  return (
+    `Image to video needs the image (and, for a last frame, a second one), but slash commands cannot carry files. ` +
+    `Mention me in a message with the images attached, e.g. ${code(`@${botName} the cat wakes up --first-frame`)}, ` +
+    `or use the *Make video* shortcut on a message that has them. Nothing was spent.`
+  );
+}

@@ -6,7 +6,10 @@
  */
 import type { App } from '@slack/bolt';
 import { describeProblems } from '../core/messages.js';
-import { parseRequestFields } from '../core/options/parse-options.js';
+import { parseOptionFields, parseOptionsText } from '../core/options/parse-options.js';
+import type { OptionName } from '../core/options/vocabulary.js';
+import type { GenerationRequest } from '../core/request.js';
+import { fail, ok, type Result } from '../core/result.js';
 import { completeFiles, filesByIds, usableFile, type SlackFile } from './files.js';
 import { afterAck, type Flow } from './flow.js';
 import { decodeMetadata, makeVideoModal, PROMPT_BLOCK, readModal } from './modal.js';
@@ -52,7 +55,7 @@ export function registerShortcut(app: App, flow: Flow): void {
   app.view(MAKE_VIDEO_MODAL, async ({ ack, view, body }) => {
     const metadata = decodeMetadata(view.private_metadata);
     const { prompt, fields, files: uploaded } = readModal(view.state.values as never);
-    const parsed = parseRequestFields(plainFromSlack(prompt), fields);
+    const parsed = readRequest(plainFromSlack(prompt), fields);
     if (!parsed.ok) return ack({ response_action: 'errors', errors: { [PROMPT_BLOCK]: describeProblems(parsed.problems).slice(0, 2000) } });
     if (!flow.accepting()) return ack({ response_action: 'errors', errors: { [PROMPT_BLOCK]: RESTARTING } });
     if (!metadata) return ack({ response_action: 'errors', errors: { [PROMPT_BLOCK]: 'This form is too old. Use the shortcut again.' } });
@@ -74,4 +77,16 @@ export function registerShortcut(app: App, flow: Flow): void {
       });
     });
   });
+}
+
+/**
+ * The form's fields, then flags typed into its prompt, read as everywhere else: a typed flag wins
+ * over its field (the selects always hold a value, so a flag would otherwise always conflict).
+ */
+export function readRequest(prompt: string, fields: Partial<Record<OptionName, string>>): Result<GenerationRequest> {
+  const fromFields = parseOptionFields(fields);
+  const typed = parseOptionsText(prompt, fromFields.ok ? fromFields.value.options : undefined);
+  const problems = [...(fromFields.ok ? [] : fromFields.problems), ...(typed.ok ? [] : typed.problems)];
+  if (!fromFields.ok || !typed.ok) return fail(...problems);
+  return ok({ prompt: typed.value.prompt, options: typed.value.options, given: [...new Set([...fromFields.value.given, ...typed.value.given])] });
 }
