@@ -3,8 +3,9 @@
  * so a click works after a restart, on any instance, with no per-message state in memory.
  */
 
-export const JOB_ACTIONS = ['cancel', 'retry', 'edit', 'params'] as const;
-export type JobAction = (typeof JOB_ACTIONS)[number];
+import { isJobAction, type JobAction } from '../core/job-actions.js';
+
+export type { JobAction };
 
 export type ParsedCustomId =
   | { kind: 'job'; action: JobAction; jobId: string }
@@ -18,7 +19,7 @@ export const makeModalId = (channelId: string, messageId: string, fileCount: num
 
 export function parseCustomId(customId: string): ParsedCustomId | undefined {
   const parts = customId.split(':');
-  if (parts[0] === 'job' && parts.length === 3 && (JOB_ACTIONS as readonly string[]).includes(parts[1]!)) {
+  if (parts[0] === 'job' && parts.length === 3 && isJobAction(parts[1]!)) {
     return { kind: 'job', action: parts[1] as JobAction, jobId: parts[2]! };
   }
   if (parts[0] === 'modal' && parts[1] === 'edit' && parts.length === 3) return { kind: 'edit-modal', jobId: parts[2]! };

@@ -12,6 +12,8 @@ import { settingOrigins } from '../core/settings/describe.js';
 import { findModel } from '../core/models/catalog.js';
 import type { ReferenceMapping } from '../core/references/prompt-references.js';
 import { jobButtonId, type JobAction } from './custom-ids.js';
+import { ACTION_LABELS, DELIVERED_ACTIONS, ENDED_ACTIONS, RUNNING_ACTIONS } from '../core/job-actions.js';
+import { jobParameters } from '../core/parameters.js';
 
 export const NO_MENTIONS = { parse: [] as [] };
 
@@ -24,23 +26,23 @@ export interface MessageBody {
 const ACTIVE_PHASES: readonly JobPhase[] = ['waiting', 'submitting', 'queued', 'processing', 'delivering'];
 export const isActivePhase = (phase: JobPhase) => ACTIVE_PHASES.includes(phase);
 
-const LABELS: Record<JobAction, { label: string; style: ButtonStyle }> = {
-  cancel: { label: 'Cancel', style: ButtonStyle.Danger },
-  retry: { label: 'Retry', style: ButtonStyle.Primary },
-  edit: { label: 'Edit prompt', style: ButtonStyle.Secondary },
-  params: { label: 'Parameters', style: ButtonStyle.Secondary },
+const STYLES: Record<JobAction, ButtonStyle> = {
+  cancel: ButtonStyle.Danger,
+  retry: ButtonStyle.Primary,
+  edit: ButtonStyle.Secondary,
+  params: ButtonStyle.Secondary,
 };
 
 export function buttonRow(jobId: string, actions: readonly JobAction[]): APIActionRowComponent<APIButtonComponent> {
   return {
     type: ComponentType.ActionRow,
-    components: actions.map((action) => ({ type: ComponentType.Button, custom_id: jobButtonId(action, jobId), label: LABELS[action].label, style: LABELS[action].style }) as APIButtonComponent),
+    components: actions.map((action) => ({ type: ComponentType.Button, custom_id: jobButtonId(action, jobId), label: ACTION_LABELS[action], style: STYLES[action] }) as APIButtonComponent),
   };
 }
 
 /** Buttons for a job in this phase: Cancel while it runs, Retry and Edit once it ended. */
-export function actionsFor(phase: JobPhase): JobAction[] {
-  return isActivePhase(phase) ? ['cancel', 'edit', 'params'] : ['retry', 'edit', 'params'];
+export function actionsFor(phase: JobPhase): readonly JobAction[] {
+  return isActivePhase(phase) ? RUNNING_ACTIONS : ENDED_ACTIONS;
 }
 
 export function modelName(job: JobRecord): string {
@@ -125,7 +127,7 @@ function footer(job: JobRecord, generation: GenerationRecord): string {
 /** The text posted with a finished video. */
 export function videoSummary(job: JobRecord, generation: GenerationRecord): MessageBody {
   const lines = [`🎬 **${modelName(job)}** · ${settingsSummary(job)}`, referenceLine(job.references), footer(job, generation)];
-  return { content: fitContent(lines, [1, 0]), components: [buttonRow(job.id, ['retry', 'edit', 'params'])], allowed_mentions: NO_MENTIONS };
+  return { content: fitContent(lines, [1, 0]), components: [buttonRow(job.id, DELIVERED_ACTIONS)], allowed_mentions: NO_MENTIONS };
 }
 
 /** The summary with a link instead of the file: the link and the delivery marker are kept whole. */
@@ -135,17 +137,15 @@ export function linkMessage(job: JobRecord, generation: GenerationRecord, url: s
 }
 
 export function parametersText(job: JobRecord): string {
-  const o = job.request.options;
   const lines = [
     `**Job ${code(job.id)}** · ${modelName(job)} · ${job.state}`,
     quote(job.request.prompt, 1500),
-    `tier ${code(o.tier)} · mode ${code(o.mode)} · resolution ${code(o.resolution ?? 'default')} · duration ${code(o.duration)} · aspect ratio ${code(o.aspectRatio)}`,
-    `audio ${code(o.audio === undefined ? 'default' : o.audio ? 'on' : 'off')} · watermark ${code(o.watermark ? 'on' : 'off')} · count ${code(o.count)} · frames ${code(o.frames)}`,
+    jobParameters(job).map((p) => `${p.name} ${code(p.value)}`).join(' · '),
     referenceLine(job.references),
     job.retryOf ? `Retry of ${code(job.retryOf)}` : undefined,
     settingOrigins(job),
   ];
-  return fitContent(lines, [4, 6, 1]);
+  return fitContent(lines, [3, 5, 1]);
 }
 
 export function startedText(job: JobRecord, mapping: readonly ReferenceMapping[]): string {

@@ -9,6 +9,7 @@ import type { Config } from '../core/config.js';
 import type { Logger } from '../core/log.js';
 import { memoryClaims } from '../core/claims.js';
 import { registerActions } from './actions.js';
+import { registerEditPrompt } from './edit-prompt.js';
 import { boltLogger } from './bolt-logger.js';
 import { claimFirst } from './claim.js';
 import { registerCommand } from './command.js';
@@ -109,6 +110,7 @@ export class SlackAdapter implements PlatformAdapter {
     registerMention(this.app, flow);
     registerShortcut(this.app, flow);
     registerActions(this.app, flow);
+    registerEditPrompt(this.app, flow);
     registerSettings(this.app, flow);
     registerAppHome(this.app, flow);
   }

@@ -6,7 +6,8 @@
 import type { JobRecord } from '../core/jobs/job.js';
 import type { FittedNote, OriginalLink } from '../core/jobs/ports.js';
 import { escapeText } from './text.js';
-import { fitSection, settingsLine, type Rendered } from './render.js';
+import { DELIVERED_ACTIONS } from '../core/job-actions.js';
+import { buttonRow, fitSection, settingsLine, type Rendered } from './render.js';
 
 const MiB = 1024 * 1024;
 const megabytes = (bytes: number) => `${(bytes / MiB).toFixed(bytes < 10 * MiB ? 1 : 0)} MB`;
@@ -32,5 +33,5 @@ export function lastingLinkMessage(job: JobRecord, url: string, reason: string, 
     [`<@${job.requester.userId}> ${reason} Here is the original: ${linkTo(url, 'download the video')} (${escapeText(originalLifetime(job, original))}).`, `Job \`${job.id}\` · ${escapeText(settingsLine(job))}`],
     [1],
   );
-  return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text, verbatim: true } }] };
+  return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text, verbatim: true } }, buttonRow(`delivered:${job.id}`, job.id, DELIVERED_ACTIONS)] };
 }

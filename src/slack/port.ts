@@ -8,7 +8,7 @@ import type { JobView, LinkReason, OriginalLink, PlatformPort, UploadOutcome, Vi
 import type { Logger } from '../core/log.js';
 import { adapterErrorOf, isNotInChannel, slackFailureOf, type SlackFailure } from './api-errors.js';
 import { decodeOrigin } from './files.js';
-import { deliverySummary, linkMessage, statusMessage } from './render.js';
+import { deliveredButtons, deliverySummary, linkMessage, statusMessage } from './render.js';
 import { describeSlackFailure } from './sentences.js';
 import type { StatusThrottle } from './status-throttle.js';
 import { fittedLines, lastingLinkMessage } from './fit-note.js';
@@ -107,6 +107,7 @@ export class SlackPort implements PlatformPort {
         { onCompleteRefused: async (error) => isNotInChannel(slackFailureOf(error)) && (await this.join(channel)) },
       );
       this.uploadFailures.delete(job.id);
+      await this.postDeliveredButtons(job, Math.max(1, index), job.generations.length, threadTs);
       return { kind: 'uploaded', messageId: fileId };
     } catch (error) {
       // The workspace's own limit is not told in advance: aim for half of what it refused.
@@ -119,6 +120,15 @@ export class SlackPort implements PlatformPort {
       // link goes at once instead of after the core's retries.
       if (coded.code === 'slack.not_in_channel' || coded.code === 'slack.missing_scope') return { kind: 'not_allowed', code: coded.code };
       throw coded;
+    }
+  }
+
+  /** The video is delivered whatever happens here: a failed post of its buttons is only logged. */
+  private async postDeliveredButtons(job: JobRecord, index: number, of: number, threadTs: string): Promise<void> {
+    try {
+      await this.deps.client.chat.postMessage({ channel: job.destination.channelId, thread_ts: threadTs, ...deliveredButtons(job, index, of), ...SAFE_POST });
+    } catch (error) {
+      this.deps.log.warn('slack.delivered_buttons_failed', { job: job.id, error: slackFailureOf(error).error });
     }
   }
 

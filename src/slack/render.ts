@@ -10,7 +10,9 @@ import type { JobView } from '../core/jobs/ports.js';
 import { clipText, describeFailure, type TextLimit } from '../core/messages.js';
 import { findModel, tierChoices, modeChoices, resolutionsForAnyTier, DURATION_RANGE, ASPECT_RATIO_CHOICES } from '../core/models/catalog.js';
 import { SWITCH_FLAGS, VALUE_OPTIONS } from '../core/options/vocabulary.js';
-import { ACTION_CANCEL, ACTION_RETRY, VIDEO_COMMAND } from './requirements.js';
+import { ACTION_LABELS, DELIVERED_ACTIONS, ENDED_ACTIONS, RUNNING_ACTIONS, type JobAction } from '../core/job-actions.js';
+import { jobParameters } from '../core/parameters.js';
+import { ACTION_IDS, VIDEO_COMMAND } from './requirements.js';
 import { echo, escapeText } from './text.js';
 
 /** A Block Kit block; kept loose on purpose (Slack validates, the fake records). */
@@ -95,14 +97,50 @@ export function statusMessage(view: JobView): Rendered {
   const origins = settingOrigins(job, 'workspace');
   blocks.push({ type: 'context', elements: [mrkdwn(`Requested by <@${job.requester.userId}>${origins ? ` · ${escapeText(origins)}` : ''}`)] });
   const terminal = isTerminal(job.state) || ['done', 'failed', 'cancelled', 'timed_out'].includes(view.phase);
-  blocks.push({
-    type: 'actions',
-    block_id: `job:${job.id}`,
-    elements: terminal
-      ? [{ type: 'button', action_id: ACTION_RETRY, value: job.id, text: { type: 'plain_text', text: 'Retry' } }]
-      : [{ type: 'button', action_id: ACTION_CANCEL, value: job.id, style: 'danger', text: { type: 'plain_text', text: 'Cancel' } }],
-  });
+  blocks.push(buttonRow(`job:${job.id}`, job.id, terminal ? ENDED_ACTIONS : RUNNING_ACTIONS));
   return { text: `${phaseLine(view)} (job ${job.id})`.slice(0, 3000), blocks };
+}
+
+const BUTTON_STYLES: Partial<Record<JobAction, 'primary' | 'danger'>> = { cancel: 'danger', retry: 'primary' };
+
+/** An actions block: one button per action, the job id as the value (block ids must be unique in a message). */
+export function buttonRow(blockId: string, jobId: string, actions: readonly JobAction[]): Block {
+  return {
+    type: 'actions',
+    block_id: blockId,
+    elements: actions.map((action) => ({
+      type: 'button',
+      action_id: ACTION_IDS[action],
+      value: jobId,
+      text: { type: 'plain_text', text: ACTION_LABELS[action] },
+      ...(BUTTON_STYLES[action] ? { style: BUTTON_STYLES[action] } : {}),
+    })),
+  };
+}
+
+/**
+ * The buttons that go with a delivered video, in the thread right under it: a file's comment
+ * cannot carry buttons, so they are a message of their own.
+ */
+export function deliveredButtons(job: JobRecord, index: number, of: number): Rendered {
+  const text = `Job \`${job.id}\`${of > 1 ? ` · video ${index} of ${of}` : ''}: ${DELIVERED_ACTIONS.map((a) => ACTION_LABELS[a]).join(', ')}`;
+  return { text, blocks: [{ type: 'context', elements: [mrkdwn(text)] }, buttonRow(`delivered:${job.id}:${index}`, job.id, DELIVERED_ACTIONS)] };
+}
+
+/** What the Parameters button shows (privately). */
+export function parametersText(job: JobRecord): string {
+  const refs = referenceLine(job);
+  return fitSection(
+    [
+      `*Job \`${job.id}\`* · ${escapeText(settingsLine(job))} · ${job.state}`,
+      `> ${echo(job.request.prompt, 1500)}`,
+      jobParameters(job).map((p) => `${p.name} \`${escapeText(p.value)}\``).join(' · '),
+      refs ? `References: ${refs}` : undefined,
+      job.retryOf ? `Retry of \`${job.retryOf}\`` : undefined,
+      escapeText(settingOrigins(job, 'workspace') ?? '') || undefined,
+    ],
+    [3, 5, 1],
+  );
 }
 
 /** The comment posted with the finished video. */
@@ -122,7 +160,7 @@ export function linkMessage(job: JobRecord, url: string, reason: string): Render
     [`<@${job.requester.userId}> ${reason} Download it here (the link expires): ${url.replace(/[<>|]/g, encodeURIComponent)}`, `Job \`${job.id}\` · ${escapeText(settingsLine(job))}`],
     [1],
   );
-  return { text, blocks: [{ type: 'section', text: mrkdwn(text) }] };
+  return { text, blocks: [{ type: 'section', text: mrkdwn(text) }, buttonRow(`delivered:${job.id}`, job.id, DELIVERED_ACTIONS)] };
 }
 
 export function jobsList(views: readonly JobView[]): string {

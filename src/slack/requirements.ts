@@ -3,6 +3,7 @@
  * bot scopes the code uses. manifest.yml and manifest.socket.yml are checked against these lists by
  * a test, so the manifests and the code cannot drift apart.
  */
+import type { JobAction } from '../core/job-actions.js';
 
 /** The slash command. */
 export const VIDEO_COMMAND = '/video';
@@ -10,9 +11,15 @@ export const VIDEO_COMMAND = '/video';
 export const MAKE_VIDEO_SHORTCUT = 'make_video';
 /** The modal the shortcut opens. */
 export const MAKE_VIDEO_MODAL = 'make_video_modal';
-/** Buttons on a status message; the value is the job id, so they work after a restart. */
+/** Buttons on a status message and a delivered video; the value is the job id, so they work after a restart. */
 export const ACTION_CANCEL = 'job_cancel';
 export const ACTION_RETRY = 'job_retry';
+export const ACTION_EDIT = 'job_edit';
+export const ACTION_PARAMS = 'job_params';
+/** The action id of each of the core's job actions (src/core/job-actions.ts). */
+export const ACTION_IDS: Readonly<Record<JobAction, string>> = { cancel: ACTION_CANCEL, retry: ACTION_RETRY, edit: ACTION_EDIT, params: ACTION_PARAMS };
+/** The form Edit prompt opens; its private_metadata is the job id. */
+export const EDIT_PROMPT_MODAL = 'job_edit_modal';
 /** The form `/video settings` opens for admins. */
 export const SETTINGS_MODAL = 'video_settings';
 

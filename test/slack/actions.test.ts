@@ -35,7 +35,7 @@ describe('Cancel and Retry buttons', () => {
     const { bot, slack, oxen } = world;
     await bot.sender.command('a guarded fox');
     const job = await onlyJob(bot.core);
-    expect(buttonsOf(world, job)).toEqual(['job_cancel']);
+    expect(buttonsOf(world, job)).toEqual(['job_cancel', 'job_edit', 'job_params']);
     await eventually(() => oxen.requestsTo('enqueue').length === 1, 5_000, 'enqueued');
 
     const ack = await click(world, bot, job, 'job_cancel', 'U2');
@@ -50,7 +50,7 @@ describe('Cancel and Retry buttons', () => {
 
     await click(world, bot, job, 'job_cancel', 'U1');
     await eventually(async () => (await stateOf(bot.core, job.id)) === 'cancelled', 5_000, 'cancelled');
-    await eventually(() => buttonsOf(world!, job).join() === 'job_retry', 3_000, 'the Retry button');
+    await eventually(() => buttonsOf(world!, job).join() === 'job_retry,job_edit,job_params', 3_000, 'the Retry button');
     expect(slack.message('C1', job.destination.statusMessageId!)!.text).toMatch(/Cancelled/);
   });
 
