@@ -1,10 +1,11 @@
 /**
- * The "Make video" modal: a prompt, the options (choices from the catalog, never a second copy)
- * and a file input for more references. What the shortcut knew (channel, thread, the message's
+ * The "Make video" modal: a prompt (flags typed into it are read too), the option fields (one list,
+ * FORM_FIELDS) and a file input for more references. What the shortcut knew (channel, thread, the message's
  * file ids) travels in private_metadata.
  */
 import { ASPECT_RATIO_CHOICES, durationChoices, modeChoices, resolutionsForAnyTier, tierChoices } from '../core/models/catalog.js';
 import { PROMPT_MAX_LENGTH } from '../core/options/parse-options.js';
+import { COUNT_MAX, COUNT_MIN, FRAME_MODES, type FrameMode } from '../core/request.js';
 import type { OptionName } from '../core/options/vocabulary.js';
 import type { SlackFile } from './files.js';
 import type { Block } from './render.js';
@@ -36,21 +37,78 @@ export function decodeMetadata(text: string): ModalMetadata | undefined {
 }
 
 const plain = (text: string) => ({ type: 'plain_text', text: text.slice(0, 75), emoji: false });
-const option = (name: string, value: string) => ({ text: plain(name), value });
+const VALUE = 'value';
 
-/** The option fields of the modal, in order: block id = option name, action id = `value`. */
-const SELECTS: { name: OptionName; label: string; options: { name: string; value: string }[] }[] = [
-  { name: 'tier', label: 'Model tier', options: tierChoices({ includeAuto: true }) },
-  { name: 'mode', label: 'Mode', options: modeChoices({ includeAuto: true }) },
-  { name: 'resolution', label: 'Resolution', options: [{ name: 'Model default', value: 'default' }, ...resolutionsForAnyTier().map((r) => ({ name: r, value: r }))] },
-  { name: 'duration', label: 'Duration', options: durationChoices().map((d) => (d === 'auto' ? { name: 'Auto', value: 'auto' } : { name: `${d} s`, value: String(d) })) },
-  { name: 'aspectRatio', label: 'Aspect ratio', options: ASPECT_RATIO_CHOICES.map((r) => ({ name: r === 'auto' ? 'Auto' : r, value: r })) },
-  { name: 'audio', label: 'Audio', options: [{ name: 'Model default', value: 'default' }, { name: 'On', value: 'on' }, { name: 'Off', value: 'off' }] },
+/** What Slack submits for one input block (its element's action id is always `value`). */
+export type FieldState = { value?: string | null; selected_option?: { value?: string } | null; selected_options?: { value?: string }[] | null; files?: SlackFile[] };
+
+/**
+ * One field of the form: block id = `name`; what it submits is read back as the text the option
+ * parser takes (undefined: not set, so the channel's and workspace's defaults apply).
+ */
+export interface FormField {
+  name: OptionName;
+  label: string;
+  hint?: string;
+  element(): Record<string, unknown>;
+  read(state: FieldState | undefined): string | undefined;
+}
+
+/** The first choice of every select is "Default" (not set): the channel's default, else the model's. */
+const DEFAULT_CHOICE = { name: 'Default', value: 'default' };
+
+export function selectField(name: OptionName, label: string, choices: readonly { name: string; value: string }[], hint?: string): FormField {
+  return {
+    name,
+    label,
+    ...(hint ? { hint } : {}),
+    element: () => {
+      const options = [DEFAULT_CHOICE, ...choices].map((c) => ({ text: plain(c.name), value: c.value }));
+      return { type: 'static_select', action_id: VALUE, options, initial_option: options[0] };
+    },
+    read: (state) => {
+      const value = state?.selected_option?.value;
+      return value && value !== DEFAULT_CHOICE.value ? value : undefined;
+    },
+  };
+}
+
+export function textField(name: OptionName, label: string, placeholder: string, maxLength: number, hint?: string): FormField {
+  return {
+    name,
+    label,
+    ...(hint ? { hint } : {}),
+    element: () => ({ type: 'plain_text_input', action_id: VALUE, max_length: maxLength, placeholder: plain(placeholder) }),
+    read: (state) => state?.value?.trim() || undefined,
+  };
+}
+
+const onOff = [
+  { name: 'On', value: 'on' },
+  { name: 'Off', value: 'off' },
+];
+const counts: { name: string; value: string }[] = [];
+for (let n = COUNT_MIN; n <= COUNT_MAX; n++) counts.push({ name: n === 1 ? '1 video' : `${n} videos`, value: String(n) });
+const FRAME_NAMES: Record<FrameMode, string> = { off: 'Off (images are references)', first: 'First frame: @Image1', 'first-last': 'First and last frame: @Image1, @Image2' };
+
+/**
+ * The option fields of the form, in order: the same options as Discord's `/video` (choices from
+ * the catalog, never a second copy). A new option is one more entry here; readModal reads it.
+ */
+export const FORM_FIELDS: FormField[] = [
+  selectField('tier', 'Model tier', tierChoices({ includeAuto: true })),
+  selectField('mode', 'Mode', modeChoices({ includeAuto: true })),
+  selectField('resolution', 'Resolution', resolutionsForAnyTier().map((r) => ({ name: r, value: r })), '1080p and 4k need the Pro tier'),
+  selectField('duration', 'Duration', durationChoices().map((d) => (d === 'auto' ? { name: 'Auto (the model decides)', value: 'auto' } : { name: `${d} s`, value: String(d) }))),
+  selectField('aspectRatio', 'Aspect ratio', ASPECT_RATIO_CHOICES.map((r) => ({ name: r === 'auto' ? 'Auto' : r, value: r }))),
+  selectField('audio', 'Audio', onOff),
+  selectField('watermark', 'Watermark', onOff),
+  selectField('count', 'How many videos', counts),
+  selectField('frames', 'First / last frame', FRAME_MODES.map((f) => ({ name: FRAME_NAMES[f], value: f })), 'Use the images as the first (and last) frame of the video'),
 ];
 
 export const PROMPT_BLOCK = 'prompt';
 export const FILES_BLOCK = 'files';
-const VALUE = 'value';
 
 export function makeVideoModal(input: { prompt: string; files: readonly SlackFile[]; metadata: ModalMetadata }): Record<string, unknown> {
   const blocks: Block[] = [
@@ -72,15 +130,8 @@ export function makeVideoModal(input: { prompt: string; files: readonly SlackFil
     const names = input.files.map((f) => f.name ?? f.id).join(', ');
     blocks.push({ type: 'context', elements: [{ type: 'plain_text', text: `References from the message: ${names}`.slice(0, 2000), emoji: false }] });
   }
-  for (const select of SELECTS) {
-    const options = select.options.map((o) => option(o.name, o.value));
-    blocks.push({
-      type: 'input',
-      block_id: select.name,
-      optional: true,
-      label: plain(select.label),
-      element: { type: 'static_select', action_id: VALUE, options, initial_option: options[0] },
-    });
+  for (const field of FORM_FIELDS) {
+    blocks.push({ type: 'input', block_id: field.name, optional: true, label: plain(field.label), ...(field.hint ? { hint: plain(field.hint) } : {}), element: field.element() });
   }
   blocks.push({
     type: 'input',
@@ -100,14 +151,14 @@ export function makeVideoModal(input: { prompt: string; files: readonly SlackFil
   };
 }
 
-type StateValues = Record<string, Record<string, { value?: string | null; selected_option?: { value?: string } | null; files?: SlackFile[] }>>;
+type StateValues = Record<string, Record<string, FieldState>>;
 
 /** The prompt, option fields and uploaded files of a submitted modal. */
 export function readModal(values: StateValues): { prompt: string; fields: Partial<Record<OptionName, string>>; files: SlackFile[] } {
   const fields: Partial<Record<OptionName, string>> = {};
-  for (const select of SELECTS) {
-    const value = values[select.name]?.[VALUE]?.selected_option?.value;
-    if (value && value !== 'default') fields[select.name] = value;
+  for (const field of FORM_FIELDS) {
+    const value = field.read(values[field.name]?.[VALUE]);
+    if (value !== undefined) fields[field.name] = value;
   }
   return { prompt: values[PROMPT_BLOCK]?.[VALUE]?.value ?? '', fields, files: values[FILES_BLOCK]?.[VALUE]?.files ?? [] };
 }

@@ -35,7 +35,7 @@ describe('the "Make video" shortcut', () => {
 
     expect(view.callback_id).toBe('make_video_modal');
     const blockIds = view.blocks.map((b) => b.block_id).filter(Boolean);
-    expect(blockIds).toEqual(['prompt', 'tier', 'mode', 'resolution', 'duration', 'aspectRatio', 'audio', 'files']);
+    expect(blockIds).toEqual(['prompt', 'tier', 'mode', 'resolution', 'duration', 'aspectRatio', 'audio', 'watermark', 'count', 'frames', 'files']);
     expect(view.blocks.find((b) => b.block_id === 'files')!.element!.type).toBe('file_input');
     expect(view.blocks.find((b) => b.block_id === 'resolution')!.element!.options!.map((o) => o.value)).toEqual(['default', '480p', '720p', '1080p', '4k']);
     expect(JSON.parse(view.private_metadata)).toEqual({ c: 'C1', f: [cat.id] });
@@ -68,6 +68,39 @@ describe('the "Make video" shortcut', () => {
     await eventually(async () => (await stateOf(bot.core, job.id)) === 'done', 8_000, 'done');
     expect(JSON.parse(oxen.requestsTo('enqueue')[0]!.body)['prompt']).toBe('@Image1 walks like @Video1');
     expect([...slack.uploads.values()][0]!.completed!.channel_id).toBe('C1');
+  });
+
+  it("has Discord's /video options too: watermark, count and first/last frame, read with the flags typed in the prompt", async () => {
+    world = await startWorld();
+    const { slack, oxen, bot } = world;
+    const message = slack.addMessage({ channel: 'C1', user: 'U9', text: 'a fox' });
+    const view = await openModal(world, { ts: message.ts, text: 'a fox' });
+    const optionsOf = (id: string) => view.blocks.find((b) => b.block_id === id)!.element!.options!.map((o) => o.value);
+    expect(optionsOf('watermark')).toEqual(['default', 'on', 'off']);
+    expect(optionsOf('count')).toEqual(['default', '1', '2', '3', '4']);
+    expect(optionsOf('frames')).toEqual(['default', 'off', 'first', 'first-last']);
+
+    const submitted = await bot.sender.interactive(
+      viewSubmission({
+        user: 'U1',
+        callbackId: 'make_video_modal',
+        privateMetadata: view.private_metadata,
+        values: {
+          prompt: { value: { type: 'plain_text_input', value: 'a fox in the snow --duration 5 --ar 9:16' } },
+          watermark: select('on'),
+          count: select('2'),
+          tier: select('default'),
+        },
+      }),
+    );
+    expect(submitted.body).toBe('');
+    const job = await onlyJob(bot.core);
+    expect(job.request.prompt).toBe('a fox in the snow');
+    expect(job.request.options).toMatchObject({ watermark: true, count: 2, duration: 5, aspectRatio: '9:16', tier: 'auto' });
+    // "Default" sets nothing: only what was chosen or typed is the person's.
+    expect([...(job.request.given ?? [])].sort()).toEqual(['aspectRatio', 'count', 'duration', 'watermark']);
+    await eventually(() => oxen.requestsTo('enqueue').length === 1, 5_000, 'enqueued');
+    expect(JSON.parse(oxen.requestsTo('enqueue')[0]!.body)).toMatchObject({ watermark: true, num_generations: 2, duration: 5 });
   });
 
   it('shows problems with the typed fields in the modal itself', async () => {
