@@ -1,5 +1,5 @@
 /** The settings of a job in a few words, for the status and result messages of every platform. */
-import type { JobRecord } from './jobs/job.js';
+import type { GenerationRecord, JobRecord } from './jobs/job.js';
 
 /**
  * "720p · 8 s · audio on · 16:9 · 2 videos": what the model was asked to make (the job's effective
@@ -20,4 +20,23 @@ export function settingsSummary(job: Pick<JobRecord, 'settings' | 'request'>): s
     ...(aspectRatio !== 'auto' ? [aspectRatio] : []),
     ...(count > 1 ? [`${count} videos`] : []),
   ].join(' · ');
+}
+
+/** " (2 of 3)" for one video of a job that asked for several; empty for a job of one. */
+export function videoOrdinal(job: Pick<JobRecord, 'generations'>, generation: Pick<GenerationRecord, 'id'>): string {
+  const of = job.generations.length;
+  const index = job.generations.findIndex((g) => g.id === generation.id) + 1;
+  return of > 1 && index > 0 ? ` (${index} of ${of})` : '';
+}
+
+/**
+ * For a job of several videos that ended with some made and some not: how many, and that the
+ * allowance for those not made was given back (budget.ts refundShare). Undefined otherwise.
+ */
+export function shortfallNote(job: Pick<JobRecord, 'generations'>): string | undefined {
+  const asked = job.generations.length;
+  const notMade = job.generations.filter((g) => g.status !== 'succeeded').length;
+  if (asked < 2 || notMade === 0 || notMade === asked) return undefined;
+  const others = notMade === 1 ? 'the other one was not made and its' : `the other ${notMade} were not made and their`;
+  return `${asked - notMade} of ${asked} videos were made; ${others} share of the allowance was given back.`;
 }

@@ -7,7 +7,7 @@ import { ButtonStyle, ComponentType, type APIActionRowComponent, type APIButtonC
 import type { GenerationRecord, JobRecord } from '../core/jobs/job.js';
 import type { JobPhase, JobView } from '../core/jobs/ports.js';
 import { clipText, code, describeFailure, DISCORD_TEXT_LIMIT } from '../core/messages.js';
-import { settingsSummary } from '../core/summary.js';
+import { settingsSummary, shortfallNote, videoOrdinal } from '../core/summary.js';
 import { settingOrigins } from '../core/settings/describe.js';
 import { findModel } from '../core/models/catalog.js';
 import type { ReferenceMapping } from '../core/references/prompt-references.js';
@@ -76,8 +76,12 @@ export function phaseLine(view: JobView): string {
       return `⚙️ Generating…${elapsed(view.elapsedSec)}`;
     case 'delivering':
       return '📦 Uploading the video…';
-    case 'done':
-      return view.job.destination.threadId ? `✅ Done: the video is in <#${view.job.destination.threadId}>.` : '✅ Done.';
+    case 'done': {
+      const { threadId } = view.job.destination;
+      const partial = shortfallNote(view.job);
+      const videos = view.job.generations.length > 1 ? 'the videos are' : 'the video is';
+      return `${threadId ? `✅ Done: ${videos} in <#${threadId}>.` : '✅ Done.'}${partial ? ` ${partial}` : ''}`;
+    }
     case 'failed':
       return `❌ ${describeFailure(view.failure ?? view.job.failure ?? { code: 'unknown' })}`;
     case 'cancelled':
@@ -126,13 +130,13 @@ function footer(job: JobRecord, generation: GenerationRecord): string {
 
 /** The text posted with a finished video. */
 export function videoSummary(job: JobRecord, generation: GenerationRecord): MessageBody {
-  const lines = [`🎬 **${modelName(job)}** · ${settingsSummary(job)}`, referenceLine(job.references), footer(job, generation)];
+  const lines = [`🎬 **${modelName(job)}**${videoOrdinal(job, generation)} · ${settingsSummary(job)}`, referenceLine(job.references), footer(job, generation)];
   return { content: fitContent(lines, [1, 0]), components: [buttonRow(job.id, DELIVERED_ACTIONS)], allowed_mentions: NO_MENTIONS };
 }
 
 /** The summary with a link instead of the file: the link and the delivery marker are kept whole. */
 export function linkMessage(job: JobRecord, generation: GenerationRecord, url: string, why: string): MessageBody {
-  const lines = [`🎬 **${modelName(job)}** · ${settingsSummary(job)}`, why, url, referenceLine(job.references), footer(job, generation)];
+  const lines = [`🎬 **${modelName(job)}**${videoOrdinal(job, generation)} · ${settingsSummary(job)}`, why, url, referenceLine(job.references), footer(job, generation)];
   return { ...videoSummary(job, generation), content: fitContent(lines, [3, 1, 0]) };
 }
 

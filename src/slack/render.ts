@@ -2,7 +2,7 @@
  * Block Kit for the status message, the delivery summary, help and the job list. Person-typed text
  * (prompts, file names) is escaped and sent with `verbatim: true`, so it never links or pings.
  */
-import { settingsSummary } from '../core/summary.js';
+import { settingsSummary, shortfallNote } from '../core/summary.js';
 import { settingOrigins } from '../core/settings/describe.js';
 import type { JobRecord } from '../core/jobs/job.js';
 import { isTerminal } from '../core/jobs/job.js';
@@ -65,8 +65,10 @@ export function phaseLine(view: JobView): string {
       return `:clapper: Generating${view.elapsedSec !== undefined ? ` (${clock(view.elapsedSec)})` : ''}…`;
     case 'delivering':
       return ':inbox_tray: Uploading the video into the thread…';
-    case 'done':
-      return ':white_check_mark: Done: the video is in the thread.';
+    case 'done': {
+      const partial = shortfallNote(view.job);
+      return `:white_check_mark: Done: ${view.job.generations.length > 1 ? 'the videos are' : 'the video is'} in the thread.${partial ? ` ${partial}` : ''}`;
+    }
     case 'cancelled':
       return ':no_entry_sign: Cancelled.';
     case 'timed_out':
