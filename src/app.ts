@@ -14,6 +14,7 @@ import { createMediaConverter } from './core/media/converter.js';
 import { removeStaleFitDirs } from './core/jobs/delivery-fit.js';
 import { JobEngine, type EngineSettings } from './core/jobs/engine.js';
 import { ResultLinks } from './core/jobs/result-links.js';
+import { oxenResults } from './core/recall/remix.js';
 import { createResultFitter } from './core/media/fit-result.js';
 import { openJobStore } from './core/jobs/open-store.js';
 import { startPruning, type Pruner } from './core/jobs/retention.js';
@@ -149,7 +150,18 @@ export function createApp(config: Config, options: AppOptions): App {
   // References the model does not take are converted with FFmpeg; without the binding they are refused.
   const media = createMediaConverter(options.mediaBinding ? { binding: options.mediaBinding } : {});
   const service = new VideoService(
-    { store, schemas, engine, ports, references: referenceFiles, serverSettings, media },
+    {
+      store,
+      schemas,
+      engine,
+      ports,
+      references: referenceFiles,
+      serverSettings,
+      media,
+      // Remix fetches a finished video again the way delivery does; recall shows the lasting link.
+      results: oxenResults(oxen),
+      ...(resultLinks ? { linkFor: resultLinks.linkFor.bind(resultLinks) } : {}),
+    },
     { perUserLimit: config.limits.perUser, budget: config.limits.budget, admins: new Set(config.admins) },
   );
 

@@ -141,6 +141,8 @@ const SENTENCES: Record<ProblemCode, (p: Params, problem: Problem, hints: Comman
   'job.not_found': (p, _problem, hints) => `There is no job ${code(p['id'])}. ${hints.jobs}`,
   'job.not_owner': (p) => `Only the person who started ${code(p['id'])} (or an admin) can do that.`,
   'job.already_ended': (p) => `Job ${code(p['id'])} has already ended (${String(p['state'])}).`,
+  'job.bad_id': (p, _problem, hints) => `${code(p['id'])} is not a job id: ids are 6 letters and digits, like ${code('k3m9qz')}, shown as "Job ${code('k3m9qz')}" on each status message. ${hints.jobs}`,
+  'job.no_video': (p) => `Job ${code(p['id'])} has no finished video${Number(p['index']) > 1 ? ` number ${num(p['index'])}` : ''} to remix (it failed, was cancelled, or is not done yet).`,
   'job.retry_needs_files': (p) => `Job ${code(p['id'])} used files I no longer have. Send the request again with the files attached.`,
   'request.more_problems': (p) => `…and ${num(p['count'])} more. Fix these first; sending it again lists what is left.`,
   'platform.cannot_post': (p) =>

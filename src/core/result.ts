@@ -72,6 +72,8 @@ export type ProblemCode =
   | 'job.not_owner'
   | 'job.already_ended'
   | 'job.retry_needs_files'
+  | 'job.bad_id'
+  | 'job.no_video'
   | 'platform.cannot_post'
   // a count of problems not listed (the list is capped; see MAX_PROBLEMS_LISTED)
   | 'request.more_problems';

@@ -14,6 +14,11 @@ import { Intake, type IntakeDeps, type SubmitInput, type Submitted } from './job
 import { isTerminal, newJobId, type JobRecord, type Platform } from './jobs/job.js';
 import type { JobView } from './jobs/ports.js';
 import type { Membership, ServerSettings } from './settings/settings.js';
+import type { OriginalLink } from './jobs/ports.js';
+import type { GenerationRecord, Requester } from './jobs/job.js';
+import type { GenerationRequest } from './request.js';
+import { recallJob, remixOptions, type Recalled, type Viewer } from './recall/recall.js';
+import { finishedGeneration, resultAttachment, selectForRemix, type LeftOut, type RemixSelection, type ResultSource } from './recall/remix.js';
 
 export type { SubmitInput, Submitted } from './jobs/intake.js';
 
@@ -39,6 +44,18 @@ export interface RetryChanges {
   membership?: Membership;
 }
 
+export interface RemixInput {
+  /** Who remixes (the new job is theirs, counted against their allowance) and from where. */
+  requester: Requester;
+  /** The prompt and options from the form; the mode is always reference-to-video. */
+  request: GenerationRequest;
+  /** The earlier job's files fetched again, in its order (the core keeps no copies); absent or short: none go along. */
+  earlier?: readonly IncomingAttachment[];
+  membership?: Membership;
+}
+
+export type Remixed = Submitted & { leftOut: LeftOut[] };
+
 export interface Actor {
   platform: Platform;
   userId: string;
@@ -52,7 +69,13 @@ export class VideoService {
   readonly serverSettings: ServerSettings | undefined;
 
   constructor(
-    private readonly deps: IntakeDeps & { serverSettings?: ServerSettings },
+    private readonly deps: IntakeDeps & {
+      serverSettings?: ServerSettings;
+      /** Finished videos, fetched again for a remix (see oxenResults); without it, remix is refused. */
+      results?: ResultSource;
+      /** The bot's lasting links to finished videos (ResultLinks), when it has a public address. */
+      linkFor?: (job: JobRecord, generation: GenerationRecord) => OriginalLink | undefined;
+    },
     settings: Partial<ServiceSettings> = {},
   ) {
     this.settings = { ...DEFAULT_SERVICE_SETTINGS, ...settings };
@@ -90,6 +113,7 @@ export class VideoService {
     if (!job.ok) return job;
     const previous = job.value;
     const attachments = changes.attachments ?? [];
+    if (previous.remixOf) return this.retryRemix(previous, actor, changes);
     if (previous.references.length > 0 && attachments.length === 0) return fail({ code: 'job.retry_needs_files', params: { id } });
     return this.submit({
       request: changes.prompt !== undefined ? { ...previous.request, prompt: changes.prompt } : previous.request,
@@ -114,6 +138,76 @@ export class VideoService {
     const job = await this.deps.store.get(id.trim().toLowerCase());
     if (!job) return fail({ code: 'job.not_found', params: { id } });
     return ok(this.deps.engine.view(job, job.state === 'waiting' ? await this.deps.engine.positions() : undefined));
+  }
+
+  /** One job by the id a person typed, only within their own server or workspace (src/core/recall). */
+  recall(text: string, viewer: Viewer): Promise<Result<Recalled>> {
+    const { store, engine } = this.deps;
+    return recallJob(
+      {
+        get: (id) => store.get(id),
+        view: async (job) => engine.view(job, job.state === 'waiting' ? await engine.positions() : undefined),
+        isAdmin: (actor) => this.isAdmin(actor),
+        ...(this.deps.linkFor ? { linkFor: this.deps.linkFor } : {}),
+      },
+      text,
+      viewer,
+    );
+  }
+
+  /** What the remix form starts from: the prompt relabelled for the new job and what goes with the video. Owner only. */
+  async remixDraft(id: string, index: number, actor: Actor): Promise<Result<{ job: JobRecord; selection: RemixSelection; options: GenerationRequest['options'] }>> {
+    const job = await this.ownJob(id, actor);
+    if (!job.ok) return job;
+    if (!this.deps.results || !finishedGeneration(job.value, index)) return fail({ code: 'job.no_video', params: { id: job.value.id, index } });
+    return ok({ job: job.value, selection: selectForRemix(job.value, index), options: remixOptions(job.value) });
+  }
+
+  /**
+   * A new reference-to-video job whose @Video1 is video `index` of job `id`, with the earlier
+   * references that still fit. Owner only, like Retry: the person who paid for the video decides
+   * what is made from it, and the remix is counted against the person who asks.
+   */
+  async remix(id: string, index: number, actor: Actor, input: RemixInput): Promise<Result<Remixed>> {
+    const source = await this.ownJob(id, actor);
+    if (!source.ok) return source;
+    return this.submitRemix(source.value, index, input);
+  }
+
+  private async submitRemix(source: JobRecord, index: number, input: RemixInput, keep?: readonly number[], retryOf?: string): Promise<Result<Remixed>> {
+    const generation = finishedGeneration(source, index);
+    if (!this.deps.results || !generation) return fail({ code: 'job.no_video', params: { id: source.id, index } });
+    const earlier = input.earlier ?? [];
+    const selection = selectForRemix(source, index, { ...(keep ? { keep } : {}), available: earlier.length >= source.references.length });
+    const submitted = await this.submit({
+      request: { ...input.request, options: { ...input.request.options, mode: 'reference', frames: 'off' } },
+      attachments: [resultAttachment(this.deps.results, source, index, generation), ...selection.kept.map((i) => earlier[i]!)],
+      requester: input.requester,
+      destination: { platform: source.destination.platform, channelId: source.destination.channelId },
+      remixOf: { jobId: source.id, index, kept: selection.kept },
+      ...(retryOf ? { retryOf } : {}),
+      ...(input.membership ? { membership: input.membership } : {}),
+    });
+    return submitted.ok ? ok({ ...submitted.value, leftOut: selection.leftOut }) : submitted;
+  }
+
+  /** A remix again: the same video of the same job, with the references the remix kept. */
+  private async retryRemix(previous: JobRecord, actor: Actor, changes: RetryChanges): Promise<Result<Submitted>> {
+    const from = previous.remixOf!;
+    const source = await this.deps.store.get(from.jobId);
+    if (!source) return fail({ code: 'job.retry_needs_files', params: { id: previous.id } });
+    return this.submitRemix(
+      source,
+      from.index,
+      {
+        requester: previous.requester,
+        request: changes.prompt !== undefined ? { ...previous.request, prompt: changes.prompt } : previous.request,
+        ...(changes.attachments ? { earlier: changes.attachments } : {}),
+        ...(changes.membership ? { membership: changes.membership } : {}),
+      },
+      from.kept,
+      previous.id,
+    );
   }
 
   isAdmin(actor: Actor): boolean {

@@ -18,6 +18,7 @@ import type { ReferenceStore } from '../../src/core/references/reference-store.j
 import type { MediaConverter } from '../../src/core/media/converter.js';
 import { VideoService, type ServiceSettings, type Submitted, type SubmitInput } from '../../src/core/service.js';
 import { DEFAULT_OPTIONS } from '../../src/core/request.js';
+import { oxenResults } from '../../src/core/recall/remix.js';
 import type { ServerSettings } from '../../src/core/settings/settings.js';
 import type { Result } from '../../src/core/result.js';
 import type { FakeOxen } from '../fakes/oxen/index.js';
@@ -86,6 +87,8 @@ export async function startCore(options: {
    * Oxen with `fetchInputs` downloads them; default off: URLs on https://bot.example.com nobody serves.
    */
   serveReferences?: boolean;
+  /** Lasting links to finished videos (ResultLinks.linkFor); default none (no public address). */
+  linkFor?: ConstructorParameters<typeof VideoService>[0]['linkFor'];
 }): Promise<Core> {
   const oxen = new OxenClient({ baseUrl: options.fake.url, apiKey: options.fake.apiKey, timeouts: { requestMs: 2_000, eventsIdleMs: 5_000 }, retry: { maxAttempts: 2, baseDelayMs: 10, maxDelayMs: 50 } });
   const schemas = new ModelSchemas(oxen);
@@ -98,7 +101,7 @@ export async function startCore(options: {
     { store: options.store, oxen, host, ports, relaunch: VideoService.relaunch(schemas, host.files), onError: (error, { step }) => errors.push({ step, error }), ...(options.results ? { results: options.results } : {}) },
     { ...FAST_ENGINE, ...options.engine },
   );
-  const service = new VideoService({ store: options.store, schemas, engine, ports, references: host.files, ...(options.serverSettings ? { serverSettings: options.serverSettings } : {}), ...(options.media ? { media: options.media } : {}) }, options.service);
+  const service = new VideoService({ store: options.store, schemas, engine, ports, references: host.files, results: oxenResults(oxen), ...(options.linkFor ? { linkFor: options.linkFor } : {}), ...(options.serverSettings ? { serverSettings: options.serverSettings } : {}), ...(options.media ? { media: options.media } : {}) }, options.service);
   if (options.start !== false) await engine.start();
   return {
     oxen,

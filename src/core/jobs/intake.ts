@@ -31,6 +31,8 @@ export interface SubmitInput {
   /** Where to report; the status message and thread are created by the adapter's openThread. */
   destination: Pick<Destination, 'platform' | 'channelId'>;
   retryOf?: string;
+  /** Set for a remix (JobRecord.remixOf). */
+  remixOf?: JobRecord['remixOf'];
   /** Stored with the job for the adapter (see JobRecord.origin). */
   origin?: string;
   /** The person's roles (Discord) when the adapter has them; otherwise the port's memberOf is asked. */
@@ -185,6 +187,7 @@ export class Intake {
       updatedAt: now,
       attempts: 0,
       ...(input.retryOf ? { retryOf: input.retryOf } : {}),
+      ...(input.remixOf ? { remixOf: input.remixOf } : {}),
       ...(input.origin ? { origin: input.origin } : {}),
       ...(input.settingSources && Object.keys(input.settingSources).length > 0 ? { settingSources: input.settingSources } : {}),
     };

@@ -103,6 +103,11 @@ export interface JobRecord {
   /** Set when this job is a retry of another. */
   retryOf?: string;
   /**
+   * Set when this job remixes another's video (src/core/recall/remix.ts): generation `index` of
+   * `jobId` is its @Video1, with that job's references at `kept` beside it (a retry keeps them).
+   */
+  remixOf?: { jobId: string; index: number; kept: number[] };
+  /**
    * The adapter's own note of where the attachments came from (message ids, file ids), opaque to
    * the core, so Retry can fetch the same files again. Keep it small: it is stored with the job.
    */
