@@ -24,3 +24,10 @@ export const ACTION_LABELS: Readonly<Record<JobAction, string>> = {
   edit: 'Edit prompt',
   params: 'Parameters',
 };
+
+/**
+ * Remix goes with each delivered video, before Parameters (and on a recalled job, once per video):
+ * its id carries the video's number as well as the job's, so it is not one of JOB_ACTIONS.
+ * Owner only, like Retry (src/core/recall/remix.ts).
+ */
+export const remixLabel = (index: number, of: number) => (of > 1 ? `Remix ${index}` : 'Remix');

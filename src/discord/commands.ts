@@ -16,6 +16,7 @@ import type { OptionName } from '../core/options/vocabulary.js';
 import { PROMPT_MAX_LENGTH } from '../core/options/parse-options.js';
 import type { ReferenceKind } from '../core/references/types.js';
 import { videoSettingsCommand } from './settings-command.js';
+import { JOB_ID_INPUT_MAX } from '../core/recall/job-id.js';
 
 export const VIDEO_COMMAND = 'video';
 export const JOBS_COMMAND = 'jobs';
@@ -85,7 +86,12 @@ export function videoCommand() {
 }
 
 export function jobsCommand() {
-  return new SlashCommandBuilder().setName(JOBS_COMMAND).setDescription('Your videos: state, place in line and buttons').setContexts(InteractionContextType.Guild).toJSON();
+  return new SlashCommandBuilder()
+    .setName(JOBS_COMMAND)
+    .setDescription('Your videos: state, place in line and buttons')
+    .setContexts(InteractionContextType.Guild)
+    .addStringOption((o) => o.setName('id').setDescription('One job of this server by its id, as status messages show it (Job k3m9qz)').setMaxLength(JOB_ID_INPUT_MAX))
+    .toJSON();
 }
 
 export function makeVideoCommand() {

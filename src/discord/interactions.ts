@@ -31,6 +31,7 @@ import { problemsText, sentences, startVideo, type StartInput } from './submit.j
 import { VIDEO_SETTINGS_COMMAND } from './settings-command.js';
 import { handleVideoSettings } from './settings.js';
 import { isStoreUnreachable, STORE_UNREACHABLE_TEXT } from '../core/jobs/store-unreachable.js';
+import { recallAnswer, remixButtonClicked, remixSubmitted } from './recall.js';
 
 export const RESTARTING_TEXT = 'The bot is restarting. Try again in a minute.';
 const EPHEMERAL = MessageFlags.Ephemeral;
@@ -87,10 +88,12 @@ export class InteractionRouter {
     } else if (interaction.isButton()) {
       const parsed = parseCustomId(interaction.customId);
       if (parsed?.kind === 'job') return this.button(interaction, parsed.action, parsed.jobId);
+      if (parsed?.kind === 'remix') return remixButtonClicked(this.deps, interaction, parsed.jobId, parsed.index);
     } else if (interaction.isModalSubmit()) {
       const parsed = parseCustomId(interaction.customId);
       if (parsed?.kind === 'make-modal') return this.makeVideoSubmit(interaction, parsed);
       if (parsed?.kind === 'edit-modal') return this.editSubmit(interaction, parsed.jobId);
+      if (parsed?.kind === 'remix-modal') return remixSubmitted(this.deps, interaction, parsed.jobId, parsed.index, membershipOf(interaction));
     }
     await interaction.reply({ content: 'This button or command is not known to this bot (any more).', flags: EPHEMERAL });
   }
@@ -137,6 +140,8 @@ export class InteractionRouter {
 
   private async jobs(interaction: ChatInputCommandInteraction): Promise<void> {
     await interaction.deferReply({ flags: EPHEMERAL });
+    const id = interaction.options.getString('id');
+    if (id !== null) return recallAnswer(this.deps, interaction, id);
     const views = await this.deps.service().list(this.actor(interaction), 10);
     const list = jobsList(views);
     await interaction.editReply({ ...list, allowedMentions: NO_MENTIONS });
@@ -221,8 +226,10 @@ export class InteractionRouter {
       return;
     }
     let files: DiscordFile[] = [];
-    if (job.references.length > 0) {
-      files = await refetchFiles(this.deps.rest, job, this.deps.botId()).catch((error: unknown) => {
+    // A remix's earlier files are those of the job it remixed (its video is fetched by the core).
+    const filesOf = job.remixOf ? (await this.deps.service().status(job.remixOf.jobId).then((s) => (s.ok ? s.value.job : undefined))) : job;
+    if (filesOf && filesOf.references.length > 0) {
+      files = await refetchFiles(this.deps.rest, filesOf, this.deps.botId()).catch((error: unknown) => {
         this.deps.log.warn('discord.refetch_failed', { job: job.id, error });
         return [];
       });

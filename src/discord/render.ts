@@ -11,8 +11,8 @@ import { settingsSummary, shortfallNote, videoOrdinal } from '../core/summary.js
 import { settingOrigins } from '../core/settings/describe.js';
 import { findModel } from '../core/models/catalog.js';
 import type { ReferenceMapping } from '../core/references/prompt-references.js';
-import { jobButtonId, type JobAction } from './custom-ids.js';
-import { ACTION_LABELS, DELIVERED_ACTIONS, ENDED_ACTIONS, RUNNING_ACTIONS } from '../core/job-actions.js';
+import { jobButtonId, remixButtonId, type JobAction } from './custom-ids.js';
+import { ACTION_LABELS, DELIVERED_ACTIONS, ENDED_ACTIONS, remixLabel, RUNNING_ACTIONS } from '../core/job-actions.js';
 import { jobParameters } from '../core/parameters.js';
 
 export const NO_MENTIONS = { parse: [] as [] };
@@ -38,6 +38,20 @@ export function buttonRow(jobId: string, actions: readonly JobAction[]): APIActi
     type: ComponentType.ActionRow,
     components: actions.map((action) => ({ type: ComponentType.Button, custom_id: jobButtonId(action, jobId), label: ACTION_LABELS[action], style: STYLES[action] }) as APIButtonComponent),
   };
+}
+
+/** Remix of one of a job's videos (`of` > 1: the button says which). */
+export function remixButton(jobId: string, index: number, of: number): APIButtonComponent {
+  return { type: ComponentType.Button, custom_id: remixButtonId(jobId, index), label: remixLabel(index, of), style: ButtonStyle.Success };
+}
+
+/** The buttons of a delivered video: Retry, Edit prompt, Remix (this video), Parameters. */
+export function deliveredRow(job: JobRecord, generation: GenerationRecord): APIActionRowComponent<APIButtonComponent> {
+  const row = buttonRow(job.id, DELIVERED_ACTIONS);
+  const index = job.generations.findIndex((g) => g.id === generation.id) + 1;
+  const params = DELIVERED_ACTIONS.indexOf('params');
+  if (index > 0) row.components.splice(params < 0 ? row.components.length : params, 0, remixButton(job.id, index, job.generations.length));
+  return row;
 }
 
 /** Buttons for a job in this phase: Cancel while it runs, Retry and Edit once it ended. */
@@ -131,7 +145,7 @@ function footer(job: JobRecord, generation: GenerationRecord): string {
 /** The text posted with a finished video. */
 export function videoSummary(job: JobRecord, generation: GenerationRecord): MessageBody {
   const lines = [`🎬 **${modelName(job)}**${videoOrdinal(job, generation)} · ${settingsSummary(job)}`, referenceLine(job.references), footer(job, generation)];
-  return { content: fitContent(lines, [1, 0]), components: [buttonRow(job.id, DELIVERED_ACTIONS)], allowed_mentions: NO_MENTIONS };
+  return { content: fitContent(lines, [1, 0]), components: [deliveredRow(job, generation)], allowed_mentions: NO_MENTIONS };
 }
 
 /** The summary with a link instead of the file: the link and the delivery marker are kept whole. */
@@ -147,9 +161,10 @@ export function parametersText(job: JobRecord): string {
     jobParameters(job).map((p) => `${p.name} ${code(p.value)}`).join(' · '),
     referenceLine(job.references),
     job.retryOf ? `Retry of ${code(job.retryOf)}` : undefined,
+    job.remixOf ? `Remix of video ${job.remixOf.index} of ${code(job.remixOf.jobId)}` : undefined,
     settingOrigins(job),
   ];
-  return fitContent(lines, [3, 5, 1]);
+  return fitContent(lines, [3, 6, 1]);
 }
 
 export function startedText(job: JobRecord, mapping: readonly ReferenceMapping[]): string {

@@ -55,6 +55,8 @@ export interface WorldOptions {
   media?: Parameters<typeof startCore>[0]['media'];
   /** Serve hosted references on loopback (for a fake Oxen with `fetchInputs`); default off. */
   serveReferences?: boolean;
+  /** Lasting links to finished videos (recall shows them); default none (no public address). */
+  linkFor?: Parameters<typeof startCore>[0]['linkFor'];
   /** Servers' and channels' settings for each start (a restart opens them again); default none. */
   serverSettings?: (store: JobStore) => ServerSettings;
 }
@@ -72,7 +74,7 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
       { log, statusEdits: { channelIntervalMs: 20, perSecond: 500, tickMs: 10 }, readyTimeoutMs: 10_000, ...options.adapter },
     );
     const serverSettings = options.serverSettings?.(store);
-    const core = await startCore({ fake: oxen, store, port: adapter.port, ...(options.service ? { service: options.service } : {}), ...(serverSettings ? { serverSettings } : {}), ...(options.media ? { media: options.media } : {}), ...(options.results ? { results: options.results } : {}), ...(options.serveReferences ? { serveReferences: true } : {}) });
+    const core = await startCore({ fake: oxen, store, port: adapter.port, ...(options.service ? { service: options.service } : {}), ...(serverSettings ? { serverSettings } : {}), ...(options.media ? { media: options.media } : {}), ...(options.results ? { results: options.results } : {}), ...(options.serveReferences ? { serveReferences: true } : {}), ...(options.linkFor ? { linkFor: options.linkFor } : {}) });
     await adapter.start({ service: core.service, log, claims: storeClaims(store) });
     closers.push(async () => {
       await adapter.close();
