@@ -8,6 +8,9 @@
  *                deadline) and the wait are divided by BENCH_TIME_SCALE (default 10), so the wait
  *                takes about a minute and sends the requests a 10-minute one would; the window
  *                itself is real time, as in the other run.
+ * Each run's bot process is started with the Node flags of `npm start` (package.json), so its
+ * memory is the bot's as operators run it; every 15 s it logs where its memory is (RSS, the V8
+ * heap's young and old spaces, memory outside the heap).
  * Prints Oxen requests per job (all of them, result downloads included), completion-to-upload
  * latency, peak RSS and event-loop delay, next to the figures of main before the safety net
  * became one listing (issue 10) and the targets. BENCH_NAIVE=1 adds a naive tracker that GETs
@@ -21,7 +24,7 @@ import { fork } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { writeHeapSnapshot } from 'node:v8';
+import { getHeapSpaceStatistics, writeHeapSnapshot } from 'node:v8';
 import { DEFAULT_ENGINE_SETTINGS, JobEngine } from '../src/core/jobs/engine.js';
 import { SqliteJobStore } from '../src/core/jobs/store-sqlite.js';
 import { ModelSchemas } from '../src/core/models/schemas.js';
@@ -29,7 +32,7 @@ import { OxenClient } from '../src/core/oxen/client.js';
 import { SelfReferenceHost } from '../src/core/references/self-host.js';
 import { VideoService } from '../src/core/service.js';
 import { PollingTracker } from './baseline-tracker.js';
-import { clock, CountingPort, fmt, mb, percentile, pool, Sampler, sleep, startFakeProcess, textRequest } from './lib.js';
+import { clock, CountingPort, fmt, mb, percentile, pool, Sampler, sleep, startFakeProcess, startNodeFlags, textRequest } from './lib.js';
 
 const JOBS = Number(process.env.BENCH_JOBS ?? 10_000);
 const SPREAD_MS = Number(process.env.BENCH_SPREAD_S ?? 150) * 1000;
@@ -143,7 +146,7 @@ async function run(mode: Mode): Promise<RunResult> {
   const [delayMs, spreadMs] = mode === 'engine-10min' ? [(LONG_JOB_MS - SPREAD_MS / 2) / TIME_SCALE, SPREAD_MS] : [DELAY_MS, SPREAD_MS];
   if (SNAPSHOT_DIR) console.error(`[${mode}] heap snapshot, all in flight: ${writeHeapSnapshot(join(SNAPSHOT_DIR, `${mode}-in-flight.heapsnapshot`))}`);
   const scheduled = await fake.schedule(delayMs, spreadMs);
-  console.error(`[${mode}] ${scheduled} generations at Oxen after ${fmt(submitSec)} s; completing over ${spreadMs / 1000} s from ${fmt(delayMs / 1000)} s`);
+  console.error(`[${mode}] ${scheduled} generations at Oxen after ${fmt(submitSec)} s; completing over ${spreadMs / 1000} s from ${fmt(delayMs / 1000)} s; ${memoryLine()}`);
 
   const t1 = clock();
   const deadline = t1 + delayMs + spreadMs + 180_000;
@@ -157,8 +160,7 @@ async function run(mode: Mode): Promise<RunResult> {
     }
     if (clock() - lastLog > 15_000) {
       lastLog = clock();
-      const m = process.memoryUsage();
-      console.error(`[${mode}] t+${fmt((lastLog - t1) / 1000, 0)} s: ${port.uploadedAt.size} uploaded, rss ${fmt(mb(m.rss), 0)} MB (heap ${fmt(mb(m.heapUsed), 0)}/${fmt(mb(m.heapTotal), 0)} MB, external ${fmt(mb(m.external), 0)} MB)`);
+      console.error(`[${mode}] t+${fmt((lastLog - t1) / 1000, 0)} s: ${port.uploadedAt.size} uploaded, ${memoryLine()}`);
     }
   }
   const followSec = (clock() - t1) / 1000;
@@ -195,9 +197,18 @@ async function run(mode: Mode): Promise<RunResult> {
   };
 }
 
+/** Where the memory is: RSS, the V8 heap (used/committed, and the committed size of its young and old spaces), memory outside it. */
+function memoryLine(): string {
+  const m = process.memoryUsage();
+  const spaces = Object.fromEntries(getHeapSpaceStatistics().map((s) => [s.space_name, s.space_size]));
+  const old = (spaces['old_space'] ?? 0) + (spaces['code_space'] ?? 0) + (spaces['map_space'] ?? 0) + (spaces['large_object_space'] ?? 0) + (spaces['code_large_object_space'] ?? 0);
+  const young = (spaces['new_space'] ?? 0) + (spaces['new_large_object_space'] ?? 0);
+  return `rss ${fmt(mb(m.rss), 0)} MB (heap ${fmt(mb(m.heapUsed), 0)}/${fmt(mb(m.heapTotal), 0)} MB: young ${fmt(mb(young), 0)}, old ${fmt(mb(old), 0)}; external ${fmt(mb(m.external), 0)} MB, array buffers ${fmt(mb(m.arrayBuffers), 0)} MB)`;
+}
+
 function runChild(mode: Mode): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = fork(new URL(import.meta.url), [mode], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const child = fork(new URL(import.meta.url), [mode], { execArgv: startNodeFlags(), stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     let result: RunResult | undefined;
     child.on('message', (m: RunResult) => (result = m));
     child.on('exit', (code) => (result ? resolve(result) : reject(new Error(`${mode} run exited with ${code}`))));
