@@ -62,7 +62,9 @@ export class SqliteJobStore implements JobStore {
     this.file = join(dir, 'seedance-bot.sqlite');
     const sqlite = new KeyvSqlite({ uri: `sqlite://${this.file}`, busyTimeout: 10_000 });
     this.sqlite = sqlite;
-    this.records = new Keyv<JobRecord>({ store: sqlite, namespace: 'job' });
+    // throwOnErrors: without it keyv answers a failed read with "no such record" and a failed
+    // delete with `false`, and the job would look missing, or be counted as pruned.
+    this.records = new Keyv<JobRecord>({ store: sqlite, namespace: 'job', throwOnErrors: true });
     this.records.on('error', () => undefined); // surfaced through the rejected calls instead
     this.ready = (async () => {
       const [tracked] = await sqlite.query("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'finished_jobs'");
