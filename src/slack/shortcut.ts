@@ -81,7 +81,7 @@ export function registerShortcut(app: App, flow: Flow): void {
 
 /**
  * The form's fields, then flags typed into its prompt, read as everywhere else: a typed flag wins
- * over its field (the selects always hold a value, so a flag would otherwise always conflict).
+ * over a field chosen in the form (the prompt is what the person wrote last, and says more).
  */
 export function readRequest(prompt: string, fields: Partial<Record<OptionName, string>>): Result<GenerationRequest> {
   const fromFields = parseOptionFields(fields);

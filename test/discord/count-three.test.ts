@@ -148,4 +148,31 @@ describe('/video count 3', () => {
     await discord.dispatchInteraction(next);
     expect(await answerTo(discord, next)).toMatch(/^Started job/);
   });
+
+  it('cancelled after the first video was delivered: that one stays counted, the other two thirds come back', async () => {
+    world = await startWorld({ oxen: { timing: 'manual' }, service: SERVICE });
+    const { discord, oxen } = world;
+    const { jobId, generations } = await startCountThree(world);
+    const record = await job(world, jobId);
+    const reserved = await used(world, record);
+
+    oxen.complete(generations[0]!);
+    await eventually(() => uploads(world!).length === 1, 8_000, 'the first video');
+    await eventually(async () => (await job(world!, jobId)).generations[0]!.delivery === 'delivered', 3_000, 'delivered');
+    const status = discord.messages.get(record.destination.statusMessageId!)!;
+    const press = buttonPress(discord.context(ANN), `job:cancel:${jobId}`, status);
+    await discord.dispatchInteraction(press);
+    await answerTo(discord, press);
+    await eventually(async () => (await job(world!, jobId)).state === 'cancelled', 5_000, 'cancelled');
+    await eventually(() => generations.slice(1).every((id) => oxen.generations.get(id)!.status === 'cancelled'), 3_000, 'the others cancelled at Oxen');
+
+    const after = await used(world, record);
+    expect(after.seconds).toBeCloseTo(reserved.seconds / 3, 6);
+    expect(after.personSeconds).toBeCloseTo(reserved.personSeconds / 3, 6);
+    expect(after.usd).toBeCloseTo(reserved.usd / 3, 6);
+    expect(await world.handle.store.members(userSet(record))).toEqual([]);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(uploads(world)).toHaveLength(1);
+    expect(uploads(world)[0]!.json.content).toContain('1 of 3');
+  });
 });

@@ -133,4 +133,28 @@ describe('/video --count 3', () => {
     await bot.sender.command('one more fox');
     await eventually(async () => (await bot.core.service.list({ platform: 'slack', userId: 'U1' })).length === 2, 5_000, 'the next job');
   });
+
+  it('cancelled after the first video was delivered: that one stays counted, the other two thirds come back', async () => {
+    world = await startWorld({ timing: 'manual', service: SERVICE });
+    const { oxen, slack, bot } = world;
+    const { jobId, generations } = await startCountThree(world);
+    const record = await job(world, jobId);
+    const reserved = await used(world, record);
+
+    oxen.complete(generations[0]!);
+    await eventually(async () => (await job(world!, jobId)).generations[0]!.delivery === 'delivered', 8_000, 'the first video delivered');
+    await bot.sender.command(`cancel ${jobId}`);
+    await eventually(async () => (await job(world!, jobId)).state === 'cancelled', 5_000, 'cancelled');
+    await eventually(() => generations.slice(1).every((id) => oxen.generations.get(id)!.status === 'cancelled'), 3_000, 'the others cancelled at Oxen');
+
+    const after = await used(world, record);
+    expect(after.seconds).toBeCloseTo(reserved.seconds / 3, 6);
+    expect(after.personSeconds).toBeCloseTo(reserved.personSeconds / 3, 6);
+    expect(after.usd).toBeCloseTo(reserved.usd / 3, 6);
+    expect(await world.handle.store.members(userSet(record))).toEqual([]);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(delivered(world)).toHaveLength(1);
+    expect(slack.uploads.size).toBe(1);
+    expect(delivered(world)[0]!.completed!.initial_comment).toContain('(1 of 3)');
+  });
 });

@@ -139,6 +139,13 @@ describe('the "Make video" shortcut', () => {
     expect(body['prompt']).toBe('@Image1 becomes @Image2');
   });
 
+  it('the form frames field "first-last": the message images are the first and last frames', async () => {
+    world = await start();
+    const submitted = await openAndSubmit(world, 'the cat becomes the dog', { frames: select('first-last') });
+    expect(submitted.body).toBe('');
+    await expectImageToVideo(world, { first: fixture('cat.png'), last: fixture('dog.jpg') });
+  });
+
   it('a bad flag typed in the prompt shows in the modal, and nothing starts', async () => {
     world = await start();
     const submitted = await openAndSubmit(world, 'a cat --frames sideways');
