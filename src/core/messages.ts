@@ -22,6 +22,8 @@ const OPTION_NAMES: Record<string, string> = {
   watermark: 'watermark',
   count: 'count',
   frames: 'frames',
+  version: 'version',
+  seed: 'seed',
 };
 const optionName = (p: Params) => OPTION_NAMES[String(p['option'])] ?? String(p['option']);
 
@@ -74,7 +76,12 @@ const SENTENCES: Record<ProblemCode, (p: Params, problem: Problem, hints: Comman
   'model.unsupported_value': (p) =>
     `This model cannot take ${optionName(p)} ${code(p['value'])}. Use one of ${list(p['allowed'])}` +
     (p['option'] === 'resolution' ? ', or choose `--pro` for 1080p and 4k.' : '.'),
-  'model.unsupported_option': (p) => `This model has no ${optionName(p)} switch. Leave it out.`,
+  'model.unsupported_option': (p) =>
+    p['option'] === 'seed'
+      ? `${String(p['model'] ?? 'This model')} takes no seed (its request schema has none), so a video cannot be repeated exactly with it. Leave out the seed.`
+      : p['option'] === 'tier'
+        ? `${String(p['model'] ?? 'This model')} has a single tier: leave out the tier (Pro, Fast and Mini are Seedance 2.0's).`
+        : `This model has no ${optionName(p)} switch. Leave it out.`,
   'model.schema_mismatch': (p) =>
     `Oxen's model no longer accepts this request (${code(p['property'])}: ${String(p['reason'])}). Try other options, or tell the operator.`,
   'model.no_media_for_mode': (p) =>

@@ -4,18 +4,19 @@
  * options, files, model — is returned at once.
  */
 import { checkRequest, translateRequest, type EffectiveSettings, type HostedMedia, type Translation } from './models/translate.js';
-import { estimateCostOf, type CostEstimate } from './models/cost.js';
+import { randomInt } from 'node:crypto';
+import { estimateCostOf, longestDuration, type CostEstimate } from './models/cost.js';
 import type { ModelSchemas, SchemaOrigin } from './models/schemas.js';
 import { selectModel, type Selection } from './models/select.js';
 import type { CatalogEntry } from './models/catalog.js';
 import type { RequestSchema } from './oxen/types.js';
 import { checkDeclaredAttachments, declaredKind } from './references/declared.js';
 import { prepareReferences, type PrepareOptions } from './references/prepare.js';
-import { REFERENCE_LIMITS } from './references/limits.js';
+import { referenceLimitsFor } from './references/limits.js';
 import { largestReadableBytes } from './references/load.js';
 import type { ReferenceMapping } from './references/prompt-references.js';
 import type { IncomingAttachment, Reference } from './references/types.js';
-import type { GenerationRequest } from './request.js';
+import { SEED_MAX, type GenerationRequest } from './request.js';
 import { fail, ok, type Problem, type Result } from './result.js';
 
 export interface GenerationPlan {
@@ -39,23 +40,26 @@ export async function planGeneration(
   attachments: readonly IncomingAttachment[],
   deps: { schemas: ModelSchemas; referenceOptions?: PrepareOptions },
 ): Promise<Result<GenerationPlan>> {
-  const prepared = await prepareReferences(attachments, request.prompt, deps.referenceOptions);
+  const prepared = await prepareReferences(attachments, request.prompt, withVersionLimits(request, deps.referenceOptions));
   const references = prepared.ok ? prepared.value.references : [];
   const selection = selectModel(request.options, references);
   const modelSchema = await deps.schemas.get(selection.model);
   const prompt = prepared.ok ? prepared.value.prompt : request.prompt;
-  const checked = checkRequest({ model: selection.model, schema: modelSchema.schema, prompt, options: request.options, media: references });
+  const options = withSeed(request, modelSchema.schema);
+  const checked = checkRequest({ model: selection.model, schema: modelSchema.schema, prompt, options, media: references });
+  const tierProblems = tierIgnored(request, selection.model);
 
   if (!prepared.ok) {
     // The files could not all be read, so only the option problems of the model are certain.
     const optionProblems = checked.ok ? [] : checked.problems.filter(isOptionProblem);
-    return fail(...prepared.problems, ...optionProblems);
+    return fail(...prepared.problems, ...optionProblems, ...tierProblems);
   }
-  if (!checked.ok) return checked;
+  if (!checked.ok) return fail(...checked.problems, ...tierProblems);
+  if (tierProblems.length > 0) return fail(...tierProblems);
 
   const { model, ...reasons } = selection;
   return ok({
-    request: { prompt, options: request.options, ...(request.given ? { given: request.given } : {}) },
+    request: { prompt, options, ...(request.given ? { given: request.given } : {}) },
     model,
     selection: reasons,
     schema: modelSchema.schema,
@@ -63,8 +67,28 @@ export async function planGeneration(
     references,
     mapping: prepared.value.mapping,
     settings: checked.value,
-    estimate: estimateCostOf(checked.value, modelSchema.pricing),
+    estimate: estimateCostOf(checked.value, modelSchema.pricing, longestDuration(model, modelSchema.schema)),
   });
+}
+
+/** The file limits of the version asked for (2.5 takes more files), unless the caller set its own. */
+function withVersionLimits(request: GenerationRequest, options: PrepareOptions | undefined): PrepareOptions {
+  return { ...options, limits: options?.limits ?? referenceLimitsFor(request.options.version) };
+}
+
+/**
+ * A seed for a model whose schema takes one, when the person gave none: drawn here so it is sent,
+ * shown in Parameters and can be typed again to repeat the video. Retry draws a new one (service.ts).
+ */
+function withSeed(request: GenerationRequest, schema: RequestSchema): GenerationRequest['options'] {
+  if (request.options.seed !== undefined || !schema.properties['seed']) return request.options;
+  return { ...request.options, seed: randomInt(0, SEED_MAX) };
+}
+
+/** A tier typed with 2.5, which has one: said rather than silently dropped. */
+function tierIgnored(request: GenerationRequest, model: CatalogEntry): Problem[] {
+  const typed = request.given?.includes('tier') && request.options.tier !== 'auto';
+  return model.version !== '2.0' && typed ? [{ code: 'model.unsupported_option', params: { option: 'tier', model: model.displayName } }] : [];
 }
 
 /** What is known before any file is downloaded: enough to admit the request (slot and budget). */
@@ -94,12 +118,13 @@ export async function previewPlan(
   const selection = selectModel(request.options, media);
   const modelSchema = await deps.schemas.get(selection.model);
   const checked = checkRequest({ model: selection.model, schema: modelSchema.schema, prompt: request.prompt, options: request.options, media });
-  const optionProblems = checked.ok ? [] : checked.problems.filter(isOptionProblem);
-  const limits = deps.referenceOptions?.limits ?? REFERENCE_LIMITS;
+  const optionProblems = [...(checked.ok ? [] : checked.problems.filter(isOptionProblem)), ...tierIgnored(request, selection.model)];
+  const limits = withVersionLimits(request, deps.referenceOptions).limits!;
   const converting = (await deps.referenceOptions?.converter?.unavailable()) === undefined && deps.referenceOptions?.converter !== undefined;
   const declared = checkDeclaredAttachments(attachments, limits, largestReadableBytes(limits, converting));
   if (declared.length > 0) return fail(...declared, ...optionProblems);
-  return ok({ model: selection.model, optionProblems, ...(checked.ok ? { estimate: estimateCostOf(checked.value, modelSchema.pricing) } : {}) });
+  const autoSec = longestDuration(selection.model, modelSchema.schema);
+  return ok({ model: selection.model, optionProblems, ...(checked.ok ? { estimate: estimateCostOf(checked.value, modelSchema.pricing, autoSec) } : {}) });
 }
 
 function isOptionProblem(problem: Problem): boolean {

@@ -1,6 +1,11 @@
 /** The neutral generation request: what a person asked for, before any model is chosen. */
 import type { OptionName } from './options/vocabulary.js';
 
+/** Seedance generations: 2.0 (tiers Pro, Fast, Mini) and 2.5 (one tier). The default stays 2.0. */
+export const VERSIONS = ['2.0', '2.5'] as const;
+export type Version = (typeof VERSIONS)[number];
+export const DEFAULT_VERSION: Version = '2.0';
+
 export const TIERS = ['pro', 'fast', 'mini'] as const;
 export type Tier = (typeof TIERS)[number];
 
@@ -15,7 +20,10 @@ export const ASPECT_RATIOS = ['21:9', '16:9', '4:3', '1:1', '3:4', '9:16'] as co
 export type AspectRatio = (typeof ASPECT_RATIOS)[number];
 
 export const DURATION_MIN = 4;
-export const DURATION_MAX = 15;
+/** The longest any model makes (2.5: 30 s; 2.0: 15 s). Each model's schema says what it takes. */
+export const DURATION_MAX = 30;
+/** Seeds people may type: Seedance's older schemas take a non-negative 32-bit integer. */
+export const SEED_MAX = 2_147_483_647;
 export const COUNT_MIN = 1;
 export const COUNT_MAX = 4;
 
@@ -24,6 +32,9 @@ export const FRAME_MODES = ['off', 'first', 'first-last'] as const;
 export type FrameMode = (typeof FRAME_MODES)[number];
 
 export interface GenerationOptions {
+  /** undefined: DEFAULT_VERSION. */
+  version?: Version;
+  /** Ignored by 2.5, which has one tier. */
   tier: Tier | 'auto';
   mode: Mode | 'auto';
   /** undefined: the model's default. */
@@ -38,6 +49,11 @@ export interface GenerationOptions {
   /** Generations per request, 1-4. */
   count: number;
   frames: FrameMode;
+  /**
+   * Sent when the model's schema has a seed. Given by the person (`given` has 'seed'), or drawn
+   * by the bot when the job was planned, so Parameters can show it and Retry can draw a new one.
+   */
+  seed?: number;
 }
 
 export interface GenerationRequest {

@@ -61,6 +61,16 @@ export interface Actor {
   userId: string;
 }
 
+/**
+ * The same request for a Retry (or Edit prompt): the options stay, but a seed the bot drew is
+ * dropped so a new one is drawn; a seed the person typed is kept (they asked for that video).
+ */
+export function retryRequest(previous: GenerationRequest, prompt?: string): GenerationRequest {
+  const options = { ...previous.options };
+  if (!previous.given?.includes('seed')) delete options.seed;
+  return { ...previous, options, ...(prompt !== undefined ? { prompt } : {}) };
+}
+
 export class VideoService {
   readonly settings: ServiceSettings;
   private readonly intake: Intake;
@@ -116,7 +126,7 @@ export class VideoService {
     if (previous.remixOf) return this.retryRemix(previous, actor, changes);
     if (previous.references.length > 0 && attachments.length === 0) return fail({ code: 'job.retry_needs_files', params: { id } });
     return this.submit({
-      request: changes.prompt !== undefined ? { ...previous.request, prompt: changes.prompt } : previous.request,
+      request: retryRequest(previous.request, changes.prompt),
       attachments,
       ...(previous.origin ? { origin: previous.origin } : {}),
       requester: previous.requester,
@@ -201,7 +211,7 @@ export class VideoService {
       from.index,
       {
         requester: previous.requester,
-        request: changes.prompt !== undefined ? { ...previous.request, prompt: changes.prompt } : previous.request,
+        request: retryRequest(previous.request, changes.prompt),
         ...(changes.attachments ? { earlier: changes.attachments } : {}),
         ...(changes.membership ? { membership: changes.membership } : {}),
       },

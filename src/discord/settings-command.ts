@@ -6,7 +6,7 @@
  */
 import { InteractionContextType, PermissionFlagsBits, SlashCommandBuilder, type SlashCommandSubcommandBuilder } from 'discord.js';
 import { ASPECT_RATIO_CHOICES, durationChoices } from '../core/models/catalog.js';
-import { COUNT_MAX, COUNT_MIN, DURATION_MAX, DURATION_MIN, RESOLUTIONS, TIERS } from '../core/request.js';
+import { COUNT_MAX, COUNT_MIN, DURATION_MAX, DURATION_MIN, RESOLUTIONS, TIERS, VERSIONS } from '../core/request.js';
 import { SERVER_ONLY, SETTING_INFO, SETTING_NAMES, type SettingName } from '../core/settings/model.js';
 
 export const VIDEO_SETTINGS_COMMAND = 'video-settings';
@@ -23,6 +23,9 @@ function scopeOption(sub: SlashCommandSubcommandBuilder) {
 function addSetting(sub: SlashCommandSubcommandBuilder, name: SettingName): void {
   const key = SETTING_INFO[name].key;
   switch (name) {
+    case 'defaultVersion':
+      sub.addStringOption((o) => o.setName(key).setDescription(describe(name)).addChoices(...choices(VERSIONS)));
+      return;
     case 'defaultTier':
       sub.addStringOption((o) => o.setName(key).setDescription(describe(name)).addChoices(...choices(TIERS)));
       return;

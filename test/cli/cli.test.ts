@@ -58,8 +58,12 @@ describe('seedance CLI', () => {
     const run = await runCli(['models', '--json'], { env });
     expect(run.code, run.stderr).toBe(0);
     const rows = JSON.parse(run.stdout) as { id: string; available: string; schema: string; resolutions: string[]; durations: unknown[]; price: { perSecond: number; byResolution: Record<string, number> } }[];
-    expect(rows).toHaveLength(9);
+    expect(rows).toHaveLength(12);
     expect(rows.every((r) => r.available === 'yes' && r.schema === 'live')).toBe(true);
+    // Seedance 2.5 comes from the catalog like 2.0: its own durations up to 30 s and its prices.
+    const v25 = rows.find((r) => r.id === 'bytedance-seedance-2-5-reference-to-video')!;
+    expect(v25.durations).toEqual(['auto', 4, 5, 6, 8, 10, 12, 15, 20, 25, 30]);
+    expect(v25.price.byResolution['720p']).toBe(0.2);
     const pro = rows.find((r) => r.id === 'bytedance-seedance-2-0-text-to-video')!;
     expect(pro.resolutions).toEqual(['480p', '720p', '1080p', '4k']);
     expect(pro.durations).toContain('auto');

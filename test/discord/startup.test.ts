@@ -29,7 +29,9 @@ describe('command definitions', () => {
     expect(video.options.length).toBeLessThanOrEqual(25);
     expect(video.options[0]).toMatchObject({ name: 'prompt', required: true });
     expect(video.options.find((o: any) => o.name === 'tier').choices.map((c: any) => c.value)).toEqual(tierChoices({ includeAuto: true }).map((c) => c.value));
-    expect(video.options.find((o: any) => o.name === 'duration').choices).toHaveLength(DURATION_MAX - DURATION_MIN + 2);
+    // auto, 4-15 (2.0) and 20, 25, 30 (2.5): within Discord's 25 choices.
+    expect(video.options.find((o: any) => o.name === 'duration').choices).toHaveLength(15 - DURATION_MIN + 2 + 3);
+    expect(DURATION_MAX).toBe(30);
     const files = video.options.filter((o: any) => o.type === 11);
     expect(files.find((o: any) => o.name === 'image1').file_types).toEqual(['image']);
     expect(files.find((o: any) => o.name === 'video1').file_types).toEqual(['video']);

@@ -52,7 +52,7 @@ async function withStore<T>(config: CliConfig, use: (store: JobStore) => Promise
 const owner = (job: JobRecord) => `${job.requester.platform}:${job.requester.displayName ?? job.requester.userId}`;
 const modelOf = (job: JobRecord) => {
   const model = findModel(job.modelId);
-  return model ? `${model.tier} ${model.mode}` : job.modelId;
+  return model ? `${model.version} ${model.tier ?? ''} ${model.mode}`.replace('  ', ' ') : job.modelId;
 };
 const cost = (job: JobRecord) => `${usd(job.reservation.usd)} (${job.reservation.videoSeconds} s)`;
 const when = (ms: number | undefined) => (ms ? new Date(ms).toISOString().replace('T', ' ').slice(0, 19) : '-');

@@ -13,6 +13,7 @@ import { modelSchemas, oxenClient, type SchemaFallback } from '../wiring.js';
 export interface ModelRow {
   id: string;
   name: string;
+  version: string;
   tier: string;
   mode: string;
   /** yes: Oxen answered with its schema; no: Oxen does not know it; unknown: Oxen could not be asked. */
@@ -40,7 +41,8 @@ function rowOf(model: CatalogEntry, answer: ModelSchema, fallback: SchemaFallbac
   return {
     id: model.id,
     name: model.displayName,
-    tier: model.tier,
+    version: model.version,
+    tier: model.tier ?? 'one tier',
     mode: model.mode,
     available,
     schema: answer.source,

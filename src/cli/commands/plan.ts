@@ -86,13 +86,13 @@ function planSummary(plan: GenerationPlan, body: Record<string, unknown>) {
   };
 }
 
-const modelJson = (model: CatalogEntry) => ({ id: model.id, tier: model.tier, mode: model.mode, name: model.displayName });
+const modelJson = (model: CatalogEntry) => ({ id: model.id, version: model.version, ...(model.tier ? { tier: model.tier } : {}), mode: model.mode, name: model.displayName });
 
 function printPlan(plan: GenerationPlan, summary: ReturnType<typeof planSummary>): void {
-  const why = { requested: 'as asked', default: 'the default', resolution: 'the only tier with that resolution' }[plan.selection.tierReason];
+  const why = { requested: 'as asked', default: 'the default', resolution: 'the only tier with that resolution', version: 'the only tier of this version' }[plan.selection.tierReason];
   const mode = { requested: 'as asked', no_references: 'no files', frames: 'first/last frame from images', references: 'files attached' }[plan.selection.modeReason];
   print(`Model: ${plan.model.displayName} (${plan.model.id})`);
-  print(`  tier ${plan.model.tier}: ${why}; mode ${plan.model.mode}: ${mode}; request schema: ${plan.schemaSource === 'live' ? "Oxen's live schema" : 'the built-in schema (Oxen did not give one)'}`);
+  print(`  version ${plan.model.version}, tier ${plan.model.tier ?? 'single'}: ${why}; mode ${plan.model.mode}: ${mode}; request schema: ${plan.schemaSource === 'live' ? "Oxen's live schema" : 'the built-in schema (Oxen did not give one)'}`);
   const s = plan.settings;
   print(`Video: ${s.resolution ?? 'model default'}, ${s.duration === 'auto' ? 'length chosen by the model' : `${s.duration} s`}, aspect ${s.aspectRatio}, audio ${s.audio ? 'on' : 'off'}, ${s.count} generation(s)`);
   if (summary.references.length > 0) {

@@ -2,12 +2,23 @@
  * What a request may cost, for the budget to reserve before anything is enqueued. Oxen bills
  * Seedance per second of output; where the rate is ambiguous the estimate errs high.
  */
-import type { Pricing } from '../oxen/types.js';
-import { DURATION_MAX } from '../request.js';
+import type { Pricing, RequestSchema } from '../oxen/types.js';
+import type { CatalogEntry } from './catalog.js';
+import { allowedDurations } from './encode.js';
 import type { EffectiveSettings } from './translate.js';
 
-/** Auto lets the model choose up to the longest duration, so a reservation assumes the longest. */
-export const AUTO_DURATION_WORST_CASE_SEC = DURATION_MAX;
+/**
+ * Auto lets the model choose up to its longest duration, so a reservation assumes the longest:
+ * 15 s for 2.0 (the default when the model is not known), 30 s for 2.5.
+ */
+export const AUTO_DURATION_WORST_CASE_SEC = 15;
+
+/** The longest a model makes: what its schema's durations allow, else what the catalog knows. */
+export function longestDuration(model: Pick<CatalogEntry, 'limits'>, schema?: RequestSchema): number {
+  const property = schema?.properties['duration'];
+  const listed = property ? allowedDurations(property).filter((d): d is number => typeof d === 'number') : [];
+  return listed.length > 0 ? Math.max(...listed) : Math.max(...model.limits.durations);
+}
 
 const HIGH_RESOLUTIONS: readonly string[] = ['1080p', '4k'];
 
@@ -18,6 +29,8 @@ export interface CostInput {
   audio: boolean;
   duration: 'auto' | number;
   count: number;
+  /** What 'auto' is costed as (the model's longest); default AUTO_DURATION_WORST_CASE_SEC. */
+  autoSec?: number;
 }
 
 export interface CostEstimate {
@@ -28,7 +41,7 @@ export interface CostEstimate {
 }
 
 export function estimateCost(input: CostInput): CostEstimate {
-  const perGeneration = input.duration === 'auto' ? AUTO_DURATION_WORST_CASE_SEC : input.duration;
+  const perGeneration = input.duration === 'auto' ? (input.autoSec ?? AUTO_DURATION_WORST_CASE_SEC) : input.duration;
   const videoSeconds = perGeneration * input.count;
   const rate = input.pricing ? ratePerSecond(input.pricing, input.resolution, input.audio) : undefined;
   if (rate === undefined) return { videoSeconds };
@@ -36,8 +49,8 @@ export function estimateCost(input: CostInput): CostEstimate {
 }
 
 /** The estimate for what checkRequest/translateRequest said the model will make. */
-export function estimateCostOf(settings: EffectiveSettings, pricing?: Pricing | null): CostEstimate {
-  return estimateCost({ pricing, resolution: settings.resolution, audio: settings.audio, duration: settings.duration, count: settings.count });
+export function estimateCostOf(settings: EffectiveSettings, pricing?: Pricing | null, autoSec?: number): CostEstimate {
+  return estimateCost({ pricing, resolution: settings.resolution, audio: settings.audio, duration: settings.duration, count: settings.count, ...(autoSec !== undefined ? { autoSec } : {}) });
 }
 
 /** USD per output second, or undefined when the pricing names no rate. */

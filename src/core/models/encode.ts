@@ -75,6 +75,16 @@ export function encodeSwitch(option: string, wanted: boolean | undefined, proper
   return { ok: false, problem: unsupportedValue(option, value ? 'on' : 'off', (property.enum ?? []).map((v) => (v ? 'on' : 'off'))) };
 }
 
+/** A seed, when the schema has one; a model without it is named, so the person knows why. */
+export function encodeSeed(seed: number, property: SchemaProperty | undefined, model: string): Encoded<number> {
+  if (!property) return { ok: false, problem: { code: 'model.unsupported_option', params: { option: 'seed', model } } };
+  const send = firstAccepted([seed, String(seed)], property);
+  if (send !== undefined) return { ok: true, send, effective: seed };
+  return { ok: false, problem: { code: 'option.invalid_value', params: { option: 'seed', value: seed, allowed: [rangeOf(property)] } } };
+}
+
+const rangeOf = (property: SchemaProperty) => `${property.minimum ?? 0}-${property.maximum ?? 'any'}`;
+
 function firstAccepted(candidates: readonly unknown[], property: SchemaProperty): unknown {
   return candidates.find((c) => checkValue(c, property) === undefined);
 }

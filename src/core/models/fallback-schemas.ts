@@ -46,6 +46,40 @@ const mediaProperties: Record<Mode, Record<string, SchemaProperty>> = {
   },
 };
 
+/** Seedance 2.5 (oxen-api.md section 6): its own durations, auto by default, up to 30 s. */
+export const DURATIONS_2_5 = [4, 5, 6, 8, 10, 12, 15, 20, 25, 30] as const;
+export const DURATIONS_2_0 = DURATION_SECONDS;
+
+/**
+ * Seedance 2.5 as documented: 480p/720p, duration `auto` or one of DURATIONS_2_5 (integer or
+ * string), audio on by default, and `output_format` (mp4|mov). What the page does not list (aspect
+ * ratio, watermark, the media fields) is taken to be as in 2.0; the live schema wins anyway.
+ */
+export function schema2_5(mode: Mode): RequestSchema {
+  const base = todaysSchema(mode, ['480p', '720p']);
+  return {
+    ...base,
+    properties: {
+      ...base.properties,
+      duration: {
+        type: ['integer', 'string'],
+        default: 'auto',
+        enum: ['auto', ...DURATIONS_2_5],
+        description: 'Duration of the video in seconds, or auto to let the model decide.',
+      },
+      generate_audio: { type: 'boolean', default: true, description: 'Whether to generate synchronized audio.' },
+      output_format: { type: 'string', default: 'mp4', enum: ['mp4', 'mov'], description: 'Container of the video.' },
+      ...(mode === 'reference'
+        ? {
+            input_images: uriList('Reference images, up to 30 in total with face images.'),
+            input_videos: uriList('Reference videos, up to 10 in total with face videos.'),
+            input_audios: uriList('Reference audios, up to 10; needs at least one image or video.'),
+          }
+        : {}),
+    },
+  };
+}
+
 /** Today's schema for one Seedance 2.0 model, given its mode and the resolutions its tier offers. */
 export function todaysSchema(mode: Mode, resolutions: readonly Resolution[]): RequestSchema {
   return {

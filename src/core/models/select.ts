@@ -1,10 +1,13 @@
 /** Which Seedance model serves a request: the tier and mode asked for, or chosen from the request. */
-import type { GenerationOptions, Mode, Tier } from '../request.js';
+import { DEFAULT_VERSION, type GenerationOptions, type Mode, type Tier } from '../request.js';
 import type { ReferenceKind } from '../references/types.js';
-import { DEFAULT_TIER, modelFor, tiersOffering, type CatalogEntry } from './catalog.js';
+import { DEFAULT_TIER, modelOf, tiersOffering, type CatalogEntry } from './catalog.js';
 
-/** requested: named by the user; default: DEFAULT_TIER; resolution: the only tiers offering it. */
-export type TierReason = 'requested' | 'default' | 'resolution';
+/**
+ * requested: named by the user; default: DEFAULT_TIER; resolution: the only tiers offering it;
+ * version: the version has one tier (2.5).
+ */
+export type TierReason = 'requested' | 'default' | 'resolution' | 'version';
 /**
  * requested: named by the user; no_references: nothing attached; frames: first/last frame asked
  * for with nothing but images; references: anything else attached.
@@ -17,16 +20,17 @@ export interface Selection {
   modeReason: ModeReason;
 }
 
-export type SelectionOptions = Pick<GenerationOptions, 'tier' | 'mode' | 'resolution' | 'frames'>;
+export type SelectionOptions = Pick<GenerationOptions, 'tier' | 'mode' | 'resolution' | 'frames' | 'version'>;
 
 /**
  * Chooses the model. It never refuses: a model that cannot take the request is refused with
  * reasons when the request is checked against it (see checkRequest).
  */
 export function selectModel(options: SelectionOptions, media: readonly { kind: ReferenceKind }[]): Selection {
-  const [tier, tierReason] = chooseTier(options);
+  const version = options.version ?? DEFAULT_VERSION;
+  const [tier, tierReason] = version === '2.0' ? chooseTier(options) : [DEFAULT_TIER, 'version' as const];
   const [mode, modeReason] = chooseMode(options, media);
-  return { model: modelFor(tier, mode), tierReason, modeReason };
+  return { model: modelOf(version, tier, mode), tierReason, modeReason };
 }
 
 function chooseTier(options: SelectionOptions): [Tier, TierReason] {

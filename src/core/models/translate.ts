@@ -7,8 +7,8 @@ import type { AspectRatio, GenerationOptions } from '../request.js';
 import type { ReferenceKind } from '../references/types.js';
 import { fail, ok, type Problem, type Result } from '../result.js';
 import type { CatalogEntry } from './catalog.js';
-import { encodeAspectRatio, encodeDuration, encodeResolution, encodeSwitch, type Encoded } from './encode.js';
-import { validateAgainstSchema } from './schema-validation.js';
+import { encodeAspectRatio, encodeDuration, encodeResolution, encodeSeed, encodeSwitch, type Encoded } from './encode.js';
+import { checkValue, validateAgainstSchema } from './schema-validation.js';
 import { checkCount, checkMedia } from './validate.js';
 
 /** A reference as translation needs it: its kind and canonical label (@Image1, @Video2...). */
@@ -40,6 +40,8 @@ export interface EffectiveSettings {
   audio: boolean;
   watermark: boolean;
   count: number;
+  /** The seed sent, when the model takes one. */
+  seed?: number;
 }
 
 export interface Translation {
@@ -76,7 +78,10 @@ export function translateRequest(request: RequestToTranslate<HostedMedia>): Resu
   const aspectRatio = take('aspect_ratio', encodeAspectRatio(options.aspectRatio, props['aspect_ratio']));
   const audio = take('generate_audio', encodeSwitch('audio', options.audio, props['generate_audio']));
   const watermark = take('watermark', encodeSwitch('watermark', options.watermark, props['watermark']));
-  // No seed: the neutral request has none, and today's schema dropped it.
+  // Today's 2.0 schema has no seed (older ones did): asking for one there is refused, not dropped.
+  const seed = options.seed === undefined ? undefined : take('seed', encodeSeed(options.seed, props['seed'], model.displayName));
+  // The delivery takes MP4: 2.5 also makes MOV, so its format is named rather than left to a default.
+  if (props['output_format'] && checkValue('mp4', props['output_format']) === undefined) body['output_format'] = 'mp4';
 
   const mediaProblems = checkMedia(model, options.frames, request.media);
   problems.push(...mediaProblems);
@@ -101,7 +106,7 @@ export function translateRequest(request: RequestToTranslate<HostedMedia>): Resu
       audio: audio ?? false,
       watermark: watermark ?? false,
       count: options.count,
-    }),
+    }, seed !== undefined ? { seed } : undefined),
   });
 }
 

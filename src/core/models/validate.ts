@@ -5,7 +5,7 @@
 import { COUNT_MAX, COUNT_MIN, type FrameMode, type Mode } from '../request.js';
 import { REFERENCE_KINDS, type ReferenceKind } from '../references/types.js';
 import type { Problem } from '../result.js';
-import { IMAGE_TO_VIDEO_MAX_IMAGES, REFERENCE_LIMITS, type CatalogEntry } from './catalog.js';
+import { IMAGE_TO_VIDEO_MAX_IMAGES, type CatalogEntry, type ModelLimits } from './catalog.js';
 
 export type MediaCounts = Record<ReferenceKind, number>;
 
@@ -29,7 +29,7 @@ export function checkMedia(model: CatalogEntry, frames: FrameMode, media: readon
     case 'image':
       return [...checkFrames(frames, counts.image), ...kindsNotTaken(model.mode, counts, ['video', 'audio'])];
     case 'reference':
-      return [...framesNotTaken(model.mode, frames), ...checkReferenceCounts(counts)];
+      return [...framesNotTaken(model.mode, frames), ...checkReferenceCounts(counts, model.limits.references)];
   }
 }
 
@@ -44,19 +44,19 @@ function checkFrames(frames: FrameMode, images: number): Problem[] {
   return [];
 }
 
-function checkReferenceCounts(counts: MediaCounts): Problem[] {
+function checkReferenceCounts(counts: MediaCounts, limits: ModelLimits['references']): Problem[] {
   const problems: Problem[] = [];
   if (counts.audio > 0 && counts.image + counts.video === 0) {
     problems.push({ code: 'model.audio_needs_visual', params: { count: counts.audio } });
   }
   for (const kind of REFERENCE_KINDS) {
-    if (counts[kind] > REFERENCE_LIMITS[kind]) {
-      problems.push({ code: 'model.too_many_references', params: { mode: 'reference', kind, count: counts[kind], max: REFERENCE_LIMITS[kind] } });
+    if (counts[kind] > limits[kind]) {
+      problems.push({ code: 'model.too_many_references', params: { mode: 'reference', kind, count: counts[kind], max: limits[kind] } });
     }
   }
   const total = counts.image + counts.video + counts.audio;
-  if (total > REFERENCE_LIMITS.total) {
-    problems.push({ code: 'model.too_many_references', params: { mode: 'reference', kind: 'total', count: total, max: REFERENCE_LIMITS.total } });
+  if (total > limits.total) {
+    problems.push({ code: 'model.too_many_references', params: { mode: 'reference', kind: 'total', count: total, max: limits.total } });
   }
   return problems;
 }

@@ -11,7 +11,8 @@ import { closest } from './suggest.js';
 export const PROMPT_MAX_LENGTH = 4000;
 
 // `—` and `–`: phones and macOS turn a typed `--` into a dash.
-const FLAG = /^(?:--|\u2014|\u2013)([A-Za-z][\w-]*)(?:=(.*))?$/;
+// A dot only between digits, for `--v2.5`.
+const FLAG = /^(?:--|\u2014|\u2013)([A-Za-z][\w-]*(?:\.\d+)?)(?:=(.*))?$/;
 
 export interface ParsedOptions {
   options: GenerationOptions;

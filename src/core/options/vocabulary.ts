@@ -2,10 +2,10 @@
  * The option vocabulary shared by Slack's text flags, mentions and Discord's typed options:
  * one name per option, with its aliases and how to read a value.
  */
-import { ASPECT_RATIOS, COUNT_MAX, COUNT_MIN, DURATION_MAX, DURATION_MIN, FRAME_MODES, MODES, RESOLUTIONS, TIERS } from '../request.js';
-import type { AspectRatio, FrameMode, GenerationOptions, Mode, Resolution, Tier } from '../request.js';
+import { ASPECT_RATIOS, COUNT_MAX, COUNT_MIN, DURATION_MAX, DURATION_MIN, FRAME_MODES, MODES, RESOLUTIONS, SEED_MAX, TIERS, VERSIONS } from '../request.js';
+import type { AspectRatio, FrameMode, GenerationOptions, Mode, Resolution, Tier, Version } from '../request.js';
 
-export type OptionName = 'tier' | 'mode' | 'resolution' | 'duration' | 'aspectRatio' | 'audio' | 'watermark' | 'count' | 'frames';
+export type OptionName = 'version' | 'tier' | 'mode' | 'resolution' | 'duration' | 'aspectRatio' | 'audio' | 'watermark' | 'count' | 'frames' | 'seed';
 
 /** A value read from text, or undefined when the text is not one of `allowed`. */
 export type ValueReading<T> = { ok: true; value: T } | undefined;
@@ -65,12 +65,25 @@ function readCount(raw: string): ValueReading<number> {
   return /^\d+$/.test(value) && count >= COUNT_MIN && count <= COUNT_MAX ? { ok: true, value: count } : undefined;
 }
 
+function readVersion(raw: string): ValueReading<Version> {
+  const value = normalise(raw).replace(/^v/, '');
+  const version = ({ '2': '2.0', '2.0': '2.0', '20': '2.0', '2.5': '2.5', '25': '2.5' } as Record<string, Version>)[value];
+  return version ? { ok: true, value: version } : undefined;
+}
+
+function readSeed(raw: string): ValueReading<number> {
+  const value = normalise(raw);
+  const seed = Number(value);
+  return /^\d{1,10}$/.test(value) && seed <= SEED_MAX ? { ok: true, value: seed } : undefined;
+}
+
 const onOff = (raw: string): ValueReading<boolean> => {
   const reading = readBoolean(raw);
   return reading && { ok: true, value: reading.value === 'on' };
 };
 
 export const VALUE_OPTIONS: readonly ValueOption[] = [
+  { name: 'version', flags: ['version', 'v'], allowed: VERSIONS, read: readVersion },
   { name: 'tier', flags: ['tier', 'model'], allowed: ['auto', ...TIERS], read: readEnum<Tier | 'auto'>(['auto', ...TIERS]) },
   {
     name: 'mode',
@@ -90,9 +103,13 @@ export const VALUE_OPTIONS: readonly ValueOption[] = [
     allowed: FRAME_MODES,
     read: readEnum<FrameMode>(FRAME_MODES, { none: 'off', both: 'first-last' }),
   },
+  { name: 'seed', flags: ['seed'], allowed: [`0-${SEED_MAX}`], read: readSeed },
 ] as ValueOption[];
 
 export const SWITCH_FLAGS: readonly SwitchFlag[] = [
+  { flag: 'v2.5', option: 'version', value: '2.5' },
+  { flag: 'v2', option: 'version', value: '2.0' },
+  { flag: 'v2.0', option: 'version', value: '2.0' },
   { flag: 'pro', option: 'tier', value: 'pro' },
   { flag: 'fast', option: 'tier', value: 'fast' },
   { flag: 'mini', option: 'tier', value: 'mini' },

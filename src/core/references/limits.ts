@@ -1,4 +1,5 @@
-/** Seedance 2.0 reference-to-video limits, checked before anything is spent. */
+/** Seedance reference-to-video limits (2.0, and 2.5's larger counts), checked before anything is spent. */
+import type { Version } from '../request.js';
 import type { Problem } from '../result.js';
 import type { ReferenceKind } from './types.js';
 
@@ -35,6 +36,22 @@ export const REFERENCE_LIMITS: ReferenceLimits = Object.freeze({
   audios: Object.freeze({ maxCount: 3, maxBytesEach: 15 * MB, maxSecondsTotal: 15 }),
   maxFiles: 12,
 });
+
+/**
+ * Seedance 2.5 takes up to 30 images, 10 videos and 10 audio files (oxen-api.md section 6). Its
+ * page gives no sizes, lengths or total, so those stay 2.0's, and the total is the kinds' sum.
+ */
+export const REFERENCE_LIMITS_2_5: ReferenceLimits = Object.freeze({
+  images: Object.freeze({ ...REFERENCE_LIMITS.images, maxCount: 30 }),
+  videos: Object.freeze({ ...REFERENCE_LIMITS.videos, maxCount: 10 }),
+  audios: Object.freeze({ ...REFERENCE_LIMITS.audios, maxCount: 10 }),
+  maxFiles: 50,
+});
+
+/** The file limits of one version (undefined: the default, 2.0). */
+export function referenceLimitsFor(version: Version | undefined): ReferenceLimits {
+  return version === '2.5' ? REFERENCE_LIMITS_2_5 : REFERENCE_LIMITS;
+}
 
 /** The largest single file any kind may be; anything bigger is refused whatever it turns out to be. */
 export function largestAllowedFileBytes(limits: ReferenceLimits = REFERENCE_LIMITS): number {

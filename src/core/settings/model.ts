@@ -4,7 +4,7 @@
  * stored and what an admin types; the adapters read names, labels and allowed values from here.
  */
 import { z } from 'zod';
-import { ASPECT_RATIOS, COUNT_MAX, COUNT_MIN, DURATION_MAX, DURATION_MIN, RESOLUTIONS, TIERS, type Resolution } from '../request.js';
+import { ASPECT_RATIOS, COUNT_MAX, COUNT_MIN, DURATION_MAX, DURATION_MIN, RESOLUTIONS, TIERS, VERSIONS, type Resolution } from '../request.js';
 
 /** Where a value came from: the operator's environment and defaults, the server (workspace), or the channel. */
 export type SettingSource = 'operator' | 'server' | 'channel';
@@ -19,6 +19,7 @@ const groupId = z.string().regex(/^[A-Za-z0-9]{1,30}$/);
 
 export const layerSchema = z
   .object({
+    defaultVersion: z.enum(VERSIONS),
     defaultTier: z.enum(TIERS),
     defaultResolution: z.enum(RESOLUTIONS),
     defaultDuration: z.union([z.literal('auto'), duration]),
@@ -63,7 +64,8 @@ export interface SettingInfo {
 
 const LIST = (values: readonly string[]) => values.join(', ');
 export const SETTING_INFO: Readonly<Record<SettingName, SettingInfo>> = {
-  defaultTier: { key: 'default_tier', label: 'Default tier', allowed: LIST(TIERS) },
+  defaultVersion: { key: 'default_version', label: 'Default Seedance version', allowed: LIST(VERSIONS) },
+  defaultTier: { key: 'default_tier', label: 'Default tier (2.0)', allowed: LIST(TIERS) },
   defaultResolution: { key: 'default_resolution', label: 'Default resolution', allowed: LIST(RESOLUTIONS) },
   defaultDuration: { key: 'default_duration', label: 'Default length (s)', allowed: `auto or ${DURATION_MIN}-${DURATION_MAX}` },
   defaultAspectRatio: { key: 'default_aspect_ratio', label: 'Default aspect ratio', allowed: LIST(['auto', ...ASPECT_RATIOS]) },

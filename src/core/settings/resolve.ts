@@ -19,6 +19,7 @@ export interface ResolvedRequest {
 }
 
 const DEFAULTS: readonly [OptionName, SettingName][] = [
+  ['version', 'defaultVersion'],
   ['tier', 'defaultTier'],
   ['resolution', 'defaultResolution'],
   ['duration', 'defaultDuration'],
@@ -125,7 +126,8 @@ export function resolveRequest(request: GenerationRequest, settings: ScopeSettin
 function applyAllowedTiers(layers: Layers, options: GenerationOptions, own: ReadonlySet<OptionName>, set: (option: 'tier', value: Tier, scope: SettingScope) => void): Problem | undefined {
   const channelTiers = layers.channel.allowedTiers;
   const serverTiers = layers.server.allowedTiers;
-  if (!channelTiers && !serverTiers) return undefined;
+  // Tiers are 2.0's: 2.5 has one (its cost is still bounded by the allowances).
+  if ((!channelTiers && !serverTiers) || (options.version ?? '2.0') !== '2.0') return undefined;
   const allowed = (channelTiers ?? serverTiers)!.filter((t) => !serverTiers || serverTiers.includes(t));
   const decidedBy = (tier: Tier): SettingScope => (channelTiers && !channelTiers.includes(tier) ? 'channel' : 'server');
   if (options.tier !== 'auto' && !allowed.includes(options.tier)) {

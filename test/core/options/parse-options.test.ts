@@ -75,7 +75,7 @@ describe('parseOptionsText', () => {
     expect(problems.map((p) => p.params?.option)).toEqual(['duration', 'resolution', 'count', 'aspectRatio']);
     expect(problems[0]).toEqual({
       code: 'option.invalid_value',
-      params: { option: 'duration', flag: '--duration', value: '3', allowed: ['auto', '4-15'] },
+      params: { option: 'duration', flag: '--duration', value: '3', allowed: ['auto', '4-30'] },
     });
     expect(problems[1]?.params?.allowed).toEqual(['480p', '720p', '1080p', '4k']);
   });
@@ -113,7 +113,7 @@ describe('parseOptionFields', () => {
   });
 
   it('reports bad typed fields and a missing prompt together', () => {
-    const problems = problemsOf(parseRequestFields('   ', { duration: 30 }));
+    const problems = problemsOf(parseRequestFields('   ', { duration: 31 }));
     expect(problems.map((p) => p.code)).toEqual(['option.invalid_value', 'prompt.empty']);
   });
 });

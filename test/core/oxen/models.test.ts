@@ -15,7 +15,7 @@ async function start(options: FakeOxenOptions = {}): Promise<FakeOxen> {
 }
 
 describe('OxenClient.getModel', () => {
-  it('serves the nine Seedance 2.0 models', () => {
+  it('serves the nine Seedance 2.0 models and the three 2.5 ones', () => {
     expect(SEEDANCE_MODELS.map((m) => m.id)).toEqual([
       'bytedance-seedance-2-0-text-to-video',
       'bytedance-seedance-2-0-image-to-video',
@@ -26,6 +26,9 @@ describe('OxenClient.getModel', () => {
       'bytedance-seedance-2-0-mini-text-to-video',
       'bytedance-seedance-2-0-mini-image-to-video',
       'bytedance-seedance-2-0-mini-reference-to-video',
+      'bytedance-seedance-2-5-text-to-video',
+      'bytedance-seedance-2-5-image-to-video',
+      'bytedance-seedance-2-5-reference-to-video',
     ]);
   });
 

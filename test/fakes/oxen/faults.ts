@@ -3,6 +3,8 @@
 export type RouteName =
   | 'enqueue'
   | 'getGeneration'
+  | 'listGenerations'
+  | 'showGeneration'
   | 'listQueue'
   | 'cancel'
   | 'listModels'

@@ -91,14 +91,14 @@ export class GenerationStore {
     return this.all.get(id);
   }
 
-  /** Newest first. Without a status filter only queued and processing rows, like Oxen. */
+  /** Newest first. Without a status filter only queued and processing rows, like Oxen; 'all': every row (the generations history). */
   list(filters: QueueFilters): FakeGeneration[] {
     const ids = filters.status ? this.all.keys() : this.active.values();
     const rows: FakeGeneration[] = [];
     for (const id of ids) {
       const g = this.all.get(id);
       if (!g) continue;
-      if (filters.status && g.status !== filters.status) continue;
+      if (filters.status && filters.status !== 'all' && g.status !== filters.status) continue;
       if (filters.model && g.model_name !== filters.model) continue;
       if (filters.media_type && g.media_type !== filters.media_type) continue;
       if (filters.repo && g.target_repo !== filters.repo) continue;

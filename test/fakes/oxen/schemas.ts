@@ -1,5 +1,6 @@
 /**
- * The nine Seedance 2.0 models as GET /api/ai/models/{id} describes them, in two dialects:
+ * The nine Seedance 2.0 models (and the three 2.5 ones, in one dialect: their pages came later)
+ * as GET /api/ai/models/{id} describes them, in two dialects:
  * - 'current': the live schema since 2026-05-29 (oxen-api.md section 6): integer duration with -1
  *   for auto, `adaptive` aspect ratio, audio off by default, no seed, 1080p/4k for Pro only.
  * - 'seed': the older pages in /work/shared/seeds: string duration "auto"|"4".."15", `auto` aspect
@@ -9,13 +10,15 @@
 import type { Pricing, RequestSchema, SchemaProperty } from '../../../src/core/oxen/types.js';
 
 export type SchemaDialect = 'current' | 'seed';
-export type SeedanceTier = 'pro' | 'fast' | 'mini';
+/** '2.5' stands for Seedance 2.5, which has one tier. */
+export type SeedanceTier = 'pro' | 'fast' | 'mini' | '2.5';
 export type SeedanceMode = 'text' | 'image' | 'reference';
 
 export const SEEDANCE_TIERS: readonly SeedanceTier[] = ['pro', 'fast', 'mini'];
 export const SEEDANCE_MODES: readonly SeedanceMode[] = ['text', 'image', 'reference'];
 
 export function seedanceModelId(tier: SeedanceTier, mode: SeedanceMode): string {
+  if (tier === '2.5') return `bytedance-seedance-2-5-${mode}-to-video`;
   return `bytedance-seedance-2-0-${tier === 'pro' ? '' : `${tier}-`}${mode}-to-video`;
 }
 
@@ -25,9 +28,12 @@ export interface SeedanceModelInfo {
   mode: SeedanceMode;
 }
 
-export const SEEDANCE_MODELS: readonly SeedanceModelInfo[] = SEEDANCE_TIERS.flatMap((tier) =>
+export const SEEDANCE_MODELS: readonly SeedanceModelInfo[] = [...SEEDANCE_TIERS, '2.5' as const].flatMap((tier) =>
   SEEDANCE_MODES.map((mode) => ({ id: seedanceModelId(tier, mode), tier, mode })),
 );
+
+/** Seedance 2.5 (oxen-api.md section 6): auto or 4, 5, 6, 8, 10, 12, 15, 20, 25, 30 s, as integer or string. */
+export const DURATIONS_2_5 = ['auto', 4, 5, 6, 8, 10, 12, 15, 20, 25, 30] as const;
 
 export const CURRENT_DURATIONS = [-1, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15] as const;
 export const SEED_DURATIONS = ['auto', '4', '5', '6', '7', '8', '9', '10', '11', '12', '13', '14', '15'] as const;
@@ -127,7 +133,23 @@ function modeProperties(mode: SeedanceMode, dialect: SchemaDialect): Record<stri
   return {};
 }
 
+/** Seedance 2.5's page: 480p/720p, its own durations (auto by default), audio on by default, output_format, 30/10/10 references; no seed. */
+function schema2_5(mode: SeedanceMode): RequestSchema {
+  const base = requestSchemaFor('fast', mode, 'current');
+  const props = { ...base.properties };
+  props['duration'] = { type: ['integer', 'string'], default: 'auto', enum: [...DURATIONS_2_5], description: 'Duration in seconds, or auto.', 'x-order': 11 };
+  props['generate_audio'] = { type: 'boolean', default: true, description: 'Generate synchronized audio.', 'x-order': 13 };
+  props['output_format'] = { type: 'string', default: 'mp4', enum: ['mp4', 'mov'], description: 'Output container.', 'x-order': 15 };
+  if (mode === 'reference') {
+    props['input_images'] = uriList('Reference images. At most 30 images in total.', 2);
+    props['input_videos'] = uriList('Reference videos. At most 10 videos in total.', 4);
+    props['input_audios'] = uriList('Reference audio. At most 10 audios in total.', 5);
+  }
+  return { ...base, properties: props };
+}
+
 export function requestSchemaFor(tier: SeedanceTier, mode: SeedanceMode, dialect: SchemaDialect): RequestSchema {
+  if (tier === '2.5') return schema2_5(mode);
   const properties = { ...modeProperties(mode, dialect), ...commonProperties(tier, dialect) };
   return {
     type: 'object',
@@ -146,13 +168,14 @@ export function pricingFor(tier: SeedanceTier): Pricing {
     pro: { '480p': 0.12, '720p': 0.25, '1080p': 0.6, '4k': 1.5 },
     fast: { '480p': 0.08, '720p': 0.16 },
     mini: { '480p': 0.05, '720p': 0.1 },
+    '2.5': { '480p': 0.1, '720p': 0.2 },
   };
   const rates = byResolution[tier];
   return {
     method: 'per_video_output_second',
     cost_per_second: rates['720p'] ?? null,
     cost_per_second_by_resolution: rates,
-    cost_per_second_with_audio: null,
+    cost_per_second_with_audio: tier === '2.5' ? 0.24 : null,
     cost_per_second_high_res: tier === 'pro' ? (rates['1080p'] ?? null) : null,
   };
 }
@@ -161,7 +184,7 @@ export type SchemaField = 'request_schema' | 'json_request_schema';
 
 /** One Model object as GET /api/ai/models/{id} returns it. */
 export function modelDocument(model: SeedanceModelInfo, dialect: SchemaDialect, schemaField: SchemaField = 'request_schema') {
-  const tierName = { pro: 'Seedance 2.0', fast: 'Seedance 2.0 Fast', mini: 'Seedance 2.0 Mini' }[model.tier];
+  const tierName = { pro: 'Seedance 2.0', fast: 'Seedance 2.0 Fast', mini: 'Seedance 2.0 Mini', '2.5': 'Seedance 2.5' }[model.tier];
   const modeName = { text: 'Text to Video', image: 'Image to Video', reference: 'Reference to Video' }[model.mode];
   const inputs = { text: ['text'], image: ['text', 'image'], reference: ['text', 'image', 'video', 'audio'] }[model.mode];
   return {
@@ -185,3 +208,15 @@ export function modelDocument(model: SeedanceModelInfo, dialect: SchemaDialect, 
 
 /** Reference counts the models enforce when the job runs (R2V only). */
 export const REFERENCE_CAPS = { images: 9, videos: 3, audios: 3, totalCurrent: 15, totalSeed: 12 } as const;
+export const REFERENCE_CAPS_2_5 = { images: 30, videos: 10, audios: 10, total: 50 } as const;
+
+/** A model's pricing and its run, as Oxen's generation row reports the cost: a decimal string. */
+export function costOf(tier: SeedanceTier, params: Record<string, unknown>, autoSeconds = 5): string {
+  const pricing = pricingFor(tier);
+  const resolution = typeof params['resolution'] === 'string' ? params['resolution'] : '720p';
+  const audio = params['generate_audio'] === true || (params['generate_audio'] === undefined && tier === '2.5');
+  const rate = Math.max(pricing.cost_per_second_by_resolution?.[resolution] ?? pricing.cost_per_second ?? 0, audio ? (pricing.cost_per_second_with_audio ?? 0) : 0);
+  const asked = Number(params['duration']);
+  const seconds = Number.isFinite(asked) && asked > 0 ? asked : autoSeconds; // auto: the model chose
+  return (rate * seconds).toFixed(4);
+}

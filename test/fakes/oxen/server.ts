@@ -16,7 +16,7 @@ import { EventHub } from './event-hub.js';
 import { FaultQueue, type FaultAction, type RouteName } from './faults.js';
 import { GenerationStore, generationRow, type FakeGeneration, type Outcome, type StageTiming } from './generations.js';
 import { startResultsServer, type ResultsServer } from './results-server.js';
-import { modelDocument, requestSchemaFor, SEEDANCE_MODELS, type SchemaDialect, type SchemaField, type SeedanceModelInfo } from './schemas.js';
+import { costOf, modelDocument, requestSchemaFor, SEEDANCE_MODELS, type SchemaDialect, type SchemaField, type SeedanceModelInfo } from './schemas.js';
 import { findInvalidParameter } from './validate-body.js';
 import { fetchFailure, fetchInputs, type FetchedInput } from './input-fetch.js';
 
@@ -68,6 +68,8 @@ export interface FakeSwitches {
   /** POST /api/ai/queue answers 200 with `generations: []` (and this `error`, if any). */
   emptyGenerations: false | { error?: unknown };
   resultMode: ResultMode;
+  /** 'missing': the generations endpoints report no cost (null), as for a row not charged yet. */
+  costs: 'reported' | 'missing';
 }
 
 export interface RecordedRequest {
@@ -147,6 +149,8 @@ const ROUTES: { method: string; pattern: RegExp; name: RouteName }[] = [
   { method: 'GET', pattern: /^\/api\/ai\/queue\/?$/, name: 'listQueue' },
   { method: 'GET', pattern: /^\/api\/ai\/queue\/([^/]+)$/, name: 'getGeneration' },
   { method: 'DELETE', pattern: /^\/api\/ai\/queue\/([^/]+)$/, name: 'cancel' },
+  { method: 'GET', pattern: /^\/api\/ai\/generations\/?$/, name: 'listGenerations' },
+  { method: 'GET', pattern: /^\/api\/ai\/generations\/([^/]+)$/, name: 'showGeneration' },
   { method: 'GET', pattern: /^\/api\/ai\/models\/?$/, name: 'listModels' },
   { method: 'GET', pattern: /^\/api\/ai\/models\/([^/]+)$/, name: 'getModel' },
   { method: 'GET', pattern: /^\/api\/events$/, name: 'events' },
@@ -182,6 +186,7 @@ export async function startFakeOxen(options: FakeOxenOptions = {}): Promise<Fake
     insufficientCredits: false,
     emptyGenerations: false,
     resultMode: options.resultMode ?? 'other-origin',
+    costs: 'reported',
   };
   const models = new Map<string, SeedanceModelInfo>(SEEDANCE_MODELS.map((m) => [m.id, m]));
   const requests: RecordedRequest[] = [];
@@ -205,7 +210,7 @@ export async function startFakeOxen(options: FakeOxenOptions = {}): Promise<Fake
         if (unreachable) return unreachable;
         const info = models.get(g.model_name);
         if (!info) return `Model not found: ${g.model_name}`;
-        const problem = findInvalidParameter(g.params, requestSchemaFor(info.tier, info.mode, switches.dialect), switches.dialect);
+        const problem = findInvalidParameter(g.params, requestSchemaFor(info.tier, info.mode, switches.dialect), switches.dialect, info.tier === '2.5');
         return problem === undefined ? undefined : `Getting model response error: 422 - Value error, ${problem}`;
       },
       resultUrlFor: (g) =>
@@ -222,6 +227,13 @@ export async function startFakeOxen(options: FakeOxenOptions = {}): Promise<Fake
     },
     options.timing ?? { queuedMs: 20, processingMs: 40 },
   );
+
+  /** A row with `cost`: charged once it succeeded (what a failed or cancelled one costs is not documented: null). */
+  const costedRow = (g: FakeGeneration) => {
+    const info = models.get(g.model_name);
+    const cost = g.status === 'succeeded' && info ? (switches.costs === 'missing' ? null : costOf(info.tier, g.params)) : null;
+    return { ...generationRow(g), cost, user_id: null, username, user_image: null };
+  };
 
   const handlers: Record<RouteName, (ctx: RequestContext) => void | Promise<void>> = {
     enqueue: async ({ res, body }) => {
@@ -269,6 +281,28 @@ export async function startFakeOxen(options: FakeOxenOptions = {}): Promise<Fake
       // Rows persist and are read with a freshly signed result URL (the event's URL expires).
       const fresh = g.status === 'succeeded' && switches.resultMode === 'other-origin' ? { result_url: results.resultUrl(g.generation_id) } : {};
       sendJson(res, 200, { ...generationRow(g), ...fresh });
+    },
+    // GenerationsController (oxen-hub-openapi.json): rows with what each cost, paginated.
+    listGenerations: ({ res, query }) => {
+      const rows = store.list({ status: query.status ?? 'all', model: query.model, media_type: query.media_type, repo: query.repo, folder: query.folder, namespace: query.namespace ?? username });
+      const pageSize = Math.min(1000, Math.max(1, Number(query.page_size ?? 50) || 50));
+      const page = Math.max(1, Number(query.page ?? 1) || 1);
+      const slice = rows.slice((page - 1) * pageSize, page * pageSize).map(costedRow);
+      const charged = rows.map(costedRow).filter((r) => r.cost !== null);
+      sendJson(res, 200, {
+        count: slice.length,
+        generations: slice,
+        page_number: page,
+        page_size: pageSize,
+        total_pages: Math.max(1, Math.ceil(rows.length / pageSize)),
+        total_entries: rows.length,
+        total_cost: charged.length > 0 ? charged.reduce((sum, r) => sum + Number(r.cost), 0).toFixed(4) : null,
+      });
+    },
+    showGeneration: ({ res, params }) => {
+      const g = store.get(params[0] as string);
+      if (!g) return sendJson(res, 404, NOT_FOUND);
+      sendJson(res, 200, { status: 'success', status_message: 'resource_found', generation: costedRow(g) });
     },
     cancel: ({ res, params }) => {
       const id = params[0] as string;

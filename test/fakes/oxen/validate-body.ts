@@ -4,12 +4,12 @@
  * Unknown parameters are passed through and ignored, as the docs describe.
  */
 import type { RequestSchema, SchemaProperty } from '../../../src/core/oxen/types.js';
-import { REFERENCE_CAPS, type SchemaDialect } from './schemas.js';
+import { REFERENCE_CAPS, REFERENCE_CAPS_2_5, type SchemaDialect } from './schemas.js';
 
 /** Queue-level fields that are not model parameters. */
 const QUEUE_FIELDS = new Set(['model', 'num_generations', 'target_namespace', 'target_repo', 'target_directory']);
 
-export function findInvalidParameter(body: Record<string, unknown>, schema: RequestSchema, dialect: SchemaDialect): string | undefined {
+export function findInvalidParameter(body: Record<string, unknown>, schema: RequestSchema, dialect: SchemaDialect, is2_5 = false): string | undefined {
   for (const name of schema.required ?? []) {
     if (body[name] === undefined || body[name] === null || body[name] === '') return `${name}: field required`;
   }
@@ -20,7 +20,7 @@ export function findInvalidParameter(body: Record<string, unknown>, schema: Requ
     const problem = checkValue(value, property);
     if (problem) return `${name}: ${problem}`;
   }
-  return checkReferenceCounts(body, dialect);
+  return checkReferenceCounts(body, dialect, is2_5);
 }
 
 function checkValue(value: unknown, property: SchemaProperty): string | undefined {
@@ -72,16 +72,17 @@ function isFetchableUri(value: string): boolean {
   return protocol === 'http:' || protocol === 'https:' || protocol === 'data:';
 }
 
-function checkReferenceCounts(body: Record<string, unknown>, dialect: SchemaDialect): string | undefined {
+function checkReferenceCounts(body: Record<string, unknown>, dialect: SchemaDialect, is2_5: boolean): string | undefined {
   const count = (name: string) => (Array.isArray(body[name]) ? (body[name] as unknown[]).length : 0);
   const images = count('input_images') + count('input_face_images');
   const videos = count('input_videos') + count('input_face_videos');
   const audios = count('input_audios');
   const total = images + videos + audios;
-  const maxTotal = dialect === 'current' ? REFERENCE_CAPS.totalCurrent : REFERENCE_CAPS.totalSeed;
-  if (images > REFERENCE_CAPS.images) return `input_images: at most ${REFERENCE_CAPS.images} images are allowed, got ${images}`;
-  if (videos > REFERENCE_CAPS.videos) return `input_videos: at most ${REFERENCE_CAPS.videos} videos are allowed, got ${videos}`;
-  if (audios > REFERENCE_CAPS.audios) return `input_audios: at most ${REFERENCE_CAPS.audios} audios are allowed, got ${audios}`;
+  const maxTotal = is2_5 ? REFERENCE_CAPS_2_5.total : dialect === 'current' ? REFERENCE_CAPS.totalCurrent : REFERENCE_CAPS.totalSeed;
+  const caps = is2_5 ? REFERENCE_CAPS_2_5 : REFERENCE_CAPS;
+  if (images > caps.images) return `input_images: at most ${caps.images} images are allowed, got ${images}`;
+  if (videos > caps.videos) return `input_videos: at most ${caps.videos} videos are allowed, got ${videos}`;
+  if (audios > caps.audios) return `input_audios: at most ${caps.audios} audios are allowed, got ${audios}`;
   if (total > maxTotal) return `at most ${maxTotal} reference files are allowed in total, got ${total}`;
   if (audios > 0 && images + videos === 0) return 'input_audios: reference audio requires at least one reference image or video';
   return undefined;
