@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { eventually, onlyJob, startWorld, stateOf, type World } from './helpers.js';
+import { sharedHelpLines } from '../helpers/help.js';
 
 const VIDEO = readFileSync(new URL('../fixtures/media/clip3s.mp4', import.meta.url));
 
@@ -46,12 +47,12 @@ describe('/video <prompt>', () => {
     expect(comment).toContain('5 s');
     expect(oxen.requestsTo('enqueue')).toHaveLength(1);
 
-    // The status message went through phases to "Done", with a Retry button at the end.
+    // The status message went through phases to "Done", with Retry, Edit prompt and Parameters at the end.
     await eventually(() => /Done/.test(slack.message('C1', statusTs)!.text ?? ''), 3_000, 'the final edit');
     const final = slack.message('C1', statusTs)!;
     expect(final.history.length).toBeGreaterThan(1);
     const actions = (final.blocks as { type: string; elements?: { action_id: string; value: string }[] }[]).find((b) => b.type === 'actions')!;
-    expect(actions.elements).toEqual([expect.objectContaining({ action_id: 'job_retry', value: job.id })]);
+    expect(actions.elements).toEqual(['job_retry', 'job_edit', 'job_params'].map((id) => expect.objectContaining({ action_id: id, value: job.id })));
     // Every Web API call carried the bot token; no call went anywhere but the fake.
     expect(slack.calls.every((c) => c.authorization === `Bearer ${slack.botToken}`)).toBe(true);
   });
@@ -94,6 +95,12 @@ describe('/video help, jobs, cancel', () => {
     expect(body.text).toMatch(/cannot be used in threads/);
     expect(body.text).toContain('--res');
     expect(body.text).toContain('&lt;prompt&gt;');
+  });
+
+  it('help carries every shared line, as Discord\'s /help does (one source: src/core/help)', async () => {
+    world = await startWorld();
+    const body = JSON.parse((await world.bot.sender.command('help')).body) as { text: string };
+    for (const line of sharedHelpLines()) expect(body.text).toContain(line);
   });
 
   it('jobs lists the person\'s jobs and cancel stops one, answering privately', async () => {
