@@ -1,5 +1,5 @@
 /**
- * The application commands: `/video` (typed options and reference attachments), `/jobs`, and the
+ * The application commands: `/video` (typed options and reference attachments), `/jobs`, `/help`, and the
  * message context-menu command "Make video". Every choice list comes from the core's catalog.
  */
 import {
@@ -17,6 +17,7 @@ import { PROMPT_MAX_LENGTH } from '../core/options/parse-options.js';
 import type { ReferenceKind } from '../core/references/types.js';
 import { videoSettingsCommand } from './settings-command.js';
 import { JOB_ID_INPUT_MAX } from '../core/recall/job-id.js';
+import { helpCommand } from './help.js';
 
 export const VIDEO_COMMAND = 'video';
 export const JOBS_COMMAND = 'jobs';
@@ -100,5 +101,5 @@ export function makeVideoCommand() {
 
 /** Everything `npm run register` puts (a bulk overwrite replaces all commands of the scope). */
 export function commandDefinitions(): RESTPutAPIApplicationCommandsJSONBody {
-  return [videoCommand(), jobsCommand(), makeVideoCommand(), videoSettingsCommand()] as RESTPutAPIApplicationCommandsJSONBody;
+  return [videoCommand(), jobsCommand(), makeVideoCommand(), videoSettingsCommand(), helpCommand()] as RESTPutAPIApplicationCommandsJSONBody;
 }

@@ -30,6 +30,7 @@ import { jobsList, NO_MENTIONS, parametersText, startedText } from './render.js'
 import { problemsText, sentences, startVideo, type StartInput } from './submit.js';
 import { VIDEO_SETTINGS_COMMAND } from './settings-command.js';
 import { handleVideoSettings } from './settings.js';
+import { HELP_COMMAND, helpEmbed } from './help.js';
 import { isStoreUnreachable, STORE_UNREACHABLE_TEXT } from '../core/jobs/store-unreachable.js';
 import { recallAnswer, remixButtonClicked, remixSubmitted } from './recall.js';
 
@@ -83,6 +84,7 @@ export class InteractionRouter {
       if (interaction.commandName === VIDEO_COMMAND) return this.video(interaction);
       if (interaction.commandName === JOBS_COMMAND) return this.jobs(interaction);
       if (interaction.commandName === VIDEO_SETTINGS_COMMAND) return handleVideoSettings(interaction, this.deps);
+      if (interaction.commandName === HELP_COMMAND) return void (await interaction.reply({ embeds: [helpEmbed()], flags: EPHEMERAL, allowedMentions: NO_MENTIONS }));
     } else if (interaction.isMessageContextMenuCommand()) {
       if (interaction.commandName === MAKE_VIDEO_COMMAND) return this.makeVideo(interaction);
     } else if (interaction.isButton()) {

@@ -8,8 +8,8 @@ import type { JobRecord } from '../core/jobs/job.js';
 import { isTerminal } from '../core/jobs/job.js';
 import type { JobView } from '../core/jobs/ports.js';
 import { clipText, describeFailure, type TextLimit } from '../core/messages.js';
-import { findModel, tierChoices, modeChoices, resolutionsForAnyTier, DURATION_RANGE, ASPECT_RATIO_CHOICES } from '../core/models/catalog.js';
-import { SWITCH_FLAGS, VALUE_OPTIONS } from '../core/options/vocabulary.js';
+import { findModel } from '../core/models/catalog.js';
+import { helpSections, type HelpPlatform } from '../core/help/help.js';
 import { ACTION_LABELS, DELIVERED_ACTIONS, ENDED_ACTIONS, RUNNING_ACTIONS, type JobAction } from '../core/job-actions.js';
 import { jobParameters } from '../core/parameters.js';
 import { ACTION_IDS, VIDEO_COMMAND } from './requirements.js';
@@ -170,24 +170,27 @@ export function jobsList(views: readonly JobView[]): string {
   return ['Your recent videos:', ...views.map((v) => `• \`${v.job.id}\` ${phaseLine(v)}: ${echo(v.job.request.prompt, 80)}`)].join('\n');
 }
 
-/** Help, built from the shared vocabulary and the catalog. */
-export function helpText(): string {
-  const flag = (spellings: readonly string[]) => spellings.map((f) => `\`--${f}\``).join('/');
-  const options = VALUE_OPTIONS.map((o) => `• ${flag(o.flags)} ${o.allowed.join(' | ')}`);
-  const switches = SWITCH_FLAGS.map((s) => `\`--${s.flag}\``).join(' ');
-  return [
-    `*Make a video with Seedance 2.0*`,
+/** What only Slack adds to the shared help (src/core/help): its command, mentions and shortcut. */
+export const SLACK_HELP: HelpPlatform = {
+  start: [
     `\`${VIDEO_COMMAND} <prompt> [flags]\` makes a video from text, for example \`${VIDEO_COMMAND} a red fox in the snow --res 720p --duration 5\`.`,
-    `*With images, videos or audio:* slash commands cannot carry files and cannot be used in threads, so *mention me in a message with the files attached* (in a channel or a thread), e.g. \`@seedance the cat @cat.png walks --r2v\`.`,
+  ],
+  files: [
+    `Slash commands cannot carry files and cannot be used in threads, so *mention me in a message with the files attached* (in a channel or a thread), e.g. \`@seedance the cat @cat.png walks --r2v\`.`,
     `In a thread, mentioning me uses the files of the thread's first message, then the files of your message. Put \`^\` in your message to use the message just above yours instead, or paste a message's link to use that message.`,
-    `Or use the message shortcut *Make video* (the "…" menu of a message with files): it opens a form for the prompt and options.`,
-    `Files are referred to in the prompt by name (\`@cat.png\`) or label (\`@Image1\`, \`@Video1\`, \`@Audio1\`).`,
-    `*Options:*`,
-    ...options,
-    `Switches: ${switches}`,
-    `Tiers: ${tierChoices({ includeAuto: true }).map((c) => c.name).join(', ')}. Modes: ${modeChoices({ includeAuto: true }).map((c) => c.name).join(', ')}.`,
-    `Resolutions: ${resolutionsForAnyTier().join(', ')}. Durations: ${DURATION_RANGE.min}-${DURATION_RANGE.max} s or auto. Aspect ratios: ${ASPECT_RATIO_CHOICES.join(', ')}.`,
-    `\`${VIDEO_COMMAND} jobs\` lists your videos; \`${VIDEO_COMMAND} cancel <id>\` cancels one. The status message has Cancel and Retry buttons.`,
+    `Or use the message shortcut *Make video* (the "…" menu of a message with files): its form has every option, a file input, and reads flags typed into its prompt.`,
+  ],
+  example: (text, files) => (files ? `\`@seedance ${text}\` (in a message with the files)` : `\`${VIDEO_COMMAND} ${text}\``),
+  more: [
+    `\`${VIDEO_COMMAND} jobs\` lists your videos; \`${VIDEO_COMMAND} cancel <id>\` cancels one.`,
+    `The status message has Cancel (while it runs) or Retry, Edit prompt and Parameters; every delivered video has Retry, Edit prompt and Parameters. Only you (or an admin) can use Cancel, Retry and Edit prompt.`,
     `Workspace admins: \`${VIDEO_COMMAND} settings\` (the workspace) or \`${VIDEO_COMMAND} settings channel\` (this channel) set defaults, limits and allowances; the app's Home tab and \`${VIDEO_COMMAND} usage\` show them and today's use.`,
-  ].join('\n');
+  ],
+};
+
+/** Help: the shared sections (src/core/help) in Slack's mrkdwn. */
+export function helpText(): string {
+  return helpSections(SLACK_HELP)
+    .map((section) => [`*${section.title}*`, ...section.lines].join('\n'))
+    .join('\n');
 }

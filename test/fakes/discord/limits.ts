@@ -1,7 +1,8 @@
 /**
  * What Discord refuses in a message body (https://docs.discord.com/developers/resources/message#create-message):
- * content over 2,000 characters, over 10 embeds or 6,000 characters of embed text, a description
- * over 4,096, over 5 rows of components. Answered as Discord does: 400, code 50035.
+ * content over 2,000 characters, over 10 embeds or 6,000 characters of embed text (title,
+ * description, field names and values), a description over 4,096, over 25 fields, a field name
+ * over 256 or a value over 1,024, over 5 rows of components. Answered as Discord does: 400, code 50035.
  */
 const EMBED_TEXT_FIELDS = ['title', 'description'] as const;
 
@@ -16,6 +17,15 @@ export function messageLimitBroken(body: unknown): string | undefined {
     for (const embed of b.embeds as Record<string, unknown>[]) {
       if (typeof embed['description'] === 'string' && embed['description'].length > 4_096) return 'embeds.description: Must be 4096 or fewer in length.';
       for (const field of EMBED_TEXT_FIELDS) total += typeof embed[field] === 'string' ? (embed[field] as string).length : 0;
+      const fields = Array.isArray(embed['fields']) ? (embed['fields'] as { name?: unknown; value?: unknown }[]) : [];
+      if (fields.length > 25) return 'embeds.fields: Must be 25 or fewer in length.';
+      for (const f of fields) {
+        const name = typeof f.name === 'string' ? f.name : '';
+        const value = typeof f.value === 'string' ? f.value : '';
+        if (name.length === 0 || name.length > 256) return 'embeds.fields.name: Must be between 1 and 256 in length.';
+        if (value.length === 0 || value.length > 1_024) return 'embeds.fields.value: Must be between 1 and 1024 in length.';
+        total += name.length + value.length;
+      }
     }
     if (total > 6_000) return 'embeds: Embed size exceeds maximum size of 6000';
   }

@@ -1,0 +1,82 @@
+/**
+ * The help both platforms show (Slack `/video help`, Discord `/help`): one source for the options,
+ * the files and their labels, the limits and the examples, built from the option vocabulary, the
+ * catalog and the reference limits, so the two cannot drift apart. Each platform adds only how
+ * things are done there (commands, where files go) and its own formatting; lines use `code` and
+ * nothing else, so either markup shows them.
+ */
+import { ASPECT_RATIO_CHOICES, DURATION_RANGE, modeChoices, resolutionsForAnyTier, tierChoices } from '../models/catalog.js';
+import { REFERENCE_LIMITS } from '../references/limits.js';
+import { SWITCH_FLAGS, VALUE_OPTIONS } from '../options/vocabulary.js';
+
+export interface HelpSection {
+  title: string;
+  lines: string[];
+}
+
+/** What only the platform knows. */
+export interface HelpPlatform {
+  /** How to start a video here. */
+  start: readonly string[];
+  /** How files reach the bot here. */
+  files: readonly string[];
+  /** An example request as typed here, from a prompt with flags (`files`: it needs files attached). */
+  example(promptWithFlags: string, files: boolean): string;
+  /** The other commands, buttons and forms. */
+  more: readonly string[];
+}
+
+/** Prompts with flags that show one thing each; every platform shows all of them. */
+export const HELP_EXAMPLES: readonly { text: string; files: boolean }[] = [
+  { text: 'a red fox running through snow at dawn --res 720p --duration 5', files: false },
+  { text: 'a street market at night, handheld camera --pro --res 1080p --ar 9:16 --no-audio', files: false },
+  { text: 'a paper boat on a river --count 2 --fast', files: false },
+  { text: 'the cat @cat.png walks the way the dancer moves in @Video1, to the beat of @Audio1 --r2v', files: true },
+  { text: 'the cat wakes up and stretches --first-frame', files: true },
+];
+
+const mb = (bytes: number) => `${Math.round(bytes / 1_000_000)} MB`;
+
+/** The reference limits in one sentence. */
+export function limitsLine(): string {
+  const { images, videos, audios, maxFiles } = REFERENCE_LIMITS;
+  return (
+    `Limits: up to ${images.maxCount} images (${mb(images.maxBytesEach)} each), ${videos.maxCount} videos (under ${mb(videos.totalBytesUnder)} together, ` +
+    `${videos.minSecondsTotal}-${videos.maxSecondsTotal} s in all) and ${audios.maxCount} audio files (${mb(audios.maxBytesEach)} each, ${audios.maxSecondsTotal} s in all); ${maxFiles} files at most.`
+  );
+}
+
+/** One line per option that takes a value: its spellings and what it takes. */
+export function optionLines(): string[] {
+  const flag = (spellings: readonly string[]) => spellings.map((f) => `\`--${f}\``).join('/');
+  return VALUE_OPTIONS.map((o) => `• ${flag(o.flags)} ${o.allowed.join(' | ')}`);
+}
+
+export function helpSections(platform: HelpPlatform): HelpSection[] {
+  return [
+    { title: 'Make a video with Seedance 2.0', lines: [...platform.start] },
+    {
+      title: 'Files and labels',
+      lines: [
+        ...platform.files,
+        'Name the files in the prompt by label (`@Image1`, `@Video1`, `@Audio1`, numbered per kind in the order attached) or by file name (`@cat.png`).',
+        'Image to video: `--first-frame` makes `@Image1` the first frame; `--last-frame` (or `--frames first-last`) makes `@Image2` the last.',
+        limitsLine(),
+      ],
+    },
+    {
+      title: 'Options',
+      lines: [...optionLines(), `Switches: ${SWITCH_FLAGS.map((s) => `\`--${s.flag}\``).join(' ')}`],
+    },
+    {
+      title: 'Choices',
+      lines: [
+        `Tiers: ${tierChoices({ includeAuto: true }).map((c) => c.name).join(', ')}.`,
+        `Modes: ${modeChoices({ includeAuto: true }).map((c) => c.name).join(', ')}.`,
+        `Resolutions: ${resolutionsForAnyTier().join(', ')} (1080p and 4k need Pro). Durations: ${DURATION_RANGE.min}-${DURATION_RANGE.max} s or auto. Aspect ratios: ${ASPECT_RATIO_CHOICES.join(', ')}.`,
+      ],
+    },
+    { title: 'Examples', lines: HELP_EXAMPLES.map((e) => `• ${platform.example(e.text, e.files)}`) },
+    { title: 'Jobs and buttons', lines: [...platform.more] },
+  ];
+}
