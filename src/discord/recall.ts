@@ -6,7 +6,7 @@ import type { APIActionRowComponent, APIButtonComponent, ButtonInteraction, Chat
 import type { JobRecord } from '../core/jobs/job.js';
 import { code } from '../core/messages.js';
 import { parseOptionsText, PROMPT_MAX_LENGTH } from '../core/options/parse-options.js';
-import type { Recalled } from '../core/recall/recall.js';
+import { costText, type Recalled } from '../core/recall/recall.js';
 import type { LeftOut } from '../core/recall/remix.js';
 import { fitContent, actionsFor, buttonRow, modelName, NO_MENTIONS, phaseLine, quote, referenceLine, remixButton, startedText } from './render.js';
 import { jobParameters } from '../core/parameters.js';
@@ -14,13 +14,6 @@ import { remixModalId } from './custom-ids.js';
 import { problemsText, sentences } from './submit.js';
 import { refetchFiles, toIncoming } from './attachments.js';
 import type { InteractionDeps } from './interactions.js';
-
-/** The job's cost as far as it is known: what was held against the allowance before it ran. */
-export function costLine(job: JobRecord): string {
-  const held = job.reservation;
-  const usd = held.usd !== undefined ? `$${held.usd.toFixed(2)}, ` : '';
-  return `Cost: estimated ${usd}${held.videoSeconds} video-seconds${held.settled ? '' : ' (held until it ends)'}`;
-}
 
 /** Where each finished video is: the bot's lasting link, or the job's thread (which keeps it as long as the thread stays). */
 function videoLines(recalled: Recalled): string[] {
@@ -42,7 +35,7 @@ export function recalledMessage(recalled: Recalled): { content: string; componen
     phaseLine(view),
     jobParameters(job).map((p) => `${p.name} ${code(p.value)}`).join(' · '),
     referenceLine(job.references),
-    costLine(job),
+    costText(job),
     job.remixOf ? `Remix of video ${job.remixOf.index} of ${code(job.remixOf.jobId)}` : undefined,
     ...videoLines(recalled),
   ];

@@ -9,6 +9,7 @@ import type { Config } from '../core/config.js';
 import type { Logger } from '../core/log.js';
 import { memoryClaims } from '../core/claims.js';
 import { registerActions } from './actions.js';
+import { registerRemix } from './recall.js';
 import { registerEditPrompt } from './edit-prompt.js';
 import { boltLogger } from './bolt-logger.js';
 import { claimFirst } from './claim.js';
@@ -111,6 +112,7 @@ export class SlackAdapter implements PlatformAdapter {
     registerShortcut(this.app, flow);
     registerActions(this.app, flow);
     registerEditPrompt(this.app, flow);
+    registerRemix(this.app, flow);
     registerSettings(this.app, flow);
     registerAppHome(this.app, flow);
   }

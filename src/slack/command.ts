@@ -1,5 +1,5 @@
 /**
- * `/video <prompt> [flags]`, `/video help`, `/video jobs`, `/video cancel <id>`. The command is
+ * `/video <prompt> [flags]`, `/video help`, `/video jobs`, `/video show <id>`, `/video cancel <id>`. The command is
  * acknowledged first (with the answer itself when it is cheap: help, flag problems), then the
  * request is submitted; problems come back privately through the response_url.
  */
@@ -11,6 +11,7 @@ import { helpText, jobsList } from './render.js';
 import { VIDEO_COMMAND } from './requirements.js';
 import { framesNeedFiles, RESTARTING } from './sentences.js';
 import { submitRequest } from './submit.js';
+import { showJob } from './recall.js';
 import { openSettings, usageText } from './settings.js';
 import { escapeText, plainFromSlack } from './text.js';
 
@@ -47,6 +48,12 @@ export function registerCommand(app: App, flow: Flow): void {
       return afterAck(flow, 'usage', reply, async () => {
         await reply(await usageText(flow, { userId: command.user_id, teamId: command.team_id, channel: command.channel_id }));
       });
+    }
+
+    // `show k3m9qz`, or as status messages print it: `show Job k3m9qz`.
+    if (first === 'show' && (words.length === 2 || (words.length === 3 && words[1]!.toLowerCase() === 'job'))) {
+      await ack();
+      return afterAck(flow, 'show', reply, () => showJob(flow, { text: words.slice(1).join(' '), userId: command.user_id, teamId: command.team_id, respond }));
     }
 
     if (words.length === 2 && first === 'cancel') {

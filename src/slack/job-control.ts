@@ -42,7 +42,9 @@ export function mayControl(flow: Flow, job: JobRecord, userId: string): boolean 
 
 /** Retry and Edit prompt: the same request (with the new prompt) and the same Slack files, fetched again by id. */
 export async function retryJob(flow: Flow, job: JobRecord, userId: string, reply: Reply, prompt?: string): Promise<void> {
-  const wanted = decodeOrigin(job.origin).files ?? [];
+  // A remix's earlier files are those of the job it remixed (its video is fetched again by the core).
+  const source = job.remixOf ? await flow.service().status(job.remixOf.jobId) : undefined;
+  const wanted = decodeOrigin(source ? (source.ok ? source.value.job.origin : undefined) : job.origin).files ?? [];
   const files = await filesByIds(flow.client, wanted);
   if (files.length < wanted.length) return void (await reply(sentence({ code: 'job.retry_needs_files', params: { id: job.id } })));
   const result = await flow.service().retry(job.id, actorOf(userId), {

@@ -10,9 +10,9 @@ import type { JobView } from '../core/jobs/ports.js';
 import { clipText, describeFailure, type TextLimit } from '../core/messages.js';
 import { findModel } from '../core/models/catalog.js';
 import { helpSections, type HelpPlatform } from '../core/help/help.js';
-import { ACTION_LABELS, DELIVERED_ACTIONS, ENDED_ACTIONS, RUNNING_ACTIONS, type JobAction } from '../core/job-actions.js';
+import { ACTION_LABELS, DELIVERED_ACTIONS, ENDED_ACTIONS, remixLabel, RUNNING_ACTIONS, type JobAction } from '../core/job-actions.js';
 import { jobParameters } from '../core/parameters.js';
-import { ACTION_IDS, VIDEO_COMMAND } from './requirements.js';
+import { ACTION_IDS, ACTION_REMIX, VIDEO_COMMAND } from './requirements.js';
 import { echo, escapeText } from './text.js';
 
 /** A Block Kit block; kept loose on purpose (Slack validates, the fake records). */
@@ -125,8 +125,23 @@ export function buttonRow(blockId: string, jobId: string, actions: readonly JobA
  * cannot carry buttons, so they are a message of their own.
  */
 export function deliveredButtons(job: JobRecord, index: number, of: number): Rendered {
-  const text = `Job \`${job.id}\`${of > 1 ? ` · video ${index} of ${of}` : ''}: ${DELIVERED_ACTIONS.map((a) => ACTION_LABELS[a]).join(', ')}`;
-  return { text, blocks: [{ type: 'context', elements: [mrkdwn(text)] }, buttonRow(`delivered:${job.id}:${index}`, job.id, DELIVERED_ACTIONS)] };
+  const labels = DELIVERED_ACTIONS.map((a) => ACTION_LABELS[a]);
+  labels.splice(Math.max(0, DELIVERED_ACTIONS.indexOf('params')), 0, remixLabel(index, of));
+  const text = `Job \`${job.id}\`${of > 1 ? ` · video ${index} of ${of}` : ''}: ${labels.join(', ')}`;
+  return { text, blocks: [{ type: 'context', elements: [mrkdwn(text)] }, withRemix(buttonRow(`delivered:${job.id}:${index}`, job.id, DELIVERED_ACTIONS), job.id, index, of)] };
+}
+
+/** Remix of video `index` of a job: its value carries the job id and which video. */
+export function remixButton(jobId: string, index: number, of: number): Block {
+  return { type: 'button', action_id: ACTION_REMIX, value: `${jobId}:${index}`, text: { type: 'plain_text', text: remixLabel(index, of) } };
+}
+
+/** A row of job buttons with Remix of one video put before Parameters. */
+export function withRemix(row: Block, jobId: string, index: number, of: number): Block {
+  const elements = [...(row['elements'] as Block[])];
+  const params = elements.findIndex((e) => e['action_id'] === ACTION_IDS.params);
+  elements.splice(params < 0 ? elements.length : params, 0, remixButton(jobId, index, of));
+  return { ...row, elements };
 }
 
 /** What the Parameters button shows (privately). */
@@ -139,9 +154,10 @@ export function parametersText(job: JobRecord): string {
       jobParameters(job).map((p) => `${p.name} \`${escapeText(p.value)}\``).join(' · '),
       refs ? `References: ${refs}` : undefined,
       job.retryOf ? `Retry of \`${job.retryOf}\`` : undefined,
+      job.remixOf ? `Remix of video ${job.remixOf.index} of \`${job.remixOf.jobId}\`` : undefined,
       escapeText(settingOrigins(job, 'workspace') ?? '') || undefined,
     ],
-    [3, 5, 1],
+    [3, 6, 1],
   );
 }
 
@@ -182,8 +198,9 @@ export const SLACK_HELP: HelpPlatform = {
   ],
   example: (text, files) => (files ? `\`@seedance ${text}\` (in a message with the files)` : `\`${VIDEO_COMMAND} ${text}\``),
   more: [
-    `\`${VIDEO_COMMAND} jobs\` lists your videos; \`${VIDEO_COMMAND} cancel <id>\` cancels one.`,
-    `The status message has Cancel (while it runs) or Retry, Edit prompt and Parameters; every delivered video has Retry, Edit prompt and Parameters. Only you (or an admin) can use Cancel, Retry and Edit prompt.`,
+    `\`${VIDEO_COMMAND} jobs\` lists your videos; \`${VIDEO_COMMAND} show <id>\` shows one job of this workspace by the id its status message shows (state, parameters, cost, the video and its buttons); \`${VIDEO_COMMAND} cancel <id>\` cancels one.`,
+    `The status message has Cancel (while it runs) or Retry, Edit prompt and Parameters; every delivered video has Retry, Edit prompt, Remix and Parameters. Only you (or an admin) can use Cancel, Retry, Edit prompt and Remix.`,
+    `*Remix* makes a new video from a finished one: a form with its prompt opens, and the video becomes \`@Video1\` of a reference-to-video job (with the earlier files that still fit beside it), counted against your allowance.`,
     `Workspace admins: \`${VIDEO_COMMAND} settings\` (the workspace) or \`${VIDEO_COMMAND} settings channel\` (this channel) set defaults, limits and allowances; the app's Home tab and \`${VIDEO_COMMAND} usage\` show them and today's use.`,
   ],
 };

@@ -18,6 +18,10 @@ export const ACTION_EDIT = 'job_edit';
 export const ACTION_PARAMS = 'job_params';
 /** The action id of each of the core's job actions (src/core/job-actions.ts). */
 export const ACTION_IDS: Readonly<Record<JobAction, string>> = { cancel: ACTION_CANCEL, retry: ACTION_RETRY, edit: ACTION_EDIT, params: ACTION_PARAMS };
+/** Remix on a delivered video; the value is `<job id>:<video number>`. */
+export const ACTION_REMIX = 'job_remix';
+/** The form Remix opens; its private_metadata is `<job id>:<video number>`. */
+export const REMIX_MODAL = 'job_remix_modal';
 /** The form Edit prompt opens; its private_metadata is the job id. */
 export const EDIT_PROMPT_MODAL = 'job_edit_modal';
 /** The form `/video settings` opens for admins. */

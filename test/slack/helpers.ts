@@ -48,6 +48,8 @@ export interface WorldOptions {
   media?: Parameters<typeof startCore>[0]['media'];
   /** Serve hosted references on loopback (for a fake Oxen with `fetchInputs`); default off. */
   serveReferences?: boolean;
+  /** Lasting links to finished videos (recall shows them); default none (no public address). */
+  linkFor?: Parameters<typeof startCore>[0]['linkFor'];
   user?: string;
   channel?: string;
   /** The adapter's logger (default silent). */
@@ -68,7 +70,7 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
       { log: options.log ?? silentLogger, throttle: { perChannelMs: 20, perSecond: 1_000, burst: 1_000 }, retries: 0 },
     );
     const serverSettings = options.serverSettings?.(store);
-    const core = await startCore({ fake: oxen, store, port: adapter.port, ...(serverSettings ? { serverSettings } : {}), ...(options.service ? { service: options.service } : {}), ...(options.media ? { media: options.media } : {}), ...(options.results ? { results: options.results } : {}), ...(options.serveReferences ? { serveReferences: true } : {}) });
+    const core = await startCore({ fake: oxen, store, port: adapter.port, ...(serverSettings ? { serverSettings } : {}), ...(options.service ? { service: options.service } : {}), ...(options.media ? { media: options.media } : {}), ...(options.results ? { results: options.results } : {}), ...(options.serveReferences ? { serveReferences: true } : {}), ...(options.linkFor ? { linkFor: options.linkFor } : {}) });
     await adapter.start({ service: core.service, log: silentLogger, claims: storeClaims(store) });
     const settingsCloser = serverSettings ? () => serverSettings.close() : async () => undefined;
     const server = createServer((req, res) => {

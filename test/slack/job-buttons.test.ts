@@ -55,7 +55,7 @@ describe('the buttons of a Slack job', () => {
     expect(statusButtons(world, job)).toEqual([`job_retry=${job.id}`, `job_edit=${job.id}`, `job_params=${job.id}`]);
   });
 
-  it('the delivered video carries Retry, Edit prompt and Parameters in its thread', async () => {
+  it('the delivered video carries Retry, Edit prompt, Remix and Parameters in its thread', async () => {
     world = await startWorld();
     const { bot, slack } = world;
     await bot.sender.command('a delivered fox');
@@ -64,7 +64,7 @@ describe('the buttons of a Slack job', () => {
     const thread = job.destination.threadId ?? job.destination.statusMessageId!;
     const delivered = slack.callsTo('chat.postMessage').filter((c) => c.args['thread_ts'] === thread && JSON.stringify(c.args['blocks'] ?? '').includes('delivered:'));
     expect(delivered).toHaveLength(1);
-    expect(buttonsIn(delivered[0]!.args['blocks'] as unknown[])).toEqual([`job_retry=${job.id}`, `job_edit=${job.id}`, `job_params=${job.id}`]);
+    expect(buttonsIn(delivered[0]!.args['blocks'] as unknown[])).toEqual([`job_retry=${job.id}`, `job_edit=${job.id}`, `job_remix=${job.id}:1`, `job_params=${job.id}`]);
     // Posted after the file, so the buttons sit right under the video.
     const upload = [...slack.uploads.values()][0]!;
     expect(upload.completed!.thread_ts).toBe(thread);

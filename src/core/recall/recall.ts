@@ -55,3 +55,10 @@ export async function recallJob(deps: RecallDeps, text: string, viewer: Viewer):
 
 /** The options a remix starts from: the job's own, as reference-to-video (frames are for image-to-video). */
 export const remixOptions = (job: JobRecord): GenerationOptions => ({ ...job.request.options, mode: 'reference', frames: 'off' });
+
+/** The job's cost as far as the record knows it: the estimate held against the allowance (plain text, every platform). */
+export function costText(job: Pick<JobRecord, 'reservation'>): string {
+  const held = job.reservation;
+  const usd = held.usd !== undefined ? `$${held.usd.toFixed(2)} for ` : '';
+  return `Cost: estimated ${usd}${held.videoSeconds} video-seconds${held.settled ? '' : ' (held until it ends)'}`;
+}
