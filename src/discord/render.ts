@@ -17,10 +17,23 @@ import { jobParameters } from '../core/parameters.js';
 
 export const NO_MENTIONS = { parse: [] as [] };
 
+/** What a message may ping: nothing, or (the video is ready) the person who asked and no one else. */
+export type AllowedMentions = typeof NO_MENTIONS | { parse: []; users: string[] };
+
 export interface MessageBody {
   content: string;
   components: APIActionRowComponent<APIButtonComponent>[];
-  allowed_mentions: typeof NO_MENTIONS;
+  allowed_mentions: AllowedMentions;
+}
+
+/**
+ * The one exception to "no mentions": the message that delivers a video pings the person who asked
+ * (their id is a snowflake, checked as such), and only them.
+ */
+export function requesterPing(job: JobRecord): { mention: string; allowed: AllowedMentions } {
+  const id = job.requester.userId;
+  if (job.requester.platform !== 'discord' || !/^\d{1,20}$/.test(id)) return { mention: '', allowed: NO_MENTIONS };
+  return { mention: `<@${id}> `, allowed: { parse: [], users: [id] } };
 }
 
 const ACTIVE_PHASES: readonly JobPhase[] = ['waiting', 'submitting', 'queued', 'processing', 'delivering'];
@@ -144,13 +157,14 @@ function footer(job: JobRecord, generation: GenerationRecord): string {
 
 /** The text posted with a finished video. */
 export function videoSummary(job: JobRecord, generation: GenerationRecord): MessageBody {
-  const lines = [`🎬 **${modelName(job)}**${videoOrdinal(job, generation)} · ${settingsSummary(job)}`, referenceLine(job.references), footer(job, generation)];
-  return { content: fitContent(lines, [1, 0]), components: [deliveredRow(job, generation)], allowed_mentions: NO_MENTIONS };
+  const ping = requesterPing(job);
+  const lines = [`${ping.mention}🎬 **${modelName(job)}**${videoOrdinal(job, generation)} · ${settingsSummary(job)}`, referenceLine(job.references), footer(job, generation)];
+  return { content: fitContent(lines, [1, 0]), components: [deliveredRow(job, generation)], allowed_mentions: ping.allowed };
 }
 
 /** The summary with a link instead of the file: the link and the delivery marker are kept whole. */
 export function linkMessage(job: JobRecord, generation: GenerationRecord, url: string, why: string): MessageBody {
-  const lines = [`🎬 **${modelName(job)}**${videoOrdinal(job, generation)} · ${settingsSummary(job)}`, why, url, referenceLine(job.references), footer(job, generation)];
+  const lines = [`${requesterPing(job).mention}🎬 **${modelName(job)}**${videoOrdinal(job, generation)} · ${settingsSummary(job)}`, why, url, referenceLine(job.references), footer(job, generation)];
   return { ...videoSummary(job, generation), content: fitContent(lines, [3, 1, 0]) };
 }
 

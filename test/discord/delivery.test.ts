@@ -40,7 +40,8 @@ describe('delivery', () => {
     const link = postsTo(discord, thread).at(-1)!;
     expect(link.json.content).toMatch(/larger than this server's upload limit/);
     expect(link.json.content).toContain(world.oxen.resultsUrl);
-    expect(link.json.allowed_mentions).toEqual({ parse: [] });
+    // The link stands for the video: it pings the person who asked, and only them.
+    expect(link.json.allowed_mentions).toEqual({ parse: [], users: [ANN.id] });
     const s = await world.core.service.status(jobId);
     expect(s.ok && s.value.job.generations[0]!.deliveredAs).toBe('link');
   });

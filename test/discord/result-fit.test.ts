@@ -65,7 +65,7 @@ describe('a result over the server limit', () => {
     expect(content).toMatch(/Re-encoded to fit this server's 0\.4 MB upload limit: \d+\.\d MB → 0\.\d MB, 640×480/);
     expect(content).toContain(`https://bot.example.com/results/${jobId}/1/`);
     expect(content).toContain('works for 30 days');
-    expect(uploads[0]!.json.allowed_mentions).toEqual({ parse: [] });
+    expect(uploads[0]!.json.allowed_mentions).toEqual({ parse: [], users: [ANN.id] });
     const thread = [...discord.threads.keys()][0]!;
     expect(postsTo(discord, thread).filter((c) => /link/.test(String(c.json?.content)) && c.files.length === 0)).toHaveLength(0);
     const s = await world.core.service.status(jobId);
