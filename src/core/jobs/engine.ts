@@ -116,6 +116,7 @@ export class JobEngine {
     ctx.deliveries.stopRetries();
     if (handBack) await ctx.deliveries.drain(graceMs);
     await ctx.settleLocks();
+    await ctx.status.settle();
     if (handBack) await Promise.all([...ctx.tracked.keys()].map((id) => ctx.deps.store.releaseLease(jobLease(id), this.settings.instanceId)));
     ctx.tracked.clear();
   }

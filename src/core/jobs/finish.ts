@@ -66,7 +66,8 @@ export class Finisher {
       ctx.admission.finished(job.id).catch((error: unknown) => ctx.report(error, 'release.line', job.id)),
       ctx.deps.host.release?.(job.id).catch((error: unknown) => ctx.report(error, 'release', job.id)),
     ]);
-    await ctx.status.show(job, true);
+    // Not awaited: a slow platform must not keep the job followed (status.ts keeps the edits' order).
+    void ctx.status.show(job, true);
     ctx.untrack(job.id);
     await store.releaseLease(jobLease(job.id), ctx.settings.instanceId).catch((error: unknown) => ctx.report(error, 'release.lease', job.id));
     void ctx.admission.dispatch();

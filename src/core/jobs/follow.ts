@@ -88,7 +88,9 @@ export class Follower {
     await ctx.save(job);
     // The upload starts first: a status edit must never hold it up.
     if (answer.status === 'succeeded') void ctx.deliveries.deliver(job, generation);
-    await ctx.status.show(job, changed);
+    // Not awaited: a slow edit (a rate-limited platform) must not hold this job's lock, and with it
+    // the next news of the job (its video being ready). Edits of one message keep their order (status.ts).
+    void ctx.status.show(job, changed);
     if (answer.status !== 'succeeded' && TERMINAL_STATUSES.includes(answer.status)) await ctx.finisher.maybeFinish(job);
   }
 }

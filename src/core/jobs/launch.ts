@@ -57,7 +57,9 @@ export class Launcher {
     job.submittedAt = ctx.settings.now();
     job.attempts += 1;
     await ctx.save(job);
-    await ctx.status.show(job, true);
+    // Status edits are not awaited here: a slow platform must not hold up the enqueue, nor this
+    // job's lock (the news of its generations waits for it). Their order is kept (status.ts).
+    void ctx.status.show(job, true);
 
     let ids: string[];
     let sent = false;
@@ -77,7 +79,7 @@ export class Launcher {
     }
     this.running(job, ids);
     await ctx.save(job);
-    await ctx.status.show(job, true);
+    void ctx.status.show(job, true);
   }
 
   /**
@@ -110,7 +112,7 @@ export class Launcher {
     const ctx = this.ctx;
     this.running(job, rows.map((row) => row.generation_id));
     await ctx.save(job);
-    await ctx.status.show(job, true);
+    void ctx.status.show(job, true);
     // Not awaited: each takes this job's lock, held by the caller until this returns.
     for (const row of rows) if (row.status !== 'queued') void ctx.follower.report(row.generation_id, row);
   }

@@ -33,9 +33,17 @@ export function viewOf(job: JobRecord, now: number, positions: () => ReadonlyMap
   };
 }
 
+/** An edit of one status message; `view` may still be replaced by a newer one until it starts. */
+interface Edit {
+  view: JobView;
+  started: boolean;
+  done: Promise<void>;
+}
+
 export class StatusMessages {
   private readonly lastEdit = new Map<string, number>();
-  private readonly edits = new Map<string, Promise<void>>();
+  /** The last edit of each message still under way or waiting (dropped once it is done). */
+  private readonly edits = new Map<string, Edit>();
 
   constructor(private readonly ctx: EngineContext) {}
 
@@ -48,25 +56,46 @@ export class StatusMessages {
     return now - (this.lastEdit.get(job.id) ?? 0) >= this.ctx.settings.progressIntervalMs;
   }
 
-  /** Edits the status message: at once for a new phase, at most every progressIntervalMs otherwise. */
+  /**
+   * Edits the status message: at once for a new phase, at most every progressIntervalMs otherwise.
+   * Edits of one message go out one after another, so a slow progress edit can never land after
+   * the final one and leave the message saying "delivering"; an edit still waiting for the one
+   * under way only shows the newest view (a slow or rate-limited platform gets one edit, not a
+   * backlog of views nobody will see).
+   */
   async show(job: JobRecord, phaseChanged: boolean, positions?: ReadonlyMap<string, number>): Promise<void> {
     const port = this.ctx.deps.ports.get(job.destination.platform);
     if (!port || !job.destination.statusMessageId) return;
     const now = this.ctx.settings.now();
     if (!phaseChanged && !this.progressDue(job, now)) return;
     this.lastEdit.set(job.id, now);
-    // Edits of one message go out one after another, so a slow progress edit can never land
-    // after the final one and leave the message saying "delivering".
     const view = this.view(job, positions);
-    const edit = (this.edits.get(job.id) ?? Promise.resolve())
-      .then(() => port.updateStatus(job, view))
-      .catch((error: unknown) => this.ctx.report(error, 'status', job.id));
+    const last = this.edits.get(job.id);
+    if (last && !last.started) {
+      last.view = view;
+      return last.done;
+    }
+    const edit: Edit = { view, started: false, done: Promise.resolve() };
+    edit.done = (last?.done ?? Promise.resolve())
+      .then(() => {
+        edit.started = true;
+        return port.updateStatus(job, edit.view);
+      })
+      .catch((error: unknown) => this.ctx.report(error, 'status', job.id))
+      .finally(() => {
+        if (this.edits.get(job.id) === edit) this.edits.delete(job.id);
+      });
     this.edits.set(job.id, edit);
-    await edit;
+    await edit.done;
   }
 
+  /** Waits for every edit under way or waiting (at shutdown). */
+  async settle(): Promise<void> {
+    await Promise.all([...this.edits.values()].map((edit) => edit.done));
+  }
+
+  /** The job was let go; an edit under way or waiting still goes out, and drops itself when done. */
   forget(id: string): void {
     this.lastEdit.delete(id);
-    this.edits.delete(id);
   }
 }

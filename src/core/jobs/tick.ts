@@ -9,11 +9,12 @@ import { pastDeadline, timeOut } from './deadlines.js';
 /** Looks, deadlines and progress edits a tick starts before it lets the event loop go. */
 const TICK_SLICE = 16;
 /**
- * Progress edits (no new phase) one tick may start. With thousands of jobs running they take turns
- * rather than all go every progressIntervalMs: the platforms would hold most back anyway, and
- * building them all costs the event loop (and memory) for nothing.
+ * Progress edits (no new phase) per second, all jobs together. With thousands of jobs running
+ * they take turns rather than all go every progressIntervalMs: Discord allows a bot 50 requests a
+ * second in all, and an edit over that waits in the client's queue ahead of uploads and new
+ * threads; building them costs the event loop (and memory) for nothing. New phases always go at once.
  */
-const PROGRESS_EDITS_PER_TICK = 100;
+export const PROGRESS_EDITS_PER_SECOND = 20;
 
 export class Ticker {
   private ticking = false;
@@ -40,6 +41,7 @@ export class Ticker {
     const ids = [...ctx.tracked.keys()];
     const start = ids.length === 0 ? 0 : this.cursor % ids.length;
     let edits = 0;
+    const editsPerTick = Math.max(1, Math.round((PROGRESS_EDITS_PER_SECOND * ctx.settings.tickMs) / 1000));
     let outOfEditsAt: number | undefined;
     // Looks, deadlines and progress edits start in slices, with the event loop let go in between:
     // jobs launched in the same second fall due in the same tick, and starting hundreds of
@@ -62,7 +64,7 @@ export class Ticker {
       }
       if (ctx.follower.pollIfDue(id, now)) started++;
       if (job.state === 'running' && ctx.status.progressDue(job, now)) {
-        if (edits < PROGRESS_EDITS_PER_TICK) {
+        if (edits < editsPerTick) {
           edits++;
           started++;
           void ctx.status.show(job, false);
