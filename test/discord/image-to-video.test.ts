@@ -6,7 +6,7 @@
  * which must be the bytes that were uploaded to Discord. Real discord.js, real core and store.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { apiUser, messageContextMenu, modalSubmit, slashCommand, type SlashOption } from '../fakes/discord/index.js';
+import { apiUser, buttonPress, messageContextMenu, modalSubmit, slashCommand, type SlashOption } from '../fakes/discord/index.js';
 import { eventually } from '../helpers/harness.js';
 import { ANN, answerTo, BOB, media, startWorld, type World } from './helpers.js';
 
@@ -185,5 +185,81 @@ describe('the "Make video" context menu', () => {
     expect(answer).toContain('Image-to-video uses 1 image(s) for these frames, but 2 were given');
     await new Promise((r) => setTimeout(r, 150));
     expect(world.oxen.requestsTo('enqueue')).toHaveLength(0);
+  });
+});
+
+describe('Retry and Edit prompt of a first + last frame job', () => {
+  /** The n-th enqueue's frames, as the fake Oxen fetched them. */
+  async function framesOf(w: World, n: number) {
+    await eventually(() => w.oxen.inputs.size >= n, 5_000, `enqueue ${n} fetched`);
+    const body = enqueued(w)[n - 1]!;
+    const fetched = [...w.oxen.inputs.values()][n - 1]!;
+    return { body, first: fetched.find((f) => f.field === 'input_image')?.bytes, last: fetched.find((f) => f.field === 'tail_image_url')?.bytes };
+  }
+  const same = (a: Uint8Array | undefined, b: Uint8Array) => a !== undefined && Buffer.from(a).equals(Buffer.from(b));
+
+  it('/video: Retry and Edit prompt keep both frames, fetched again from the copies in the thread', async () => {
+    world = await start();
+    const { discord } = world;
+    const cat = discord.attachment('cat.png', media('cat.png'), { contentType: 'image/png', ephemeral: true });
+    const dog = discord.attachment('dog.jpg', media('dog.jpg'), { contentType: 'image/jpeg', ephemeral: true });
+    const answer = await runVideo(
+      world,
+      [
+        { name: 'prompt', type: STRING, value: '@Image1 turns into @Image2' },
+        { name: 'frames', type: STRING, value: 'first-last' },
+        { name: 'image1', type: ATTACHMENT, value: cat.id },
+        { name: 'image2', type: ATTACHMENT, value: dog.id },
+      ],
+      [cat, dog],
+    );
+    const jobId = /`([a-z2-9]{6})`/.exec(answer)![1]!;
+    await expectImageToVideo(world, { first: media('cat.png'), last: media('dog.jpg') });
+    await eventually(async () => { const s = await world!.core.service.status(jobId); return s.ok && s.value.job.state === 'done'; }, 5_000, 'done');
+    const status = [...discord.messages.values()].find((m) => m.content.includes(`Job \`${jobId}\``) && m.channel_id === discord.channelId)!;
+
+    const retry = buttonPress(discord.context(ANN), `job:retry:${jobId}`, status);
+    await discord.dispatchInteraction(retry);
+    expect(await answerTo(discord, retry)).toMatch(/^Started job/);
+    const second = await framesOf(world, 2);
+    expect(second.body['model']).toBe(I2V);
+    expect(same(second.first, media('cat.png'))).toBe(true);
+    expect(same(second.last, media('dog.jpg'))).toBe(true);
+
+    const edit = buttonPress(discord.context(ANN), `job:edit:${jobId}`, status);
+    await discord.dispatchInteraction(edit);
+    await eventually(() => discord.callbacks.has(edit.id), 3_000, 'the edit modal');
+    const modal = discord.callsTo('interactionCallback').find((c) => c.path.includes(edit.id))!.json.data;
+    const edited = modalSubmit(discord.context(ANN), modal.custom_id, { prompt: '@Image1 slowly turns into @Image2' });
+    await discord.dispatchInteraction(edited);
+    expect(await answerTo(discord, edited)).toMatch(/^Started job/);
+    const third = await framesOf(world, 3);
+    expect(third.body).toMatchObject({ model: I2V, prompt: '@Image1 slowly turns into @Image2' });
+    expect(same(third.first, media('cat.png'))).toBe(true);
+    expect(same(third.last, media('dog.jpg'))).toBe(true);
+  });
+
+  it('a reply mention: Retry fetches the replied-to image and the reply image again, in the same order', async () => {
+    world = await start();
+    const { discord } = world;
+    const original = await discord.postUserMessage(BOB, { content: 'before', attachments: [discord.attachment('cat.png', media('cat.png'), { contentType: 'image/png' })] });
+    await discord.postUserMessage(ANN, {
+      type: 19,
+      content: `<@${discord.bot.id}> from the cat to the dog --first-last`,
+      mentions: [apiUser(discord.bot)],
+      message_reference: { type: 0, message_id: original.id, channel_id: discord.channelId, guild_id: discord.guildId },
+      attachments: [discord.attachment('dog.jpg', media('dog.jpg'), { contentType: 'image/jpeg' })],
+    });
+    await expectImageToVideo(world, { first: media('cat.png'), last: media('dog.jpg') });
+    const [first] = await world.core.service.list({ platform: 'discord', userId: ANN.id });
+    await eventually(async () => { const s = await world!.core.service.status(first!.job.id); return s.ok && s.value.job.state === 'done'; }, 5_000, 'done');
+    const status = discord.messages.get(first!.job.destination.statusMessageId!)!;
+    const retry = buttonPress(discord.context(ANN), `job:retry:${first!.job.id}`, status);
+    await discord.dispatchInteraction(retry);
+    expect(await answerTo(discord, retry)).toMatch(/^Started job/);
+    const second = await framesOf(world, 2);
+    expect(second.body['model']).toBe(I2V);
+    expect(same(second.first, media('cat.png'))).toBe(true);
+    expect(same(second.last, media('dog.jpg'))).toBe(true);
   });
 });

@@ -7,7 +7,7 @@
  * The real Bolt app on loopback, the real core and store.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { appMention, messageShortcut, viewSubmission } from '../fakes/slack/index.js';
+import { appMention, blockAction, messageShortcut, viewSubmission } from '../fakes/slack/index.js';
 import { eventually, fixture, onlyJob, startWorld, type World } from './helpers.js';
 
 const I2V = 'bytedance-seedance-2-0-fast-image-to-video';
@@ -168,5 +168,31 @@ describe('/video', () => {
     expect(world.slack.callsTo('chat.postMessage')).toHaveLength(0);
     await new Promise((r) => setTimeout(r, 150));
     expect(world.oxen.requestsTo('enqueue')).toHaveLength(0);
+  });
+});
+
+describe('Retry of a first + last frame job', () => {
+  it('a thread mention: Retry fetches the parent image and the mention image again, in the same order', async () => {
+    world = await start();
+    const { slack, bot } = world;
+    const cat = slack.addFile('cat.png', fixture('cat.png'), 'image/png');
+    const dog = slack.addFile('dog.jpg', fixture('dog.jpg'), 'image/jpeg');
+    const parent = slack.addMessage({ channel: 'C1', user: 'U9', text: 'the start', files: [cat] });
+    await mention(world, { text: '<@UBOT> from the cat to the dog --first-last', thread_ts: parent.ts, files: [dog] });
+    await expectImageToVideo(world, { first: fixture('cat.png'), last: fixture('dog.jpg') });
+    const job = await onlyJob(bot.core);
+    await eventually(async () => { const s = await bot.core.service.status(job.id); return s.ok && s.value.job.state === 'done'; }, 5_000, 'done');
+
+    const ack = await bot.sender.interactive(
+      blockAction({ user: 'U1', channel: 'C1', messageTs: job.destination.statusMessageId!, actionId: 'job_retry', value: job.id, responseUrl: slack.responseUrl() }),
+    );
+    expect(ack.status).toBe(200);
+    await eventually(() => world!.oxen.inputs.size === 2, 5_000, 'the retry fetched');
+    const body = enqueued(world)[1]!;
+    const fetched = [...world.oxen.inputs.values()][1]!;
+    expect(body['model']).toBe(I2V);
+    expect(fetched.map((f) => f.field)).toEqual(['input_image', 'tail_image_url']);
+    expect(Buffer.from(fetched[0]!.bytes!).equals(Buffer.from(fixture('cat.png')))).toBe(true);
+    expect(Buffer.from(fetched[1]!.bytes!).equals(Buffer.from(fixture('dog.jpg')))).toBe(true);
   });
 });
