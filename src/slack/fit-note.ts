@@ -28,9 +28,9 @@ export function fittedLines(job: JobRecord, note: FittedNote): string {
 }
 
 /** A link to the original that keeps working, instead of the file. */
-export function lastingLinkMessage(job: JobRecord, url: string, reason: string, original: OriginalLink): Rendered {
+export function lastingLinkMessage(job: JobRecord, url: string, reason: string, original: OriginalLink, ordinal = ''): Rendered {
   const text = fitSection(
-    [`<@${job.requester.userId}> ${reason} Here is the original: ${linkTo(url, 'download the video')} (${escapeText(originalLifetime(job, original))}).`, `Job \`${job.id}\` · ${escapeText(settingsLine(job))}`],
+    [`<@${job.requester.userId}> ${reason} Here is the original: ${linkTo(url, 'download the video')} (${escapeText(originalLifetime(job, original))}).`, `Job \`${job.id}\`${ordinal} · ${escapeText(settingsLine(job))}`],
     [1],
   );
   return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text, verbatim: true } }, buttonRow(`delivered:${job.id}`, job.id, DELIVERED_ACTIONS)] };

@@ -6,6 +6,7 @@
 import type { GenerationRecord, JobRecord } from '../core/jobs/job.js';
 import type { JobView, LinkReason, OriginalLink, PlatformPort, UploadOutcome, VideoFile } from '../core/jobs/ports.js';
 import type { Logger } from '../core/log.js';
+import { videoOrdinal } from '../core/summary.js';
 import { adapterErrorOf, isNotInChannel, slackFailureOf, type SlackFailure } from './api-errors.js';
 import { decodeOrigin } from './files.js';
 import { deliveredButtons, deliverySummary, linkMessage, statusMessage } from './render.js';
@@ -132,7 +133,7 @@ export class SlackPort implements PlatformPort {
     }
   }
 
-  async postLink(job: JobRecord, _generation: GenerationRecord, url: string, reason: LinkReason, lasting?: OriginalLink): Promise<void> {
+  async postLink(job: JobRecord, generation: GenerationRecord, url: string, reason: LinkReason, lasting?: OriginalLink): Promise<void> {
     const failure = this.uploadFailures.get(job.id);
     this.uploadFailures.delete(job.id);
     const why =
@@ -144,7 +145,7 @@ export class SlackPort implements PlatformPort {
     const threadTs = job.destination.threadId ?? job.destination.statusMessageId;
     await this.deps.client.chat.postMessage({
       channel: job.destination.channelId,
-      ...(lasting ? lastingLinkMessage(job, url, why, lasting) : linkMessage(job, url, why)),
+      ...(lasting ? lastingLinkMessage(job, url, why, lasting, videoOrdinal(job, generation)) : linkMessage(job, url, why, videoOrdinal(job, generation))),
       ...SAFE_POST,
       ...(threadTs ? { thread_ts: threadTs } : {}),
     });

@@ -173,9 +173,10 @@ export function deliverySummary(job: JobRecord, index: number, of: number): stri
   return lines.join('\n');
 }
 
-export function linkMessage(job: JobRecord, url: string, reason: string): Rendered {
+/** `ordinal`: which of the job's videos this is (" (2 of 3)", see videoOrdinal), or empty. */
+export function linkMessage(job: JobRecord, url: string, reason: string, ordinal = ''): Rendered {
   const text = fitSection(
-    [`<@${job.requester.userId}> ${reason} Download it here (the link expires): ${url.replace(/[<>|]/g, encodeURIComponent)}`, `Job \`${job.id}\` · ${escapeText(settingsLine(job))}`],
+    [`<@${job.requester.userId}> ${reason} Download it here (the link expires): ${url.replace(/[<>|]/g, encodeURIComponent)}`, `Job \`${job.id}\`${ordinal} · ${escapeText(settingsLine(job))}`],
     [1],
   );
   return { text, blocks: [{ type: 'section', text: mrkdwn(text) }, buttonRow(`delivered:${job.id}`, job.id, DELIVERED_ACTIONS)] };

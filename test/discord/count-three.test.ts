@@ -175,4 +175,22 @@ describe('/video count 3', () => {
     expect(uploads(world)).toHaveLength(1);
     expect(uploads(world)[0]!.json.content).toContain('1 of 3');
   });
+
+  it('videos over the server upload limit go as three links, each posted once and labelled n of 3', async () => {
+    world = await startWorld({ oxen: { timing: 'manual' }, service: SERVICE, adapter: { uploadLimitForTier: () => 100 } });
+    const { discord, oxen } = world;
+    const { jobId, generations } = await startCountThree(world);
+    for (const id of generations) oxen.complete(id);
+    await eventually(async () => (await job(world!, jobId)).state === 'done', 8_000, 'done');
+    await new Promise((r) => setTimeout(r, 300));
+    const record = await job(world, jobId);
+    const links = discord.calls.filter((c) => c.route === 'createMessage' && c.status === 200 && String(c.json?.content).includes('link to the original'));
+    expect(links).toHaveLength(3);
+    for (const [i, generation] of record.generations.entries()) {
+      const link = links.filter((c) => String(c.json.content).includes(`gen ${generation.id}`));
+      expect(link).toHaveLength(1);
+      expect(link[0]!.json.content).toContain(`(${i + 1} of 3)`);
+    }
+    expect(uploads(world)).toHaveLength(0);
+  });
 });

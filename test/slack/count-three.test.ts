@@ -157,4 +157,21 @@ describe('/video --count 3', () => {
     expect(slack.uploads.size).toBe(1);
     expect(delivered(world)[0]!.completed!.initial_comment).toContain('(1 of 3)');
   });
+
+  it('videos too big for the workspace go as three links, each posted once and labelled n of 3', async () => {
+    world = await startWorld({ timing: 'manual', service: SERVICE });
+    const { oxen, slack } = world;
+    slack.switches.maxUploadBytes = 100;
+    const { jobId, generations } = await startCountThree(world);
+    for (const id of generations) oxen.complete(id);
+    await eventually(async () => (await job(world!, jobId)).state === 'done', 8_000, 'done');
+    await new Promise((r) => setTimeout(r, 300));
+    const record = await job(world, jobId);
+    const links = slack.callsTo('chat.postMessage').filter((c) => String(c.args['text']).includes('Download it here'));
+    expect(links).toHaveLength(3);
+    for (const n of [1, 2, 3]) expect(links.filter((c) => String(c.args['text']).includes(`(${n} of 3)`))).toHaveLength(1);
+    expect(links.every((c) => c.args['thread_ts'] === record.destination.statusMessageId)).toBe(true);
+    expect(delivered(world)).toHaveLength(0);
+    expect(record.generations.every((g) => g.delivery === 'delivered' && g.deliveredAs === 'link')).toBe(true);
+  });
 });
