@@ -7,9 +7,11 @@
  * trusted, and one overshoot is re-encoded once at a lower bitrate.
  */
 import { stat } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { loadMediaBinding, type MediaBinding, type NodeAv } from './binding.js';
 import { planFit, type FitPlan } from './fit-plan.js';
+import { transcode } from './transcode.js';
 
 export type FitErrorCode = 'fit.unavailable' | 'fit.unreadable' | 'fit.too_small' | 'fit.timeout' | 'fit.failed';
 
@@ -131,52 +133,27 @@ async function inspect(av: NodeAv, path: string): Promise<Inspected> {
 }
 
 async function encode(av: NodeAv, inputPath: string, outputPath: string, plan: FitPlan, withAudio: boolean, signal: AbortSignal, preset: string): Promise<void> {
-  const disposables: { close(): unknown }[] = [];
-  const input = await av.Demuxer.open(inputPath);
-  let output: Awaited<ReturnType<NodeAv['Muxer']['open']>> | undefined;
   try {
-    const videoStream = input.video()!;
-    const videoDecoder = await av.Decoder.create(videoStream, { context: { threadCount: 0 } });
-    disposables.push(videoDecoder);
-    const scale = av.FilterAPI.create(`scale=${plan.width}:${plan.height}:flags=bicubic,setsar=1,format=yuv420p`);
-    disposables.push(scale);
-    const videoEncoder = await av.Encoder.create(av.FF_ENCODER_LIBX264, {
-      decoder: videoDecoder,
-      filter: scale,
-      context: { bitRate: plan.videoBitrate, rcMaxRate: Math.floor(plan.videoBitrate * 1.5), rcBufferSize: plan.videoBitrate * 2, threadCount: 0 },
-      options: { preset, profile: 'high' },
+    await transcode(av, {
+      input: inputPath,
+      output: outputPath,
+      format: 'mp4',
+      muxerOptions: { movflags: '+faststart' },
+      signal,
+      video: {
+        filter: `scale=${plan.width}:${plan.height}:flags=bicubic,format=yuv420p,setsar=1`,
+        encoder: 'libx264',
+        bitrate: plan.videoBitrate,
+        maxRate: Math.floor(plan.videoBitrate * 1.5),
+        bufSize: plan.videoBitrate * 2,
+        threads: availableParallelism(),
+        options: { preset, profile: 'high' },
+      },
+      ...(withAudio ? { audio: { filter: 'aformat=sample_fmts=fltp,asetnsamples=n=1024:p=0', encoder: 'aac', bitrate: plan.audioBitrate } } : {}),
     });
-    disposables.push(videoEncoder);
-    output = await av.Muxer.open(outputPath, { format: 'mp4', options: { movflags: '+faststart' } });
-    const audioStream = withAudio ? input.audio() : undefined;
-    let control;
-    if (audioStream) {
-      const audioDecoder = await av.Decoder.create(audioStream);
-      disposables.push(audioDecoder);
-      const audioEncoder = await av.Encoder.create(av.FF_ENCODER_AAC, { decoder: audioDecoder, context: { bitRate: plan.audioBitrate }, autoResample: true });
-      disposables.push(audioEncoder);
-      control = av.pipeline(input, { video: [videoDecoder, scale, videoEncoder], audio: [audioDecoder, audioEncoder] }, output, { signal });
-    } else {
-      control = av.pipeline(input, { video: [videoDecoder, scale, videoEncoder] }, output, { signal });
-    }
-    try {
-      await control.completion;
-    } catch (error) {
-      if (signal.aborted) throw abortError(signal);
-      throw new FitError('fit.failed', `re-encoding failed: ${error instanceof Error ? error.message : String(error)}`.slice(0, 300));
-    }
-    // A stopped pipeline resolves as if it had finished.
+  } catch (error) {
     if (signal.aborted) throw abortError(signal);
-  } finally {
-    await output?.close().catch(() => undefined);
-    for (const item of disposables.reverse()) {
-      try {
-        item.close();
-      } catch {
-        // already closed by the pipeline
-      }
-    }
-    await input.close().catch(() => undefined);
+    throw new FitError('fit.failed', `re-encoding failed: ${error instanceof Error ? error.message : String(error)}`.slice(0, 300));
   }
 }
 

@@ -1,12 +1,13 @@
 /**
- * One pass of FFmpeg through node-av: demux a file, decode, filter and encode its best video and
- * audio streams, mux into another file. Every FFmpeg call used is the async one, which runs in
- * libuv's thread pool, so the event loop only hands frames from one step to the next.
+ * One pass of FFmpeg: demux a file, decode, filter and encode its best video and audio streams,
+ * mux into another file, on a worker thread of its own (transcode-worker.mjs), started per
+ * conversion and gone with it: the event loop that answers Discord and Slack runs no step of it,
+ * and the worker's blocking calls skip the thread-pool trip and promise that node-av's async calls
+ * cost per packet and frame (about 40% of a conversion's CPU). A stop (the caller's signal, the
+ * time limit) is seen by the worker between two packets; one that does not end soon is terminated.
  */
-import type { Decoder, Encoder, FilterAPI, Frame, Muxer, Packet, Stream } from 'node-av';
+import { Worker } from 'node:worker_threads';
 import type { NodeAv } from './binding.js';
-
-type Av = NodeAv;
 
 export interface TrackPlan {
   /** An FFmpeg filter chain, e.g. `transpose=clock,scale=720:1280,format=yuv420p`. */
@@ -20,6 +21,10 @@ export interface TrackPlan {
   gopSize?: number;
   /** Decoder-private options (e.g. skip_frame). */
   decoderOptions?: Record<string, string | number>;
+  /** Decoder context fields (e.g. skipLoopFilter, threadType). */
+  decoderContext?: Record<string, number>;
+  /** Threads for the filter graph's slice-threaded filters (scale, transpose); default = `threads`. */
+  filterThreads?: number;
   /** Threads for the decoder and the encoder each; 0 lets FFmpeg pick (one per core and more). */
   threads?: number;
 }
@@ -37,112 +42,44 @@ export interface TranscodePlan {
   signal?: AbortSignal;
 }
 
-interface Track {
-  stream: Stream;
-  decoder: Decoder;
-  filter: FilterAPI;
-  encoder: Encoder;
-  outIndex: number;
-  firstPts?: bigint;
-  done: boolean;
+
+export interface WorkerInput {
+  plan: Omit<TranscodePlan, 'signal'>;
+  /** An Int32Array's buffer: set to 1 to stop between two packets. */
+  stop: SharedArrayBuffer;
 }
 
-export async function transcode(av: Av, plan: TranscodePlan): Promise<void> {
-  const input = await av.Demuxer.open(plan.input, plan.signal ? { signal: plan.signal } : {});
-  const tracks: Track[] = [];
-  let output: Muxer | undefined;
+export type WorkerOutput = { ok: true } | { ok: false; stopped: boolean; message: string };
+
+/** How long a stopped worker may take to close its files before it is terminated. */
+const STOP_GRACE_MS = 2_000;
+const WORKER_ENTRY = new URL('./transcode-worker.mjs', import.meta.url);
+
+/** Runs `plan` on a fresh worker thread; `_av` (the loaded binding) says FFmpeg is there to use. */
+export async function transcode(_av: NodeAv, plan: TranscodePlan): Promise<void> {
+  const { signal, ...rest } = plan;
+  signal?.throwIfAborted();
+  const stop = new SharedArrayBuffer(4);
+  const worker = new Worker(WORKER_ENTRY, { workerData: { plan: rest, stop } satisfies WorkerInput });
+  let grace: NodeJS.Timeout | undefined;
+  const onAbort = () => {
+    Atomics.store(new Int32Array(stop), 0, 1);
+    grace = setTimeout(() => void worker.terminate(), STOP_GRACE_MS);
+    grace.unref();
+  };
+  signal?.addEventListener('abort', onAbort, { once: true });
   try {
-    output = await av.Muxer.open(plan.output, { format: plan.format, ...(plan.muxerOptions ? { options: plan.muxerOptions } : {}) } as never);
-    const video = plan.video ? input.video() : undefined;
-    const audio = plan.audio ? input.audio() : undefined;
-    if (plan.video && !video) throw new Error('no video stream');
-    if (plan.audio && !audio && !plan.video) throw new Error('no audio stream');
-    if (video && plan.video) tracks.push(await openTrack(av, video, plan.video, output));
-    if (audio && plan.audio) tracks.push(await openTrack(av, audio, plan.audio, output));
-
-    const maxSec = plan.maxSec;
-    for await (const packet of input.packets()) {
-      plan.signal?.throwIfAborted();
-      if (!packet) break;
-      try {
-        const track = tracks.find((t) => t.stream.index === packet.streamIndex);
-        if (!track || track.done) continue;
-        for (const frame of await track.decoder.decodeAll(packet)) {
-          if (maxSec !== undefined && pastEnd(track, frame, maxSec)) {
-            frame.free();
-            track.done = true;
-            break;
-          }
-          await push(track, frame, output);
-        }
-      } finally {
-        packet.free();
-      }
-      if (tracks.every((t) => t.done)) break;
-    }
-    for (const track of tracks) {
-      if (!track.done) for (const frame of await track.decoder.decodeAll(null)) {
-        if (maxSec !== undefined && pastEnd(track, frame, maxSec)) frame.free();
-        else await push(track, frame, output);
-      }
-      for (const frame of await track.filter.processAll(null)) await encode(track, frame, output);
-      for (const packet of await track.encoder.encodeAll(null)) await write(packet, track, output);
-    }
+    const output = await new Promise<WorkerOutput | undefined>((resolve, reject) => {
+      worker.once('message', (message: WorkerOutput) => resolve(message));
+      worker.once('error', reject);
+      worker.once('exit', () => resolve(undefined));
+    });
+    if (signal?.aborted) throw signal.reason instanceof Error ? signal.reason : new Error('conversion stopped');
+    if (!output) throw new Error('the conversion worker ended without a result');
+    if (!output.ok) throw new Error(output.message);
   } finally {
-    for (const track of tracks) {
-      track.filter.close();
-      track.encoder.close();
-      track.decoder.close();
-    }
-    await output?.close().catch(() => undefined);
-    await input.close().catch(() => undefined);
-  }
-}
-
-async function openTrack(av: Av, stream: Stream, plan: TrackPlan, output: Muxer): Promise<Track> {
-  const decoder = await av.Decoder.create(stream, { ...(plan.decoderOptions ? { options: plan.decoderOptions } : {}), threadCount: plan.threads ?? 0 } as never);
-  const filter = av.FilterAPI.create(plan.filter, {});
-  const encoder = await av.Encoder.create(plan.encoder as never, {
-    ...(plan.bitrate ? { bitrate: plan.bitrate } : {}),
-    ...(plan.maxRate ? { maxRate: plan.maxRate } : {}),
-    ...(plan.bufSize ? { bufSize: plan.bufSize } : {}),
-    ...(plan.gopSize ? { gopSize: plan.gopSize } : {}),
-    ...(plan.options ? { options: plan.options } : {}),
-    ...(plan.threads ? { threadCount: plan.threads } : {}),
-  } as never);
-  const outIndex = output.addStream(encoder);
-  return { stream, decoder, filter, encoder, outIndex, done: false };
-}
-
-/** Whether `frame` starts at or after `maxSec` from the track's first frame. */
-function pastEnd(track: Track, frame: Frame, maxSec: number): boolean {
-  const pts = frame.pts;
-  if (pts === undefined || pts < -(2n ** 62n)) return false;
-  track.firstPts ??= pts;
-  const tb = track.stream.timeBase;
-  return (Number(pts - track.firstPts) * tb.num) / tb.den >= maxSec - 1e-6;
-}
-
-async function push(track: Track, frame: Frame, output: Muxer): Promise<void> {
-  try {
-    for (const filtered of await track.filter.processAll(frame)) await encode(track, filtered, output);
-  } finally {
-    frame.free();
-  }
-}
-
-async function encode(track: Track, frame: Frame, output: Muxer): Promise<void> {
-  try {
-    for (const packet of await track.encoder.encodeAll(frame)) await write(packet, track, output);
-  } finally {
-    frame.free();
-  }
-}
-
-async function write(packet: Packet, track: Track, output: Muxer): Promise<void> {
-  try {
-    await output.writePacket(packet, track.outIndex);
-  } finally {
-    packet.free();
+    signal?.removeEventListener('abort', onAbort);
+    clearTimeout(grace);
+    await worker.terminate().catch(() => undefined);
   }
 }

@@ -1,0 +1,131 @@
+/**
+ * The conversion worker thread (see transcode.ts): one plan from workerData, run with node-av's
+ * blocking calls, then one message back. Plain JS, not TypeScript, on purpose: a worker that
+ * registers the TS loader costs ~40 MB more and seconds more to start on this 2-core machine.
+ *
+ * Blocking calls on a thread of its own cost nothing, while node-av's async calls cost a trip
+ * through libuv's thread pool and a promise for every packet and frame: a 1080p clip to 720p took
+ * 12-14 s of CPU through them and 7-8 s here. The one async call left is the encoder's send: its
+ * sync twin (node-av 6.1.1 sendFrameSync) leaves something that crashes the thread when it ends.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+
+const { plan, stop } = workerData;
+const stopFlag = new Int32Array(stop);
+
+class Stopped extends Error {}
+
+let result;
+try {
+  const av = await import('node-av');
+  av.Log.setLevel(av.AV_LOG_ERROR);
+  await run(av, plan, () => Atomics.load(stopFlag, 0) !== 0);
+  result = { ok: true };
+} catch (error) {
+  result = { ok: false, stopped: error instanceof Stopped, message: error instanceof Error ? error.message : String(error) };
+}
+parentPort.postMessage(result);
+
+async function run(av, plan, stopped) {
+  const input = av.Demuxer.openSync(plan.input);
+  const tracks = [];
+  let output;
+  try {
+    output = av.Muxer.openSync(plan.output, { format: plan.format, ...(plan.muxerOptions ? { options: plan.muxerOptions } : {}) });
+    const video = plan.video ? input.video() : undefined;
+    const audio = plan.audio ? input.audio() : undefined;
+    if (plan.video && !video) throw new Error('no video stream');
+    if (plan.audio && !audio && !plan.video) throw new Error('no audio stream');
+    if (video && plan.video) tracks.push(openTrack(av, video, plan.video, output));
+    if (audio && plan.audio) tracks.push(openTrack(av, audio, plan.audio, output));
+
+    for (const packet of input.packetsSync()) {
+      if (!packet) break;
+      try {
+        if (stopped()) throw new Stopped('conversion stopped');
+        const track = tracks.find((t) => t.stream.index === packet.streamIndex);
+        if (!track || track.done) continue;
+        await decoded(track, track.decoder.decodeAllSync(packet), plan.maxSec, output);
+      } finally {
+        packet.free();
+      }
+      if (tracks.every((t) => t.done)) break;
+    }
+    for (const track of tracks) {
+      if (!track.done) await decoded(track, track.decoder.decodeAllSync(null), plan.maxSec, output);
+      track.filter.processSync(null);
+      for (let frame = track.filter.receiveSync(); frame; frame = track.filter.receiveSync()) await encode(track, frame, output);
+      await track.encoder.flush();
+      drain(track, output);
+    }
+  } finally {
+    for (const track of tracks) {
+      track.filter.close();
+      track.encoder.close();
+      track.decoder.close();
+    }
+    try {
+      output?.closeSync();
+    } finally {
+      input.closeSync();
+    }
+  }
+}
+
+function openTrack(av, stream, plan, output) {
+  const decoder = av.Decoder.createSync(stream, {
+    ...(plan.decoderOptions ? { options: plan.decoderOptions } : {}),
+    context: { threadCount: plan.threads ?? 0, ...plan.decoderContext },
+  });
+  const filterThreads = plan.filterThreads ?? plan.threads;
+  const filter = av.FilterAPI.create(plan.filter, filterThreads !== undefined ? { graph: { nbThreads: filterThreads } } : {});
+  const encoder = av.Encoder.createSync(plan.encoder, {
+    ...(plan.bitrate ? { bitrate: plan.bitrate } : {}),
+    ...(plan.maxRate ? { maxRate: plan.maxRate } : {}),
+    ...(plan.bufSize ? { bufSize: plan.bufSize } : {}),
+    ...(plan.gopSize ? { gopSize: plan.gopSize } : {}),
+    ...(plan.options ? { options: plan.options } : {}),
+    ...(plan.threads ? { threadCount: plan.threads } : {}),
+  });
+  return { stream, decoder, filter, encoder, outIndex: output.addStream(encoder), firstPts: undefined, done: false };
+}
+
+/** Each decoded frame filtered and encoded, up to `maxSec` from the track's first frame; every frame freed. */
+async function decoded(track, frames, maxSec, output) {
+  for (const frame of frames) {
+    try {
+      if (!track.done && maxSec !== undefined && pastEnd(track, frame, maxSec)) track.done = true;
+      if (track.done) continue;
+      for (const filtered of track.filter.processAllSync(frame)) await encode(track, filtered, output);
+    } finally {
+      frame.free();
+    }
+  }
+}
+
+function pastEnd(track, frame, maxSec) {
+  const pts = frame.pts;
+  if (pts === undefined || pts < -(2n ** 62n)) return false;
+  track.firstPts ??= pts;
+  const tb = track.stream.timeBase;
+  return (Number(pts - track.firstPts) * tb.num) / tb.den >= maxSec - 1e-6;
+}
+
+async function encode(track, frame, output) {
+  try {
+    await track.encoder.encode(frame);
+    drain(track, output);
+  } finally {
+    frame.free();
+  }
+}
+
+function drain(track, output) {
+  for (let packet = track.encoder.receiveSync(); packet; packet = track.encoder.receiveSync()) {
+    try {
+      output.writePacketSync(packet, track.outIndex);
+    } finally {
+      packet.free();
+    }
+  }
+}
