@@ -9,7 +9,7 @@ import type { Logger } from '../core/log.js';
 import { videoOrdinal } from '../core/summary.js';
 import { adapterErrorOf, isNotInChannel, slackFailureOf, type SlackFailure } from './api-errors.js';
 import { decodeOrigin } from './files.js';
-import { deliveredButtons, deliverySummary, linkMessage, statusMessage } from './render.js';
+import { deliveredButtons, deliverySummary, linkMessage, statusMessage, withRemixOf } from './render.js';
 import { describeSlackFailure } from './sentences.js';
 import type { StatusThrottle } from './status-throttle.js';
 import { fittedLines, lastingLinkMessage } from './fit-note.js';
@@ -145,7 +145,7 @@ export class SlackPort implements PlatformPort {
     const threadTs = job.destination.threadId ?? job.destination.statusMessageId;
     await this.deps.client.chat.postMessage({
       channel: job.destination.channelId,
-      ...(lasting ? lastingLinkMessage(job, url, why, lasting, videoOrdinal(job, generation)) : linkMessage(job, url, why, videoOrdinal(job, generation))),
+      ...withRemixOf(lasting ? lastingLinkMessage(job, url, why, lasting, videoOrdinal(job, generation)) : linkMessage(job, url, why, videoOrdinal(job, generation)), job, job.generations.findIndex((g) => g.id === generation.id) + 1),
       ...SAFE_POST,
       ...(threadTs ? { thread_ts: threadTs } : {}),
     });

@@ -136,6 +136,13 @@ export function remixButton(jobId: string, index: number, of: number): Block {
   return { type: 'button', action_id: ACTION_REMIX, value: `${jobId}:${index}`, text: { type: 'plain_text', text: remixLabel(index, of) } };
 }
 
+/** A delivery message (a link standing for the video) with Remix of video `index` added to its row of job buttons. */
+export function withRemixOf(rendered: Rendered, job: JobRecord, index: number): Rendered {
+  if (index < 1) return rendered;
+  const rows = rendered.blocks.map((b) => (b['type'] === 'actions' && b['block_id'] === `delivered:${job.id}` ? { ...withRemix(b, job.id, index, job.generations.length), block_id: `delivered:${job.id}:${index}` } : b));
+  return { ...rendered, blocks: rows };
+}
+
 /** A row of job buttons with Remix of one video put before Parameters. */
 export function withRemix(row: Block, jobId: string, index: number, of: number): Block {
   const elements = [...(row['elements'] as Block[])];

@@ -80,7 +80,7 @@ describe('the buttons of a Slack job', () => {
     const job = await onlyJob(bot.core);
     await eventually(async () => (await stateOf(bot.core, job.id)) === 'done', 10_000, 'done');
     const link = slack.callsTo('chat.postMessage').find((c) => /Download it here/.test(String(c.args['text'])))!;
-    expect(buttonsIn(link.args['blocks'] as unknown[])).toEqual([`job_retry=${job.id}`, `job_edit=${job.id}`, `job_params=${job.id}`]);
+    expect(buttonsIn(link.args['blocks'] as unknown[])).toEqual([`job_retry=${job.id}`, `job_edit=${job.id}`, `job_remix=${job.id}:1`, `job_params=${job.id}`]);
   });
 
   it('Parameters shows the options privately, to anyone in the workspace', async () => {
