@@ -9,6 +9,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { appMention, blockAction, messageShortcut, viewSubmission } from '../fakes/slack/index.js';
 import { eventually, fixture, onlyJob, startWorld, type World } from './helpers.js';
+import { createMediaConverter } from '../../src/core/media/converter.js';
+import { FIXTURES, probeBytes } from '../helpers/media-fixtures.js';
 
 const I2V = 'bytedance-seedance-2-0-fast-image-to-video';
 
@@ -194,5 +196,32 @@ describe('Retry of a first + last frame job', () => {
     expect(fetched.map((f) => f.field)).toEqual(['input_image', 'tail_image_url']);
     expect(Buffer.from(fetched[0]!.bytes!).equals(Buffer.from(fixture('cat.png')))).toBe(true);
     expect(Buffer.from(fetched[1]!.bytes!).equals(Buffer.from(fixture('dog.jpg')))).toBe(true);
+  });
+});
+
+describe('a first frame the model does not take as it is', () => {
+  it('a TIFF first frame is converted to PNG before the enqueue; Oxen fetches the PNG, and the last frame as uploaded', async () => {
+    const converter = createMediaConverter({ concurrency: 1, timeoutMs: 30_000 });
+    try {
+      world = await startWorld({ serveReferences: true, oxen: { fetchInputs: true }, media: converter });
+      const { slack } = world;
+      const scan = slack.addFile('scan.tiff', await FIXTURES.tiff(), 'image/tiff');
+      const dog = slack.addFile('dog.jpg', fixture('dog.jpg'), 'image/jpeg');
+      await mention(world, { text: '<@UBOT> the scan comes alive --first-last', files: [scan, dog] });
+      await eventually(() => world!.oxen.inputs.size === 1, 20_000, 'the inputs fetched');
+      const body = enqueued(world)[0]!;
+      expect(body['model']).toBe(I2V);
+      const [first, last] = [...world.oxen.inputs.values()][0]!;
+      expect(first).toMatchObject({ field: 'input_image', status: 200, contentType: 'image/png' });
+      expect((await probeBytes(first!.bytes!))?.video).toMatchObject({ codec: 'png', width: 320, height: 240 });
+      expect(last).toMatchObject({ field: 'tail_image_url', status: 200 });
+      expect(Buffer.from(last!.bytes!).equals(Buffer.from(fixture('dog.jpg')))).toBe(true);
+      await eventually(() => delivered(world!).length === 1, 8_000, 'the video');
+      expect(delivered(world)[0]!.completed!.initial_comment).toMatch(/@Image1 = scan\.tiff \(converted: TIFF → PNG/);
+    } finally {
+      await world?.close();
+      world = undefined;
+      await converter.close();
+    }
   });
 });
