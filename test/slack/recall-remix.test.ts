@@ -119,6 +119,38 @@ describe('Remix', () => {
     expect(remix.request.options.mode).toBe('reference');
   });
 
+  it('of the second of two videos: Remix 2 fetches that generation; Retry of the remix remixes the same video again', async () => {
+    world = await startWorld();
+    const { bot, slack, oxen } = world;
+    await bot.sender.command('two foxes --count 2 --duration 4');
+    const job = await onlyJob(bot.core);
+    await finished(world, job);
+    const done = ((await bot.core.service.status(job.id)) as { ok: true; value: { job: JobRecord } }).value.job;
+    const rows = slack.callsTo('chat.postMessage').filter((c) => JSON.stringify(c.args['blocks'] ?? '').includes('delivered:')).map((c) => buttonsIn(c.args['blocks']));
+    expect(rows.flat()).toEqual(expect.arrayContaining([`job_remix=${job.id}:1`, `job_remix=${job.id}:2`]));
+
+    const second = done.generations[1]!.id;
+    const looked = () => oxen.requests.filter((r) => r.path.includes(second)).length;
+    const before = looked();
+    await bot.sender.interactive(
+      viewSubmission({ user: 'U1', callbackId: 'job_remix_modal', privateMetadata: `${job.id}:2`, values: { prompt: { value: { type: 'plain_text_input', value: 'the fox @Video1 sleeps' } }, options: { value: { type: 'plain_text_input', value: '--count 1' } } } }),
+    );
+    let remix: JobRecord | undefined;
+    await eventually(async () => (remix = (await bot.core.service.list({ platform: 'slack', userId: 'U1' })).find((v) => v.job.remixOf)?.job) !== undefined, 5_000, 'the remix');
+    expect(remix!.remixOf).toEqual({ jobId: job.id, index: 2, kept: [] });
+    expect(remix!.request.options.count).toBe(1);
+    expect(looked()).toBeGreaterThan(before);
+    await finished(world, remix!);
+
+    await bot.sender.interactive(blockAction({ user: 'U1', channel: 'C1', messageTs: remix!.destination.statusMessageId!, actionId: 'job_retry', value: remix!.id, responseUrl: slack.responseUrl() }));
+    await eventually(() => oxen.requestsTo('enqueue').length === 3, 10_000, 'the retried remix');
+    const body = JSON.parse(oxen.requestsTo('enqueue')[2]!.body) as Record<string, unknown>;
+    const fetched = await fetchEnqueuedReferences(bot.core.host, body);
+    expect(Buffer.from(fetched['input_videos']![0]!).equals(Buffer.from(fixture('clip3s.mp4')))).toBe(true);
+    const retried = (await bot.core.service.list({ platform: 'slack', userId: 'U1' })).find((v) => v.job.retryOf === remix!.id)!.job;
+    expect(retried.remixOf).toEqual({ jobId: job.id, index: 2, kept: [] });
+  });
+
   it('checks the budget before fetching the video: a refused remix downloads nothing and says why in the channel', async () => {
     world = await startWorld({ service: { budget: { videoSecondsPerDay: 9 } } });
     const { bot, slack, oxen } = world;
