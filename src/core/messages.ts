@@ -24,6 +24,7 @@ const OPTION_NAMES: Record<string, string> = {
   frames: 'frames',
   version: 'version',
   seed: 'seed',
+  faces: 'face mark (`--face`)',
 };
 const optionName = (p: Params) => OPTION_NAMES[String(p['option'])] ?? String(p['option']);
 
@@ -65,12 +66,21 @@ const SENTENCES: Record<ProblemCode, (p: Params, problem: Problem, hints: Comman
   'option.invalid_value': (p) => `${code(p['value'])} is not a valid ${optionName(p)}. Use one of ${list(p['allowed'])}.`,
   'option.conflict': (p) => `The ${optionName(p)} was given twice (${list(p['values'])}). Keep one.`,
   'prompt.empty': () => 'The prompt is empty. Describe the video you want, for example `a red fox running through snow`.',
-  'prompt.too_long': (p) => `The prompt is ${num(p['length'])} characters long; the limit is ${num(p['max'])}. Shorten it.`,
+  'prompt.too_long': (p) =>
+    p['unnamed'] !== undefined
+      ? `With the files it does not name added (${list(p['unnamed'])}), the prompt is ${num(p['length'])} characters long; the limit is ${num(p['max'])}. Shorten it, or name those files in it.`
+      : `The prompt is ${num(p['length'])} characters long; the limit is ${num(p['max'])}. Shorten it.`,
   'prompt.unknown_reference': (p) =>
     `The prompt mentions ${code(p['reference'])}, but no attached file has that name. ` +
     (Array.isArray(p['names']) && p['names'].length > 0
       ? `Attached: ${list(p['names'])}${Array.isArray(p['labels']) && p['labels'].length > 0 ? ` (or use ${list(p['labels'])})` : ''}.`
       : 'Attach the file, or remove the mention.'),
+  'face.unknown_reference': (p) =>
+    `\`--face ${String(p['reference']).replace(/`/g, "'").slice(0, 200)}\` names no attached file. ` +
+    (Array.isArray(p['names']) && p['names'].length > 0
+      ? `Attached: ${list(p['names'])}${Array.isArray(p['labels']) && p['labels'].length > 0 ? ` (or use ${list(p['labels'])})` : ''}.`
+      : 'Attach the photo or video of the person, or leave out the face mark.'),
+  'face.not_visual': (p, problem) => `${fileOf(problem)} is audio, so it cannot show a face (${code(p['reference'])}). Mark only images and videos with \`--face\`.`,
   'prompt.ambiguous_reference': (p) =>
     `${code(p['reference'])} could mean ${list(p['names'])}. Use the full file name or ${list(p['labels'])}.`,
   'model.unsupported_value': (p) =>
@@ -225,37 +235,4 @@ export const describeProblem = (problem: Problem): string => textCommands.proble
 /** Every problem, one per line, under a heading that says nothing was spent. */
 export const describeProblems = (problems: readonly Problem[]): string => textCommands.problems(problems);
 
-const minutes = (n: number) => {
-  const rounded = Number(n.toFixed(1));
-  return `${rounded} minute${rounded === 1 ? '' : 's'}`;
-};
-
-/** Why a job ended badly, in a sentence that says what to do next. */
-export function describeFailure(failure: { code: string; detail?: string; limitMinutes?: number }): string {
-  const detail = failure.detail ? ` Oxen said: ${code(failure.detail)}.` : '';
-  switch (failure.code) {
-    case 'job.timed_out':
-      return `The video took longer than the bot waits (${minutes(failure.limitMinutes ?? 30)}), so it was cancelled. Try again, perhaps shorter or at a lower resolution.`;
-    case 'job.delivery_failed':
-      return 'The video was made, but the bot could not post it here after several tries (the channel or thread may be gone, or the bot may have lost permission to post). Check the bot can post in this channel, and ask the operator for the video with this job id.';
-    case 'job.references_lost':
-      return 'Your files expired while the job waited for a free slot (they are kept for 24 hours), so it could not start; nothing was spent. Send the request again with the files.';
-    case 'oxen.generation_failed':
-      return /credit/i.test(failure.detail ?? '')
-        ? 'The Oxen account has run out of credits. Tell the operator of this bot.'
-        : `The model could not make this video.${detail} Try rewording the prompt or changing the options.`;
-    case 'oxen.insufficient_credits':
-      return 'The Oxen account has run out of credits. Tell the operator of this bot.';
-    case 'oxen.unauthenticated':
-    case 'oxen.update_required':
-      return 'The bot is not allowed to use Oxen right now (its API key was refused). Tell the operator of this bot.';
-    case 'oxen.rate_limited':
-      return 'Oxen is busy and asked the bot to slow down. Try again in a few minutes.';
-    case 'oxen.invalid_params':
-      return `Oxen refused the request.${detail} Try other options.`;
-    case 'oxen.unconfirmed':
-      return "Oxen's answer to this request was lost, and the bot could not confirm whether Oxen started the video, so nothing will be posted for it. It stays counted against today's allowance in case Oxen made it. Ask the operator before trying again.";
-    default:
-      return `Something went wrong on Oxen's side.${detail} Try again in a few minutes; nothing is lost by retrying.`;
-  }
-}
+export { describeFailure, DISCORD_FAILURE_HINTS, TEXT_FAILURE_HINTS, type FailureHints } from './failure-sentences.js';

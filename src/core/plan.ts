@@ -13,6 +13,8 @@ import type { RequestSchema } from './oxen/types.js';
 import { checkDeclaredAttachments, declaredKind } from './references/declared.js';
 import { prepareReferences, type PrepareOptions } from './references/prepare.js';
 import { referenceLimitsFor } from './references/limits.js';
+import { withEveryFile } from './references/every-file.js';
+import { faceTaken, modelLabels, relabelPrompt } from './references/faces.js';
 import { largestReadableBytes } from './references/load.js';
 import type { ReferenceMapping } from './references/prompt-references.js';
 import type { IncomingAttachment, Reference } from './references/types.js';
@@ -20,8 +22,13 @@ import { SEED_MAX, type GenerationRequest } from './request.js';
 import { fail, ok, type Problem, type Result } from './result.js';
 
 export interface GenerationPlan {
-  /** The request with its prompt rewritten to canonical labels. */
+  /**
+   * The request with its prompt rewritten to canonical labels (the person's, in upload order), and
+   * the files it does not name added at its end (references/every-file.ts).
+   */
   request: GenerationRequest;
+  /** The prompt the model receives: `request.prompt` with face media numbered first (references/faces.ts). */
+  modelPrompt: string;
   model: CatalogEntry;
   selection: Omit<Selection, 'model'>;
   schema: RequestSchema;
@@ -40,11 +47,13 @@ export async function planGeneration(
   attachments: readonly IncomingAttachment[],
   deps: { schemas: ModelSchemas; referenceOptions?: PrepareOptions },
 ): Promise<Result<GenerationPlan>> {
-  const prepared = await prepareReferences(attachments, request.prompt, withVersionLimits(request, deps.referenceOptions));
+  const prepared = await prepareReferences(attachments, request.prompt, withVersionLimits(request, deps.referenceOptions), request.options.faces);
   const references = prepared.ok ? prepared.value.references : [];
   const selection = selectModel(request.options, references);
   const modelSchema = await deps.schemas.get(selection.model);
-  const prompt = prepared.ok ? prepared.value.prompt : request.prompt;
+  // Reference-to-video: every file is named in the prompt, so the model knows what each is for.
+  const everyFile = prepared.ok && selection.model.mode === 'reference' ? withEveryFile(prepared.value.prompt, prepared.value.mapping) : undefined;
+  const prompt = everyFile?.ok ? everyFile.value.prompt : prepared.ok ? prepared.value.prompt : request.prompt;
   const options = withSeed(request, modelSchema.schema);
   const checked = checkRequest({ model: selection.model, schema: modelSchema.schema, prompt, options, media: references });
   const tierProblems = tierIgnored(request, selection.model);
@@ -54,18 +63,28 @@ export async function planGeneration(
     const optionProblems = checked.ok ? [] : checked.problems.filter(isOptionProblem);
     return fail(...prepared.problems, ...optionProblems, ...tierProblems);
   }
+  if (everyFile && !everyFile.ok) return fail(...everyFile.problems, ...(checked.ok ? [] : checked.problems), ...tierProblems);
   if (!checked.ok) return fail(...checked.problems, ...tierProblems);
   if (tierProblems.length > 0) return fail(...tierProblems);
+  const moved = modelLabels(selection.model.mode, modelSchema.schema, references);
+  const byLabel = new Map(references.map((r) => [r.label, r]));
+  const frameOf = (label: string) => (selection.model.mode !== 'image' ? undefined : label === '@Image1' ? 'first' : label === '@Image2' ? 'last' : undefined);
+  const mapping = prepared.value.mapping.map((m) => {
+    const reference = byLabel.get(m.label);
+    const face = reference !== undefined && faceTaken(selection.model.mode, modelSchema.schema, reference, frameOf(m.label));
+    return { ...m, ...(face ? { face: true } : {}), ...(moved.has(m.label) ? { sentAs: moved.get(m.label)! } : {}) };
+  });
 
   const { model, ...reasons } = selection;
   return ok({
     request: { prompt, options, ...(request.given ? { given: request.given } : {}) },
+    modelPrompt: relabelPrompt(prompt, moved),
     model,
     selection: reasons,
     schema: modelSchema.schema,
     schemaSource: modelSchema.source,
     references,
-    mapping: prepared.value.mapping,
+    mapping,
     settings: checked.value,
     estimate: estimateCostOf(checked.value, modelSchema.pricing, longestDuration(model, modelSchema.schema)),
   });

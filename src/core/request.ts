@@ -54,7 +54,15 @@ export interface GenerationOptions {
    * by the bot when the job was planned, so Parameters can show it and Retry can draw a new one.
    */
   seed?: number;
+  /**
+   * The attachments that show a real person, as the person named them (`@Image1`, `@selfie.jpg`,
+   * `@2`): sent in the model's face fields (see references/faces.ts). undefined: none.
+   */
+  faces?: readonly string[];
 }
+
+/** The most files `--face` may name: every reference a request may have. */
+export const FACES_MAX = 15;
 
 export interface GenerationRequest {
   prompt: string;

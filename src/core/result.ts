@@ -28,6 +28,8 @@ export type ProblemCode =
   | 'prompt.too_long'
   | 'prompt.unknown_reference'
   | 'prompt.ambiguous_reference'
+  | 'face.unknown_reference'
+  | 'face.not_visual'
   // model selection and translation
   | 'model.unsupported_value'
   | 'model.no_media_for_mode'

@@ -40,3 +40,25 @@ export function shortfallNote(job: Pick<JobRecord, 'generations'>): string | und
   const others = notMade === 1 ? 'the other one was not made and its' : `the other ${notMade} were not made and their`;
   return `${asked - notMade} of ${asked} videos were made; ${others} share of the allowance was given back.`;
 }
+
+/** The prompt the model receives: every file named, labels renumbered for faces (job.body.prompt). */
+export function promptSent(job: Pick<JobRecord, 'body' | 'request'>): string {
+  const sent = job.body['prompt'];
+  return typeof sent === 'string' && sent !== '' ? sent : job.request.prompt;
+}
+
+export interface ShownReference {
+  label: string;
+  name: string;
+  note?: string;
+  face?: boolean;
+  sentAs?: string;
+}
+
+/** The label people see next to a file: the one in the prompt the model receives. */
+export const shownLabel = (r: ShownReference) => r.sentAs ?? r.label;
+
+/** What to say after a file's name: conversion, "real face", and the person's own label when the model's differs. */
+export function referenceNotes(r: ShownReference): string[] {
+  return [...(r.note ? [r.note] : []), ...(r.face ? ['real face'] : []), ...(r.sentAs ? [`your ${r.label}`] : [])];
+}

@@ -22,6 +22,8 @@ import { helpCommand } from './help.js';
 export const VIDEO_COMMAND = 'video';
 export const JOBS_COMMAND = 'jobs';
 export const MAKE_VIDEO_COMMAND = 'Make video';
+/** The longest `faces` a person may type (15 file names). */
+export const FACES_FIELD_MAX = 1000;
 
 /** `/video` option name -> the core's option name. */
 export const VIDEO_OPTION_FIELDS: Readonly<Record<string, OptionName>> = {
@@ -34,6 +36,7 @@ export const VIDEO_OPTION_FIELDS: Readonly<Record<string, OptionName>> = {
   watermark: 'watermark',
   count: 'count',
   frames: 'frames',
+  faces: 'faces',
 };
 
 const MAX_OPTIONS = 25;
@@ -73,7 +76,8 @@ export function videoCommand() {
     .addBooleanOption((o) => o.setName('audio').setDescription('Generate sound'))
     .addBooleanOption((o) => o.setName('watermark').setDescription('Add a watermark'))
     .addIntegerOption((o) => o.setName('count').setDescription('How many videos').setMinValue(COUNT_MIN).setMaxValue(COUNT_MAX))
-    .addStringOption((o) => o.setName('frames').setDescription('Use images as the first (and last) frame').addChoices(...FRAME_MODES.map((f) => choice(f, f))));
+    .addStringOption((o) => o.setName('frames').setDescription('Use images as the first (and last) frame').addChoices(...FRAME_MODES.map((f) => choice(f, f))))
+    .addStringOption((o) => o.setName('faces').setDescription('Files that show a real person, e.g. @Image1 or @selfie.jpg (Seedance blocks faces otherwise)').setMaxLength(FACES_FIELD_MAX));
   for (const { name, kind } of attachmentOptionNames()) {
     builder.addAttachmentOption((o) => o.setName(name).setDescription(`A reference ${kind}`));
   }

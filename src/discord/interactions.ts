@@ -22,7 +22,7 @@ import { parseOptionsText, parseRequestFields, PROMPT_MAX_LENGTH } from '../core
 import type { OptionName } from '../core/options/vocabulary.js';
 import type { Actor, VideoService } from '../core/service.js';
 import { decodeOrigin, fromDiscordJs, refetchFiles, type DiscordFile } from './attachments.js';
-import { attachmentOptionNames, JOBS_COMMAND, MAKE_VIDEO_COMMAND, VIDEO_COMMAND, VIDEO_OPTION_FIELDS } from './commands.js';
+import { attachmentOptionNames, FACES_FIELD_MAX, JOBS_COMMAND, MAKE_VIDEO_COMMAND, VIDEO_COMMAND, VIDEO_OPTION_FIELDS } from './commands.js';
 import { editModalId, makeModalId, parseCustomId, type JobAction } from './custom-ids.js';
 import { isPermissionError } from './errors.js';
 import { filesForForm, FormFiles, OTHER_CHANNEL_TEXT } from './make-video.js';
@@ -161,6 +161,7 @@ export class InteractionRouter {
       components: [
         label('Prompt', 'Name the files as @Image1, @Video1 or by file name.', textInput('prompt', 2, target.content.slice(0, PROMPT_MAX_LENGTH), true)),
         label('Options (optional)', 'Flags, e.g. --pro --res 1080p --duration 8 --ar 9:16 --no-audio', textInput('options', 1, '', false)),
+        label('Real faces (optional)', 'Files that show a real person, e.g. @Image1 or @selfie.jpg', textInput('faces', 1, '', false, FACES_FIELD_MAX)),
       ],
     } as never);
   }
@@ -176,7 +177,8 @@ export class InteractionRouter {
     }
     const key = { userId: interaction.user.id, channelId, messageId };
     const kept = this.formFiles.take(key);
-    const text = `${interaction.fields.getTextInputValue('prompt')} ${safeField(interaction, 'options')}`;
+    const faces = safeField(interaction, 'faces').trim();
+    const text = `${interaction.fields.getTextInputValue('prompt')} ${safeField(interaction, 'options')}${faces ? ` --face=${faces.replace(/[\s,]+/g, ',')}` : ''}`;
     const parsed = parseOptionsText(text);
     if (!parsed.ok) {
       await this.answer(interaction, problemsText(parsed.problems));
@@ -302,8 +304,8 @@ function membershipOf(interaction: Interaction): { groups: string[] } {
   return { groups: !roles ? [] : Array.isArray(roles) ? [...roles] : [...roles.cache.keys()] };
 }
 
-function textInput(customId: string, style: 1 | 2, value: string, required: boolean) {
-  return { type: 4, custom_id: customId, style, required, ...(value ? { value } : {}), max_length: PROMPT_MAX_LENGTH };
+function textInput(customId: string, style: 1 | 2, value: string, required: boolean, maxLength = PROMPT_MAX_LENGTH) {
+  return { type: 4, custom_id: customId, style, required, ...(value ? { value } : {}), max_length: maxLength };
 }
 
 function label(text: string, description: string, component: unknown) {

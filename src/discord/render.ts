@@ -6,8 +6,8 @@
 import { ButtonStyle, ComponentType, type APIActionRowComponent, type APIButtonComponent } from 'discord.js';
 import type { GenerationRecord, JobRecord } from '../core/jobs/job.js';
 import type { JobPhase, JobView } from '../core/jobs/ports.js';
-import { clipText, code, describeFailure, DISCORD_TEXT_LIMIT } from '../core/messages.js';
-import { settingsSummary, shortfallNote, videoOrdinal } from '../core/summary.js';
+import { clipText, code, describeFailure, DISCORD_FAILURE_HINTS, DISCORD_TEXT_LIMIT } from '../core/messages.js';
+import { promptSent, referenceNotes, settingsSummary, shortfallNote, shownLabel, videoOrdinal, type ShownReference } from '../core/summary.js';
 import { settingOrigins } from '../core/settings/describe.js';
 import { findModel } from '../core/models/catalog.js';
 import type { ReferenceMapping } from '../core/references/prompt-references.js';
@@ -110,7 +110,7 @@ export function phaseLine(view: JobView): string {
       return `${threadId ? `✅ Done: ${videos} in <#${threadId}>.` : '✅ Done.'}${partial ? ` ${partial}` : ''}`;
     }
     case 'failed':
-      return `❌ ${describeFailure(view.failure ?? view.job.failure ?? { code: 'unknown' })}`;
+      return `❌ ${describeFailure(view.failure ?? view.job.failure ?? { code: 'unknown' }, DISCORD_FAILURE_HINTS)}`;
     case 'cancelled':
       return '🚫 Cancelled.';
     case 'timed_out':
@@ -138,14 +138,16 @@ export function fitContent(lines: readonly (string | undefined)[], flexible: rea
 export function statusMessage(view: JobView): MessageBody {
   const { job } = view;
   const origins = settingOrigins(job);
-  const lines = [`🎬 **${modelName(job)}** for <@${job.requester.userId}>`, quote(job.request.prompt), phaseLine(view), origins ? `-# ${origins}` : undefined, `-# Job ${code(job.id)}`];
+  const lines = [`🎬 **${modelName(job)}** for <@${job.requester.userId}>`, quote(promptSent(job)), phaseLine(view), origins ? `-# ${origins}` : undefined, `-# Job ${code(job.id)}`];
   return { content: fitContent(lines, [1, 3, 2]), components: [buttonRow(job.id, actionsFor(view.phase))], allowed_mentions: NO_MENTIONS };
 }
 
 
-export function referenceLine(references: readonly { name: string; label: string; note?: string }[]): string | undefined {
+/** `References: @Image1 = \`selfie.jpg\` (real face, your @Image2), …`: the labels of the prompt the model receives. */
+export function referenceLine(references: readonly ShownReference[]): string | undefined {
   if (references.length === 0) return undefined;
-  return `References: ${references.map((r) => `${r.label} = ${code(r.name)}${r.note ? ` (${r.note})` : ''}`).join(', ')}`;
+  const notes = (r: ShownReference) => referenceNotes(r).join(', ');
+  return `References: ${references.map((r) => `${shownLabel(r)} = ${code(r.name)}${notes(r) ? ` (${notes(r)})` : ''}`).join(', ')}`;
 }
 
 /** What findDelivered looks for: the generation id, in the footer of the post that delivers it. */
@@ -171,7 +173,7 @@ export function linkMessage(job: JobRecord, generation: GenerationRecord, url: s
 export function parametersText(job: JobRecord): string {
   const lines = [
     `**Job ${code(job.id)}** · ${modelName(job)} · ${job.state}`,
-    quote(job.request.prompt, 1500),
+    quote(promptSent(job), 1500),
     jobParameters(job).map((p) => `${p.name} ${code(p.value)}`).join(' · '),
     referenceLine(job.references),
     job.retryOf ? `Retry of ${code(job.retryOf)}` : undefined,

@@ -105,6 +105,8 @@ export const FORM_FIELDS: FormField[] = [
   selectField('watermark', 'Watermark', onOff),
   selectField('count', 'How many videos', counts),
   selectField('frames', 'First / last frame', FRAME_MODES.map((f) => ({ name: FRAME_NAMES[f], value: f })), 'Use the images as the first (and last) frame of the video'),
+  // Seedance blocks real faces unless marked (references/faces.ts): the `--face` flag as a field.
+  textField('faces', 'Real faces', '@Image1, @selfie.jpg', 1000, 'Files that show a real person, e.g. @Image1 or @selfie.jpg'),
 ];
 
 export const PROMPT_BLOCK = 'prompt';

@@ -2,7 +2,7 @@
  * Block Kit for the status message, the delivery summary, help and the job list. Person-typed text
  * (prompts, file names) is escaped and sent with `verbatim: true`, so it never links or pings.
  */
-import { settingsSummary, shortfallNote } from '../core/summary.js';
+import { promptSent, referenceNotes, settingsSummary, shortfallNote, shownLabel, type ShownReference } from '../core/summary.js';
 import { settingOrigins } from '../core/settings/describe.js';
 import type { JobRecord } from '../core/jobs/job.js';
 import { isTerminal } from '../core/jobs/job.js';
@@ -88,13 +88,14 @@ export function settingsLine(job: JobRecord): string {
 /** `@Image1 = cat.png, @Video1 = clip.mp4`, escaped. */
 export function referenceLine(job: JobRecord): string | undefined {
   if (job.references.length === 0) return undefined;
-  return job.references.map((r) => `${r.label} = ${echo(r.name, 80)}${r.note ? ` (${escapeText(r.note)})` : ''}`).join(', ');
+  const notes = (r: ShownReference) => referenceNotes(r).join(', ');
+  return job.references.map((r) => `${shownLabel(r)} = ${echo(r.name, 80)}${notes(r) ? ` (${escapeText(notes(r))})` : ''}`).join(', ');
 }
 
 export function statusMessage(view: JobView): Rendered {
   const { job } = view;
   const refs = referenceLine(job);
-  const lines = [`*${phaseLine(view)}*  ·  job \`${job.id}\``, `> ${echo(job.request.prompt)}`, `_${escapeText(settingsLine(job))}_`, refs ? `References: ${refs}` : undefined];
+  const lines = [`*${phaseLine(view)}*  ·  job \`${job.id}\``, `> ${echo(promptSent(job))}`, `_${escapeText(settingsLine(job))}_`, refs ? `References: ${refs}` : undefined];
   const blocks: Block[] = [{ type: 'section', block_id: `status:${job.id}`, text: mrkdwn(fitSection(lines, [3, 1, 0])) }];
   const origins = settingOrigins(job, 'workspace');
   blocks.push({ type: 'context', elements: [mrkdwn(`Requested by <@${job.requester.userId}>${origins ? ` · ${escapeText(origins)}` : ''}`)] });
@@ -176,7 +177,7 @@ export function deliverySummary(job: JobRecord, index: number, of: number): stri
   ];
   const refs = referenceLine(job);
   if (refs) lines.push(`References: ${refs}`);
-  lines.push(`> ${echo(job.request.prompt)}`);
+  lines.push(`> ${echo(promptSent(job))}`);
   return lines.join('\n');
 }
 

@@ -120,7 +120,8 @@ describe('the thread reply flow', () => {
     await mention(world, { text: '<@UBOT> ^ the dog runs', thread_ts: parent.ts });
     const job = await onlyJob(bot.core);
     expect(job.references.map((r) => r.name)).toEqual(['dog.jpg']);
-    expect(job.request.prompt).toBe('the dog runs');
+    // The file the prompt does not name is named for the model (references/every-file.ts).
+    expect(job.request.prompt).toBe('the dog runs. Use @Image1 as a reference image.');
   });
 
   it('uses a message pointed at by its permalink', async () => {
@@ -133,6 +134,6 @@ describe('the thread reply flow', () => {
     await mention(world, { text: `<@UBOT> <${link}> the bird sings` });
     const job = await onlyJob(bot.core);
     expect(job.references.map((r) => r.name)).toEqual(['bird.webp']);
-    expect(job.request.prompt).toBe('the bird sings');
+    expect(job.request.prompt).toBe('the bird sings. Use @Image1 as a reference image.');
   });
 });

@@ -4,6 +4,7 @@
  * person, let it go. Every release is tried whatever became of the others; what still fails is
  * left to the slot repair (repair.ts).
  */
+import { classifyGenerationFailure } from '../oxen/failure-kinds.js';
 import { OxenError } from '../oxen/errors.js';
 import { TERMINAL_STATUSES } from '../oxen/types.js';
 import { settleOnce } from './budget.js';
@@ -31,7 +32,7 @@ export class Finisher {
     if (!delivered && undeliverable) job.failure = { code: 'job.delivery_failed' };
     else if (!delivered && !allCancelled && !job.failure) {
       const reason = job.generations.find((g) => g.error)?.error;
-      job.failure = { code: 'oxen.generation_failed', ...(reason ? { detail: reason } : {}) };
+      job.failure = { code: classifyGenerationFailure(reason), ...(reason ? { detail: reason } : {}) };
     }
     await this.finish(job, delivered ? 'done' : allCancelled ? 'cancelled' : 'failed');
   }

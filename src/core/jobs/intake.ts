@@ -170,7 +170,8 @@ export class Intake {
     }
     const reservation = taken.budget!.reservation;
 
-    const body = { model: plan.model.id, prompt: plan.request.prompt, num_generations: plan.settings.count };
+    const body = { model: plan.model.id, prompt: plan.modelPrompt, num_generations: plan.settings.count };
+    const shown = new Map(plan.mapping.map((m) => [m.label, m]));
     const job: JobRecord = {
       id,
       state: 'waiting',
@@ -180,7 +181,16 @@ export class Intake {
       modelId: plan.model.id,
       body,
       settings: plan.settings,
-      references: plan.references.map((r) => ({ name: r.name, label: r.label, kind: r.kind, size: r.size, ...(r.durationSec !== undefined ? { durationSec: r.durationSec } : {}), ...(r.note ? { note: r.note } : {}) })),
+      references: plan.references.map((r) => ({
+        name: r.name,
+        label: r.label,
+        kind: r.kind,
+        size: r.size,
+        ...(r.durationSec !== undefined ? { durationSec: r.durationSec } : {}),
+        ...(r.note ? { note: r.note } : {}),
+        ...(shown.get(r.label)?.face ? { face: true } : {}),
+        ...(shown.get(r.label)?.sentAs ? { sentAs: shown.get(r.label)!.sentAs! } : {}),
+      })),
       generations: [],
       reservation,
       createdAt: now,

@@ -72,6 +72,10 @@ export interface ReferenceSummary {
   durationSec?: number;
   /** What conversion did to the file (see Reference.note), shown next to its label. */
   note?: string;
+  /** Marked as showing a real person and sent in the model's face field. */
+  face?: boolean;
+  /** The label the model sees when it differs (face media is numbered first; references/faces.ts). */
+  sentAs?: string;
 }
 
 export interface JobRecord {
@@ -81,7 +85,10 @@ export interface JobRecord {
   destination: Destination;
   request: GenerationRequest;
   modelId: string;
-  /** The body sent to Oxen, without hosted reference URLs (they are added at enqueue). */
+  /**
+   * The body sent to Oxen, without hosted reference URLs (they are added at enqueue). Its `prompt`
+   * is the one the model receives (labels renumbered for faces), shown to people as "sent".
+   */
   body: Record<string, unknown>;
   /** What the model was asked to make (resolution, length, audio...), for summaries. */
   settings?: EffectiveSettings;

@@ -7,6 +7,7 @@
  * carries the tag, the person is told the bot could not confirm whether Oxen started the video.
  */
 import { OxenError } from '../oxen/errors.js';
+import { classifyGenerationFailure } from '../oxen/failure-kinds.js';
 import type { GenerationStatus, QueueStatusRow } from '../oxen/types.js';
 import { bodyForPlan } from '../plan.js';
 import { openLaunchGate } from './cancel.js';
@@ -18,6 +19,13 @@ import { isTerminal } from './job.js';
 /** Where the generations of one attempt of a job are filed at Oxen: its tag. */
 export function enqueueTag(repo: string, job: Pick<JobRecord, 'id' | 'attempts'>): { target_repo: string; target_directory: string } {
   return { target_repo: repo, target_directory: `jobs/${job.id}/${job.attempts}` };
+}
+
+/** A refusal at enqueue that names a known Seedance reason (moderation, a face...) gets that reason's code. */
+function failureCode(error: unknown): string {
+  if (!(error instanceof OxenError)) return 'job.submit_failed';
+  const known = error.code === 'invalid_params' ? classifyGenerationFailure(error.detail) : 'oxen.generation_failed';
+  return known === 'oxen.generation_failed' ? `oxen.${error.code}` : known;
 }
 
 /** The answer may have been lost after Oxen made the job: it must be looked for before anything else. */
@@ -67,7 +75,7 @@ export class Launcher {
       const hosted = [];
       for (const reference of launch.references) {
         const place = await ctx.deps.host.host(reference, { jobId: job.id, minLifetimeMs: ctx.settings.deadlineMs });
-        hosted.push({ kind: reference.kind, label: reference.label, url: place.url });
+        hosted.push({ kind: reference.kind, label: reference.label, url: place.url, ...(reference.face ? { face: true } : {}) });
       }
       const body = bodyForPlan({ model: launch.model, schema: launch.schema, request: job.request }, hosted);
       if (!body.ok) throw new OxenError('invalid_params', 'the request no longer fits the model', { detail: body.problems.map((p) => p.code).join(', ') });
@@ -122,7 +130,7 @@ export class Launcher {
     const ctx = this.ctx;
     const definite = !sent || !(error instanceof OxenError) || error.notDelivered || DEFINITE_CODES.includes(error.code);
     if (definite) {
-      job.failure = { code: error instanceof OxenError ? `oxen.${error.code}` : 'job.submit_failed', ...(error instanceof OxenError && error.detail ? { detail: error.detail } : {}) };
+      job.failure = { code: failureCode(error), ...(error instanceof OxenError && error.detail ? { detail: error.detail } : {}) };
       ctx.report(error, 'enqueue', job.id);
       await ctx.finisher.finish(job, 'failed');
       return;

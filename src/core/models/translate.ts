@@ -9,12 +9,15 @@ import { fail, ok, type Problem, type Result } from '../result.js';
 import type { CatalogEntry } from './catalog.js';
 import { encodeAspectRatio, encodeDuration, encodeResolution, encodeSeed, encodeSwitch, type Encoded } from './encode.js';
 import { checkValue, validateAgainstSchema } from './schema-validation.js';
+import { FACE_FIELDS, faceTaken, FRAME_FACE_FLAGS, inLabelOrder, modelLabels, relabelPrompt } from '../references/faces.js';
 import { checkCount, checkMedia } from './validate.js';
 
 /** A reference as translation needs it: its kind and canonical label (@Image1, @Video2...). */
 export interface MediaRef {
   kind: ReferenceKind;
   label: string;
+  /** Shows a real person (`--face`): sent in the face field when the schema has one. */
+  face?: boolean;
 }
 
 export interface HostedMedia extends MediaRef {
@@ -25,7 +28,7 @@ export interface HostedMedia extends MediaRef {
 export interface RequestToTranslate<M extends MediaRef> {
   model: CatalogEntry;
   schema: RequestSchema;
-  /** Already rewritten to canonical labels. */
+  /** Already rewritten to canonical labels (the person's: upload order); renumbered here for the model when faces move. */
   prompt: string;
   options: GenerationOptions;
   media: readonly M[];
@@ -64,7 +67,7 @@ export function translateRequest(request: RequestToTranslate<HostedMedia>): Resu
   const props = schema.properties;
   const problems: Problem[] = [...checkCount(options.count)];
 
-  const body: Record<string, unknown> = { model: model.id, prompt: request.prompt };
+  const body: Record<string, unknown> = { model: model.id, prompt: relabelPrompt(request.prompt, modelLabels(model.mode, schema, request.media)) };
   const take = <E>(name: string, encoded: Encoded<E>): E | undefined => {
     if (!encoded.ok) {
       problems.push(encoded.problem);
@@ -131,35 +134,30 @@ function placeMedia(
   };
 
   if (model.mode === 'reference') {
-    // input_face_images / input_face_videos are never used: nothing tells us which references
-    // show a real face. Face media would also be numbered before the others (@Image1 is the
-    // first face image), which would break the labels the prompt was rewritten to.
+    // Face media goes in its own field, first: the model numbers it before the rest of its kind
+    // (the prompt was renumbered to match, see references/faces.ts).
     for (const kind of ['image', 'video', 'audio'] as const) {
-      const urls = inLabelOrder(media.filter((m) => m.kind === kind)).map((m) => m.url);
-      if (urls.length === 0) continue;
-      put(REFERENCE_FIELDS[kind], urls, { code: 'model.no_media_for_mode', params: { mode: model.mode, kind, count: urls.length } });
+      const ofKind = inLabelOrder(media.filter((m) => m.kind === kind));
+      const faces = ofKind.filter((m) => faceTaken(model.mode, schema, m));
+      const others = ofKind.filter((m) => !faces.includes(m));
+      const faceField = FACE_FIELDS[kind];
+      if (faces.length > 0 && faceField) body[faceField] = faces.map((m) => m.url);
+      if (others.length === 0) continue;
+      put(REFERENCE_FIELDS[kind], others.map((m) => m.url), { code: 'model.no_media_for_mode', params: { mode: model.mode, kind, count: others.length } });
     }
   }
 
   if (model.mode === 'image') {
-    // The *_has_face flags are left to their defaults, for the same reason as above.
     const [first, last] = inLabelOrder(media.filter((m) => m.kind === 'image'));
     if (first) put('input_image', first.url, { code: 'model.no_media_for_mode', params: { mode: model.mode, kind: 'image', count: 1 } });
+    if (first && faceTaken(model.mode, schema, first, 'first')) body[FRAME_FACE_FLAGS.first] = true;
     if (last && options.frames === 'first-last') {
       put('tail_image_url', last.url, {
         code: 'model.unsupported_value',
         params: { option: 'frames', value: 'first-last', allowed: ['first'] },
       });
+      if (faceTaken(model.mode, schema, last, 'last')) body[FRAME_FACE_FLAGS.last] = true;
     }
   }
   return problems;
-}
-
-/** @Image1 before @Image2 before @Image10; unnumbered labels keep their place at the end. */
-function inLabelOrder<M extends MediaRef>(media: readonly M[]): M[] {
-  const numberOf = (m: M) => Number(/(\d+)$/.exec(m.label)?.[1] ?? Number.POSITIVE_INFINITY);
-  return [...media].sort((a, b) => {
-    const [x, y] = [numberOf(a), numberOf(b)];
-    return x === y ? 0 : x - y;
-  });
 }

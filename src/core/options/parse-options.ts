@@ -3,7 +3,7 @@
  * Slack modal inputs) into GenerationOptions, reporting every problem at once.
  */
 import { fail, MAX_PROBLEMS_LISTED, ok, type Problem, type Result } from '../result.js';
-import { DEFAULT_OPTIONS, type GenerationOptions, type GenerationRequest } from '../request.js';
+import { DEFAULT_OPTIONS, FACES_MAX, type GenerationOptions, type GenerationRequest } from '../request.js';
 import { ALL_FLAGS, SWITCH_FLAGS, VALUE_OPTIONS, type OptionName, type ValueOption } from './vocabulary.js';
 import { closest } from './suggest.js';
 
@@ -47,6 +47,17 @@ class OptionCollector {
 
   set<N extends OptionName>(name: N, value: GenerationOptions[N], spelledAs: string): void {
     const previous = this.options[name];
+    if (name === 'faces') {
+      // `--face @Image1 --face @Image2` adds up, up to the most a request may name.
+      const faces = [...new Set([...(this.given.has('faces') ? (previous as readonly string[]) : []), ...(value as readonly string[])])];
+      if (faces.length > FACES_MAX) {
+        this.problem(() => ({ code: 'option.invalid_value', params: { option: name, flag: spelledAs, value: faces.join(','), allowed: [`at most ${FACES_MAX} files`] } }));
+        return;
+      }
+      this.given.add(name);
+      this.options.faces = faces;
+      return;
+    }
     if (this.given.has(name) && previous !== value) {
       if (name === 'frames') {
         // --first-frame with --last-frame means both frames.

@@ -2,10 +2,10 @@
  * The option vocabulary shared by Slack's text flags, mentions and Discord's typed options:
  * one name per option, with its aliases and how to read a value.
  */
-import { ASPECT_RATIOS, COUNT_MAX, COUNT_MIN, DURATION_MAX, DURATION_MIN, FRAME_MODES, MODES, RESOLUTIONS, SEED_MAX, TIERS, VERSIONS } from '../request.js';
+import { ASPECT_RATIOS, COUNT_MAX, COUNT_MIN, DURATION_MAX, DURATION_MIN, FACES_MAX, FRAME_MODES, MODES, RESOLUTIONS, SEED_MAX, TIERS, VERSIONS } from '../request.js';
 import type { AspectRatio, FrameMode, GenerationOptions, Mode, Resolution, Tier, Version } from '../request.js';
 
-export type OptionName = 'version' | 'tier' | 'mode' | 'resolution' | 'duration' | 'aspectRatio' | 'audio' | 'watermark' | 'count' | 'frames' | 'seed';
+export type OptionName = 'version' | 'tier' | 'mode' | 'resolution' | 'duration' | 'aspectRatio' | 'audio' | 'watermark' | 'count' | 'frames' | 'seed' | 'faces';
 
 /** A value read from text, or undefined when the text is not one of `allowed`. */
 export type ValueReading<T> = { ok: true; value: T } | undefined;
@@ -77,6 +77,19 @@ function readSeed(raw: string): ValueReading<number> {
   return /^\d{1,10}$/.test(value) && seed <= SEED_MAX ? { ok: true, value: seed } : undefined;
 }
 
+/**
+ * `@Image1`, `@Image1,@selfie.jpg`, `Image1 2`: the files that show a real person, as typed (the
+ * `@` is optional). Which file each names is decided with the attachments (references/faces.ts).
+ */
+function readFaces(raw: string): ValueReading<readonly string[] | undefined> {
+  const names = raw
+    .split(/[\s,]+/)
+    .map((n) => n.replace(/^@/, '').replace(/^["“](.*)["”]$/, '$1').trim())
+    .filter((n) => n !== '');
+  if (names.length === 0 || names.length > FACES_MAX || names.some((n) => n.length > 200)) return undefined;
+  return { ok: true, value: [...new Set(names.map((n) => `@${n}`))] };
+}
+
 const onOff = (raw: string): ValueReading<boolean> => {
   const reading = readBoolean(raw);
   return reading && { ok: true, value: reading.value === 'on' };
@@ -104,6 +117,7 @@ export const VALUE_OPTIONS: readonly ValueOption[] = [
     read: readEnum<FrameMode>(FRAME_MODES, { none: 'off', both: 'first-last' }),
   },
   { name: 'seed', flags: ['seed'], allowed: [`0-${SEED_MAX}`], read: readSeed },
+  { name: 'faces', flags: ['face', 'faces'], allowed: ['@Image1', '@Image1,@Image2', '@selfie.jpg'], read: readFaces },
 ] as ValueOption[];
 
 export const SWITCH_FLAGS: readonly SwitchFlag[] = [

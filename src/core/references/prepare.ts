@@ -6,6 +6,7 @@
 import { fail, ok, type Problem, type Result } from '../result.js';
 import { applyConversion, trimPlan, type ConversionNeed } from './convert.js';
 import { assignLabels } from './labels.js';
+import { resolveFaces } from './faces.js';
 import { checkReferenceLimits, REFERENCE_LIMITS, type ReferenceLimits } from './limits.js';
 import { loadAttachments, type LoadedMedia, type LoadOptions } from './load.js';
 import { rewritePromptReferences, type PromptCandidate, type ReferenceMapping } from './prompt-references.js';
@@ -25,6 +26,7 @@ export async function prepareReferences(
   attachments: readonly IncomingAttachment[],
   prompt: string,
   options: PrepareOptions = {},
+  faces?: readonly string[],
 ): Promise<Result<PreparedReferences>> {
   const outcomes = await loadAttachments(attachments, options);
   const problems: Problem[] = [];
@@ -40,16 +42,19 @@ export async function prepareReferences(
   const incomplete = problems.some((p) => p.code === 'reference.download_failed');
   problems.push(...checkReferenceLimits(asIfConverted(loaded, options), options.limits ?? REFERENCE_LIMITS, { incomplete }));
 
-  const references = assignLabels(loaded);
-  const byPosition = new Map(references.map((r) => [r.position, r]));
+  const labelled = assignLabels(loaded);
+  const byPosition = new Map(labelled.map((r) => [r.position, r]));
   const candidates = attachments.map((attachment, i): PromptCandidate => {
     const reference = byPosition.get(i + 1);
     return { name: attachment.name, position: i + 1, ...(reference ? { label: reference.label, kind: reference.kind } : {}) };
   });
   const rewritten = rewritePromptReferences(prompt, candidates);
   if (!rewritten.ok) problems.push(...rewritten.problems);
+  const facePositions = resolveFaces(faces, candidates);
+  if (!facePositions.ok) problems.push(...facePositions.problems);
 
-  if (problems.length > 0 || !rewritten.ok) return fail(...problems);
+  if (problems.length > 0 || !rewritten.ok || !facePositions.ok) return fail(...problems);
+  const references = labelled.map((r) => (r.position !== undefined && facePositions.value.has(r.position) ? { ...r, face: true } : r));
   const notes = new Map(references.flatMap((r) => (r.note ? [[r.label, r.note] as const] : [])));
   const mapping = rewritten.value.mapping.map((m) => (notes.has(m.label) ? { ...m, note: notes.get(m.label)! } : m));
   return ok({ references, prompt: rewritten.value.prompt, mapping });

@@ -24,6 +24,10 @@ export interface ReferenceMapping {
   referenced: boolean;
   /** What conversion did to the file (see Reference.note). */
   note?: string;
+  /** Marked as showing a real person (`--face`) and sent in the model's face field. */
+  face?: boolean;
+  /** The model's label when it differs from `label`: face media is numbered first (references/faces.ts). */
+  sentAs?: string;
 }
 
 export interface RewrittenPrompt {
@@ -42,7 +46,7 @@ const REFERENCE_TOKEN = /(?<![\p{L}\p{N}_.+\-<@/=:])@(?:"([^"\n]+)"|“([^”\n]
 /** Chat-wide mentions typed as plain text; left alone unless a file has that name. */
 const PLATFORM_MENTIONS = new Set(['everyone', 'here', 'channel']);
 
-type Resolution = { found: PromptCandidate } | { ambiguous: PromptCandidate[] } | undefined;
+export type Resolution = { found: PromptCandidate } | { ambiguous: PromptCandidate[] } | undefined;
 
 export function rewritePromptReferences(prompt: string, candidates: readonly PromptCandidate[]): Result<RewrittenPrompt> {
   const problems: Problem[] = [];
@@ -58,12 +62,12 @@ export function rewritePromptReferences(prompt: string, candidates: readonly Pro
     const quoted = straight ?? curly;
     let name = quoted ?? bare ?? '';
     let rest = '';
-    let resolution = resolve(name, candidates);
+    let resolution = resolveReference(name, candidates);
     // "look at @cat.png." : the sentence's full stop is not part of the name.
     while (!resolution && quoted === undefined && /[._-]$/.test(name)) {
       rest = name.slice(-1) + rest;
       name = name.slice(0, -1);
-      resolution = resolve(name, candidates);
+      resolution = resolveReference(name, candidates);
     }
 
     if (!resolution) {
@@ -102,7 +106,7 @@ export function rewritePromptReferences(prompt: string, candidates: readonly Pro
 }
 
 /** Full file name, then label, then position, then file name without extension. */
-function resolve(name: string, candidates: readonly PromptCandidate[]): Resolution {
+export function resolveReference(name: string, candidates: readonly PromptCandidate[]): Resolution {
   if (name === '') return undefined;
   const wanted = name.toLowerCase();
 

@@ -43,6 +43,8 @@ export interface Reference {
   publicUrl?: { url: string; expiresAt?: Date };
   /** What conversion did to the file, for people: `converted: 2160p HEVC → 720p H.264, 48 MB → 6 MB`. */
   note?: string;
+  /** Marked by the person as showing a real face (`--face`): sent in the model's face field. */
+  face?: boolean;
   /** Set when read back from the ReferenceStore: the blob that holds these bytes there. */
   stored?: { blob: string };
 }

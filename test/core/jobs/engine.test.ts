@@ -265,7 +265,7 @@ describe('Oxen faults end in a video or a clear message', () => {
     fake.switches.insufficientCredits = true;
     const { job } = submitted(await core.service.submit(request('no money')));
     await eventually(async () => (await stateOf(core, job.id)) === 'failed');
-    expect((await handle.store.get(job.id))?.failure).toEqual({ code: 'oxen.generation_failed', detail: 'Insufficient credits' });
+    expect((await handle.store.get(job.id))?.failure).toEqual({ code: 'oxen.insufficient_credits', detail: 'Insufficient credits' });
     await eventually(() => port.phasesOf(job.id).at(-1) === 'failed', 2_000, 'the final status edit');
     expect(port.uploads).toHaveLength(0);
   });

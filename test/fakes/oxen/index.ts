@@ -6,3 +6,4 @@ export * from './schemas.js';
 export { findInvalidParameter } from './validate-body.js';
 export { type ResultsServer, type ResultRequest } from './results-server.js';
 export { type FetchedInput, type MediaField, MEDIA_FIELDS } from './input-fetch.js';
+export { type SeedanceFailure, seedanceFailureText } from './seedance-failures.js';

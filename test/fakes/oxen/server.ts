@@ -19,6 +19,7 @@ import { startResultsServer, type ResultsServer } from './results-server.js';
 import { costOf, modelDocument, requestSchemaFor, SEEDANCE_MODELS, type SchemaDialect, type SchemaField, type SeedanceModelInfo } from './schemas.js';
 import { findInvalidParameter } from './validate-body.js';
 import { fetchFailure, fetchInputs, type FetchedInput } from './input-fetch.js';
+import { seedanceFailureText, unmarkedFaceRefusal, type SeedanceFailure } from './seedance-failures.js';
 
 /** Where a succeeded generation's result_url points. */
 export type ResultMode =
@@ -65,6 +66,10 @@ export interface FakeSwitches {
   stuckInProcessing: boolean;
   /** Jobs fail when they start with "Insufficient credits". */
   insufficientCredits: boolean;
+  /** Jobs fail when they start, the way Seedance fails them (seedance-failures.ts). */
+  failure: SeedanceFailure | false;
+  /** Every image and video reference shows a real face: jobs fail unless they came in the face fields. */
+  facesInReferences: boolean;
   /** POST /api/ai/queue answers 200 with `generations: []` (and this `error`, if any). */
   emptyGenerations: false | { error?: unknown };
   resultMode: ResultMode;
@@ -184,6 +189,8 @@ export async function startFakeOxen(options: FakeOxenOptions = {}): Promise<Fake
     modelsFailing: false,
     stuckInProcessing: false,
     insufficientCredits: false,
+    failure: false,
+    facesInReferences: false,
     emptyGenerations: false,
     resultMode: options.resultMode ?? 'other-origin',
     costs: 'reported',
@@ -208,6 +215,11 @@ export async function startFakeOxen(options: FakeOxenOptions = {}): Promise<Fake
         if (switches.insufficientCredits) return 'Insufficient credits';
         const unreachable = fetchFailure(inputs.get(g.generation_id) ?? []);
         if (unreachable) return unreachable;
+        if (switches.failure) return seedanceFailureText(switches.failure, g.params);
+        if (switches.facesInReferences) {
+          const refused = unmarkedFaceRefusal(g.params);
+          if (refused) return refused;
+        }
         const info = models.get(g.model_name);
         if (!info) return `Model not found: ${g.model_name}`;
         const problem = findInvalidParameter(g.params, requestSchemaFor(info.tier, info.mode, switches.dialect), switches.dialect, info.tier === '2.5');
