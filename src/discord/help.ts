@@ -20,6 +20,7 @@ export const DISCORD_HELP: HelpPlatform = {
   files: [
     "Reply to a message with images, videos or audio and mention me: its files are the references, then your reply's own.",
     'Or use the context menu on a message with files: right-click (or long-press) → **Apps** → **Make video**: a form for the prompt and the flags.',
+    'Files that show a real person: the `faces` option of `/video` (e.g. `@Image1` or `@selfie.jpg`), the Real faces field of **Make video**, or `--face @Image1` when you mention me.',
   ],
   example: (text, files) => (files ? `\`@Seedance ${text}\` (replying to the message with the files)` : `\`@Seedance ${text}\``),
   more: [

@@ -203,6 +203,7 @@ export const SLACK_HELP: HelpPlatform = {
   files: [
     `Slash commands cannot carry files and cannot be used in threads, so *mention me in a message with the files attached* (in a channel or a thread), e.g. \`@seedance the cat @cat.png walks --r2v\`.`,
     `In a thread, mentioning me uses the files of the thread's first message, then the files of your message. Put \`^\` in your message to use the message just above yours instead, or paste a message's link to use that message.`,
+    `Files that show a real person: \`--face @Image1\` in your message, or the *Real faces* field of the Make video form.`,
     `Or use the message shortcut *Make video* (the "…" menu of a message with files): its form has every option, a file input, and reads flags typed into its prompt.`,
   ],
   example: (text, files) => (files ? `\`@seedance ${text}\` (in a message with the files)` : `\`${VIDEO_COMMAND} ${text}\``),

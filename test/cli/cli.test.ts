@@ -82,7 +82,8 @@ describe('seedance CLI', () => {
     expect(plan['conversions']).toEqual(expect.arrayContaining([{ label: '@Image2', name: 'pic.gif', note: expect.stringMatching(/GIF → PNG/) }]));
     expect(plan['body']).toMatchObject({
       model: 'bytedance-seedance-2-0-fast-reference-to-video',
-      prompt: 'the cat @Image1 walks',
+      // The files the prompt does not name are named for the model (references/every-file.ts).
+      prompt: 'the cat @Image1 walks. Use @Image2 as a reference image. Use @Video1 as a reference video.',
       duration: 5,
       input_images: ['<@Image1: hosted when the job is launched>', '<@Image2: hosted when the job is launched>'],
       input_videos: ['<@Video1: hosted when the job is launched>'],
@@ -134,7 +135,7 @@ describe('seedance CLI', () => {
     expect(readFileSync(out).equals(VIDEO)).toBe(true);
     const enqueues = oxen.requestsTo('enqueue');
     expect(enqueues).toHaveLength(1);
-    const [generationId] = [...oxen.generations.keys()].filter((id) => oxen.generations.get(id)!.prompt === 'a fox like @Image1');
+    const [generationId] = [...oxen.generations.keys()].filter((id) => oxen.generations.get(id)!.prompt === 'a fox like @Image1. Use @Image2 as a reference image.');
     expect(generationId).toBeDefined();
     expect(run.stdout).toContain(`generation ${generationId}: succeeded, saved to ${out}`);
     expect(run.stdout).toMatch(/cost: \$0\.8 for 5 video-second/);

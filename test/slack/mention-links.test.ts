@@ -78,7 +78,7 @@ describe('a permalink in a mention', () => {
     await mentionWithLink(world, linkTo('CTEAM', shared.ts), 'the bird sings');
     const job = await onlyJob(bot.core);
     expect(job.references.map((r) => r.name)).toEqual(['bird.webp']);
-    expect(job.request.prompt).toBe('the bird sings');
+    expect(job.request.prompt).toBe('the bird sings. Use @Image1 as a reference image.');
     expect(slack.callsTo('users.conversations').length).toBeGreaterThanOrEqual(3);
     expect(slack.downloads.map((d) => d.fileId)).toEqual([bird.id]);
   });

@@ -51,7 +51,7 @@ export async function runPlan(words: readonly string[], flags: PlanFlags, loadCo
 }
 
 function showPlan(plan: GenerationPlan, flags: PlanFlags): number {
-  const body = bodyForPlan(plan, plan.references.map((r) => ({ kind: r.kind, label: r.label, url: standIn(r.label) })));
+  const body = bodyForPlan(plan, plan.references.map((r) => ({ kind: r.kind, label: r.label, url: standIn(r.label), ...(r.face ? { face: true } : {}) })));
   if (!body.ok) return refused(flags, body.problems, { model: plan.model, estimate: plan.estimate });
 
   const shown = withPlaceholders(body.value.body, new Map(plan.references.map((r) => [standIn(r.label), placeholderUrl(r.label)])));
@@ -68,7 +68,7 @@ function planSummary(plan: GenerationPlan, body: Record<string, unknown>) {
     model: modelJson(plan.model),
     selection: plan.selection,
     schemaSource: plan.schemaSource,
-    prompt: plan.request.prompt,
+    prompt: plan.modelPrompt,
     settings: plan.settings,
     references: plan.references.map((r) => ({
       name: r.name,
@@ -78,6 +78,7 @@ function planSummary(plan: GenerationPlan, body: Record<string, unknown>) {
       size: r.size,
       ...(r.durationSec !== undefined ? { durationSec: r.durationSec } : {}),
       ...(r.note ? { note: r.note } : {}),
+      ...(r.face ? { face: true } : {}),
     })),
     mapping: plan.mapping,
     conversions,
@@ -108,7 +109,7 @@ function printPlan(plan: GenerationPlan, summary: ReturnType<typeof planSummary>
     for (const c of summary.conversions) print(`  ${c.label}  ${c.name}: ${c.note}`);
   }
   print(`Estimate: ${describeEstimate(plan.estimate)}`);
-  print(`Prompt sent: ${plan.request.prompt}`);
+  print(`Prompt sent: ${plan.modelPrompt}`);
   print('Body (reference URLs are placeholders):');
   print(JSON.stringify(summary.body, null, 2));
   note('Nothing was hosted, enqueued or spent.');

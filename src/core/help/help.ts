@@ -60,6 +60,8 @@ export function helpSections(platform: HelpPlatform): HelpSection[] {
       lines: [
         ...platform.files,
         'Name the files in the prompt by label (`@Image1`, `@Video1`, `@Audio1`, numbered per kind in the order attached) or by file name (`@cat.png`).',
+        'Every file is in the prompt: one the prompt does not name is named for the model at its end (`Use @Image2 as a reference image.`), and the status message shows the prompt sent.',
+        'Real people: Seedance refuses files that show a real face unless they are marked with `--face @Image1` (or `--face @selfie.jpg`, `--face @Image1,@Image2`); the forms and commands have a field for it too.',
         'Image to video: `--first-frame` makes `@Image1` the first frame; `--last-frame` (or `--frames first-last`) makes `@Image2` the last.',
         limitsLine(),
       ],

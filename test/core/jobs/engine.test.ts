@@ -73,7 +73,7 @@ describe('a job, end to end', () => {
     expect(mapping.map((m) => m.label)).toEqual(['@Image1', '@Video1']);
     await eventually(async () => (await stateOf(core, job.id)) === 'done');
     const body = JSON.parse(fake.requestsTo('enqueue')[0]!.body) as Record<string, unknown>;
-    expect(body['prompt']).toBe('@Image1 waves');
+    expect(body['prompt']).toBe('@Image1 waves. Use @Video1 as a reference video.');
     expect(body['input_images']).toEqual([expect.stringMatching(/^https:\/\/bot\.example\.com\/references\/[\w-]{40,}\/cat\.png$/)]);
     expect(body['input_videos']).toEqual([expect.stringMatching(/\/clip3s\.mp4$/)]);
   });

@@ -4,9 +4,9 @@
  *   - moderation: Seedance's codes `OutputVideoSensitiveContentDetected` and
  *     `InputTextSensitiveContentDetected` with its own sentence;
  *   - a real face outside the face fields: `InputImageSensitiveContentDetected.PrivacyInformation`
- *     ("may contain real person"). With `facesInReferences` on, every image and video reference
- *     shows a real face, and a job fails so unless each one came in a face field (or with its
- *     `*_has_face` flag in image-to-video), as Seedance does (oxen-api.md section 6);
+ *     ("may contain real person"). With `facesInReferences` set, the files it picks (by URL; `true`:
+ *     every image and video) show a real face, and a job fails so unless each came in a face field
+ *     (or with its `*_has_face` flag in image-to-video), as Seedance does (oxen-api.md section 6);
  *   - a reference Oxen could not fetch: "403 Client Error: Forbidden for url: <url>" (section 7);
  *   - a refused parameter: "Getting model response error: 422 - Value error, ..." (section 4; the
  *     fake's schema check produces it too, validate-body.ts);
@@ -36,12 +36,13 @@ export function seedanceFailureText(failure: SeedanceFailure, params: Record<str
   }
 }
 
-/** With every image and video showing a real face: the refusal, unless each came marked as a face. */
-export function unmarkedFaceRefusal(params: Record<string, unknown>): string | undefined {
+/** The refusal when a file that `showsFace` came outside the face fields (or without its has_face flag). */
+export function unmarkedFaceRefusal(params: Record<string, unknown>, showsFace: (url: string) => boolean): string | undefined {
+  const face = (value: unknown) => typeof value === 'string' && showsFace(value);
   const unmarked =
-    listOf(params['input_images']).length + listOf(params['input_videos']).length > 0 ||
-    (typeof params['input_image'] === 'string' && params['input_image_has_face'] !== true) ||
-    (typeof params['tail_image_url'] === 'string' && params['tail_image_url_has_face'] !== true);
+    [...listOf(params['input_images']), ...listOf(params['input_videos'])].some(face) ||
+    (face(params['input_image']) && params['input_image_has_face'] !== true) ||
+    (face(params['tail_image_url']) && params['tail_image_url_has_face'] !== true);
   return unmarked ? FACE_REFUSAL : undefined;
 }
 

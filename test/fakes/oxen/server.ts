@@ -68,8 +68,8 @@ export interface FakeSwitches {
   insufficientCredits: boolean;
   /** Jobs fail when they start, the way Seedance fails them (seedance-failures.ts). */
   failure: SeedanceFailure | false;
-  /** Every image and video reference shows a real face: jobs fail unless they came in the face fields. */
-  facesInReferences: boolean;
+  /** Which references show a real face (by URL; true: every image and video): jobs fail unless those came in the face fields. */
+  facesInReferences: boolean | ((url: string) => boolean);
   /** POST /api/ai/queue answers 200 with `generations: []` (and this `error`, if any). */
   emptyGenerations: false | { error?: unknown };
   resultMode: ResultMode;
@@ -217,7 +217,8 @@ export async function startFakeOxen(options: FakeOxenOptions = {}): Promise<Fake
         if (unreachable) return unreachable;
         if (switches.failure) return seedanceFailureText(switches.failure, g.params);
         if (switches.facesInReferences) {
-          const refused = unmarkedFaceRefusal(g.params);
+          const shows = switches.facesInReferences;
+          const refused = unmarkedFaceRefusal(g.params, shows === true ? () => true : shows);
           if (refused) return refused;
         }
         const info = models.get(g.model_name);
