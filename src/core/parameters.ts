@@ -21,5 +21,6 @@ export function jobParameters(job: Pick<JobRecord, 'request'>): Parameter[] {
     { name: 'watermark', value: o.watermark ? 'on' : 'off' },
     { name: 'count', value: String(o.count) },
     { name: 'frames', value: o.frames },
+    ...(o.faces && o.faces.length > 0 ? [{ name: 'faces', value: o.faces.join(',') }] : []),
   ];
 }

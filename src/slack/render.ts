@@ -158,7 +158,7 @@ export function parametersText(job: JobRecord): string {
   return fitSection(
     [
       `*Job \`${job.id}\`* · ${escapeText(settingsLine(job))} · ${job.state}`,
-      `> ${echo(job.request.prompt, 1500)}`,
+      `> ${echo(promptSent(job), 1500)}`,
       jobParameters(job).map((p) => `${p.name} \`${escapeText(p.value)}\``).join(' · '),
       refs ? `References: ${refs}` : undefined,
       job.retryOf ? `Retry of \`${job.retryOf}\`` : undefined,
