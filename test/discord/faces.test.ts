@@ -96,6 +96,19 @@ describe('faces on Discord', () => {
   });
 });
 
+describe('/help on Discord', () => {
+  it('says how to mark faces here (the option, the form, the flag) and that every file is named for the model', async () => {
+    world = await startWorld();
+    const payload = slashCommand(world.discord.context(ANN), 'help', []);
+    await world.discord.dispatchInteraction(payload);
+    await eventually(() => world!.discord.callbacks.has(payload.id), 3_000, 'the answer');
+    const text = JSON.stringify(world.discord.calls.find((c) => c.route === 'interactionCallback' && c.path.includes(payload.token))!.json.data);
+    expect(text).toContain('the `faces` option of `/video`');
+    expect(text).toContain('Real faces field of **Make video**');
+    expect(text).toContain('Use @Image2 as a reference image.');
+  });
+});
+
 describe('prompts that use every file, on Discord', () => {
   it('files the prompt does not name are named for the model, and the status message shows that prompt', async () => {
     world = await startWorld();
