@@ -34,7 +34,7 @@ describe('a mention with files to convert', { timeout: 90_000 }, () => {
 
     await eventually(() => oxen.requestsTo('enqueue').length === 1, 60_000, 'the enqueue');
     const body = JSON.parse(oxen.requestsTo('enqueue')[0]!.body) as Record<string, unknown>;
-    expect(body['prompt']).toBe('@Image1 walks like @Video1 to @Audio1');
+    expect(body['prompt']).toBe('@Image1 walks like @Video1 to @Audio1. Use @Video2 as a reference video.');
     const fetched = await fetchEnqueuedReferences(world.bot.core.host, body);
     expect((await probeBytes(fetched['input_videos']![0]!))?.video).toMatchObject({ codec: 'h264', width: 720, height: 1256, rotation: 0 });
     expect((await probeBytes(fetched['input_audios']![0]!))?.audio?.codec).toMatch(/^mp3/);
