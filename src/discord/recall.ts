@@ -84,7 +84,11 @@ export async function remixSubmitted(deps: InteractionDeps, interaction: ModalSu
   const parsed = parseOptionsText(`${interaction.fields.getTextInputValue('prompt')} ${optionalField(interaction, 'options')}`, draft.value.options);
   if (!parsed.ok) return answer(interaction, problemsText(parsed.problems));
   const source = draft.value.job;
-  const files = draft.value.selection.kept.length > 0 ? await refetchFiles(deps.rest, source, deps.botId()).catch(() => []) : [];
+  // Fewer files than the job had: none go along (the core says which were left out and why).
+  const files =
+    draft.value.selection.kept.length > 0
+      ? await refetchFiles(deps.rest, source, deps.botId()).catch((error: unknown) => (deps.log.warn('discord.refetch_failed', { job: source.id, error }), []))
+      : [];
   const result = await service.remix(jobId, index, actor, {
     requester: { platform: 'discord', userId: interaction.user.id, displayName: interaction.user.globalName ?? interaction.user.username, scopeId: interaction.guildId ?? `dm:${interaction.user.id}` },
     request: { prompt: parsed.value.prompt, options: parsed.value.options, given: [...new Set([...(source.request.given ?? []), ...parsed.value.given, 'mode' as const])] },
