@@ -9,9 +9,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { budgetCounter, personCounter } from '../../src/core/jobs/budget.js';
 import { userSet } from '../../src/core/jobs/context.js';
 import type { JobRecord } from '../../src/core/jobs/job.js';
-import { buttonPress, slashCommand } from '../fakes/discord/index.js';
+import { buttonPress, messageContextMenu, modalSubmit, slashCommand } from '../fakes/discord/index.js';
 import { eventually } from '../helpers/harness.js';
-import { ANN, answerTo, startWorld, type World } from './helpers.js';
+import { ANN, answerTo, BOB, media, startWorld, type World } from './helpers.js';
 
 const STRING = 3;
 const INTEGER = 4;
@@ -192,5 +192,27 @@ describe('/video count 3', () => {
       expect(link[0]!.json.content).toContain(`(${i + 1} of 3)`);
     }
     expect(uploads(world)).toHaveLength(0);
+  });
+
+  it('"Make video" with --count 3 in the options: three videos of the message image, each once and labelled', async () => {
+    world = await startWorld({ oxen: { timing: 'manual' }, service: SERVICE, messageContentIntent: false });
+    const { discord, oxen } = world;
+    const target = await discord.postUserMessage(BOB, { content: 'my cat', attachments: [discord.attachment('cat.png', media('cat.png'), { contentType: 'image/png' })] });
+    const menu = messageContextMenu(discord.context(ANN), 'Make video', target);
+    await discord.dispatchInteraction(menu);
+    await eventually(() => discord.callbacks.has(menu.id), 3_000, 'the modal');
+    const customId = discord.callsTo('interactionCallback').find((c) => c.path.includes(menu.id))!.json.data.custom_id as string;
+    const submit = modalSubmit(discord.context(ANN), customId, { prompt: '@Image1 runs', options: '--count 3 --duration 5' });
+    await discord.dispatchInteraction(submit);
+    const jobId = /Started job `([a-z2-9]{6})`/.exec(await answerTo(discord, submit))![1]!;
+    await eventually(() => oxen.generations.size === 3, 5_000, 'three generations');
+    await eventually(async () => (await job(world!, jobId)).generations.length === 3, 5_000, 'the ids saved');
+    expect(JSON.parse(oxen.requestsTo('enqueue')[0]!.body)).toMatchObject({ num_generations: 3, input_images: [expect.any(String)] });
+    for (const id of oxen.generations.keys()) oxen.complete(id);
+    await eventually(async () => (await job(world!, jobId)).state === 'done', 8_000, 'done');
+    await new Promise((r) => setTimeout(r, 300));
+    const posted = uploads(world);
+    expect(posted).toHaveLength(3);
+    expect(posted.map((p) => /\((\d) of 3\)/.exec(String(p.json.content))?.[1]).sort()).toEqual(['1', '2', '3']);
   });
 });

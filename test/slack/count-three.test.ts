@@ -10,7 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { budgetCounter, personCounter } from '../../src/core/jobs/budget.js';
 import { userSet } from '../../src/core/jobs/context.js';
 import type { JobRecord } from '../../src/core/jobs/job.js';
-import { blockAction } from '../fakes/slack/index.js';
+import { appMention, blockAction } from '../fakes/slack/index.js';
 import { eventually, onlyJob, startWorld, type World } from './helpers.js';
 
 /** Allowances so every counter is kept; one job at a time per person, so a kept slot shows. */
@@ -173,5 +173,24 @@ describe('/video --count 3', () => {
     expect(links.every((c) => c.args['thread_ts'] === record.destination.statusMessageId)).toBe(true);
     expect(delivered(world)).toHaveLength(0);
     expect(record.generations.every((g) => g.delivery === 'delivered' && g.deliveredAs === 'link')).toBe(true);
+  });
+
+  it('a mention in a thread with --count 3: three videos into that thread, each once and labelled', async () => {
+    world = await startWorld({ timing: 'manual', service: SERVICE });
+    const { oxen, slack, bot } = world;
+    const parent = slack.addMessage({ channel: 'C1', user: 'U9', text: 'foxes please' });
+    const text = '<@UBOT> three foxes --count 3 --duration 5';
+    const message = slack.addMessage({ channel: 'C1', user: 'U1', text, thread_ts: parent.ts });
+    await bot.sender.event(appMention({ channel: 'C1', user: 'U1', text, ts: message.ts, thread_ts: parent.ts }));
+    const first = await onlyJob(bot.core);
+    await eventually(() => oxen.generations.size === 3, 5_000, 'three generations');
+    await eventually(async () => (await job(world!, first.id)).generations.length === 3, 5_000, 'the ids saved');
+    for (const id of oxen.generations.keys()) oxen.complete(id);
+    await eventually(async () => (await job(world!, first.id)).state === 'done', 8_000, 'done');
+    await new Promise((r) => setTimeout(r, 300));
+    const uploads = delivered(world);
+    expect(uploads).toHaveLength(3);
+    expect(uploads.every((u) => u.completed!.thread_ts === parent.ts)).toBe(true);
+    expect(uploads.map((u) => /\((\d) of 3\)/.exec(u.completed!.initial_comment ?? '')?.[1]).sort()).toEqual(['1', '2', '3']);
   });
 });
