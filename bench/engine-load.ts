@@ -80,6 +80,8 @@ interface RunResult {
   allRequests: number;
   latency: { p50: number; p99: number; max: number };
   rssPeakMB: number;
+  /** The V8 heap (used, committed) and memory outside it (external) when the RSS peaked. */
+  atPeak: { heapUsedMB: number; heapTotalMB: number; externalMB: number };
   loopSubmit: { p50: number; p99: number; max: number };
   loopFollow: { p50: number; p99: number; max: number };
   statusEdits: number;
@@ -189,6 +191,7 @@ async function run(mode: Mode): Promise<RunResult> {
     allRequests,
     latency: { p50: percentile(latencies, 50), p99: percentile(latencies, 99), max: percentile(latencies, 100) },
     rssPeakMB: mb(sampler.rssPeak),
+    atPeak: { heapUsedMB: mb(sampler.atPeak.heapUsed), heapTotalMB: mb(sampler.atPeak.heapTotal), externalMB: mb(sampler.atPeak.external) },
     loopSubmit,
     loopFollow,
     statusEdits: port.statusEdits,
@@ -232,6 +235,8 @@ function print(results: RunResult[]): void {
   line('completion->upload latency p99 (ms)', (r) => fmt(r.latency.p99));
   line('completion->upload latency max (ms)', (r) => fmt(r.latency.max));
   line('peak RSS (MB)', (r) => fmt(r.rssPeakMB));
+  line('  then: V8 heap used/committed (MB)', (r) => `${fmt(r.atPeak.heapUsedMB)}/${fmt(r.atPeak.heapTotalMB)}`);
+  line('  then: external (MB)', (r) => fmt(r.atPeak.externalMB));
   line('event-loop delay p99, submit (ms)', (r) => fmt(r.loopSubmit.p99));
   line('event-loop delay p50, follow (ms)', (r) => fmt(r.loopFollow.p50));
   line('event-loop delay p99, follow (ms)', (r) => fmt(r.loopFollow.p99));

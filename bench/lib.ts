@@ -114,11 +114,14 @@ export class Sampler {
   private readonly histogram = monitorEventLoopDelay({ resolution: 10 });
   private readonly timer: NodeJS.Timeout;
   rssPeak = process.memoryUsage().rss;
+  /** process.memoryUsage() when the RSS peaked: how much of it was the V8 heap (used, committed) and memory outside it. */
+  atPeak: NodeJS.MemoryUsage = process.memoryUsage();
 
   constructor() {
     this.histogram.enable();
     this.timer = setInterval(() => {
-      this.rssPeak = Math.max(this.rssPeak, process.memoryUsage().rss);
+      const now = process.memoryUsage();
+      if (now.rss > this.rssPeak) [this.rssPeak, this.atPeak] = [now.rss, now];
     }, 100);
     this.timer.unref();
   }
