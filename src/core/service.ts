@@ -170,7 +170,8 @@ export class VideoService {
     const job = await this.ownJob(id, actor);
     if (!job.ok) return job;
     if (!this.deps.results || !finishedGeneration(job.value, index)) return fail({ code: 'job.no_video', params: { id: job.value.id, index } });
-    return ok({ job: job.value, selection: selectForRemix(job.value, index), options: remixOptions(job.value) });
+    const selection = selectForRemix(job.value, index);
+    return ok({ job: job.value, selection, options: remixOptions(job.value, selection.faces) });
   }
 
   /**

@@ -53,8 +53,14 @@ export async function recallJob(deps: RecallDeps, text: string, viewer: Viewer):
   return ok({ view: await deps.view(job), mayControl: owner || deps.isAdmin(viewer), videos });
 }
 
-/** The options a remix starts from: the job's own, as reference-to-video (frames are for image-to-video). */
-export const remixOptions = (job: JobRecord): GenerationOptions => ({ ...job.request.options, mode: 'reference', frames: 'off' });
+/**
+ * The options a remix starts from: the job's own, as reference-to-video (frames are for
+ * image-to-video), with the face marks of the references that go along under their new labels.
+ */
+export function remixOptions(job: JobRecord, faces: readonly string[]): GenerationOptions {
+  const { faces: _before, ...options } = job.request.options;
+  return { ...options, mode: 'reference', frames: 'off', ...(faces.length > 0 ? { faces } : {}) };
+}
 
 /** The job's cost as far as the record knows it: the estimate held against the allowance (plain text, every platform). */
 export function costText(job: Pick<JobRecord, 'reservation'>): string {

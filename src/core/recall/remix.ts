@@ -43,6 +43,8 @@ export interface RemixSelection {
   leftOut: LeftOut[];
   /** The job's prompt with its labels renumbered for the new job (the video is @Video1). */
   prompt: string;
+  /** The kept references marked as showing a real person, by their labels in the new job (for `faces`). */
+  faces: string[];
 }
 
 /** The video's file name as the new job shows it. */
@@ -76,7 +78,18 @@ export function selectForRemix(job: JobRecord, index: number, options: { limits?
     chosen.push(facts);
     kept.push(i);
   });
-  return { kept, leftOut, prompt: relabel(job, kept) };
+  const labels = newLabels(job, kept);
+  const faces = kept.filter((i) => job.references[i]!.face).map((i) => labels.get(i)!);
+  return { kept, leftOut, prompt: relabel(job, kept, labels), faces };
+}
+
+/** The label each kept reference gets in the remix: the video takes @Video1, so earlier videos move up one. */
+function newLabels(job: JobRecord, kept: readonly number[]): Map<number, string> {
+  const counts: Record<ReferenceKind, number> = { image: 0, video: 1, audio: 0 };
+  return new Map(kept.map((i) => {
+    const kind = job.references[i]!.kind;
+    return [i, `@${KIND_WORDS[kind]}${++counts[kind]}`];
+  }));
 }
 
 const KIND_WORDS: Record<ReferenceKind, string> = { image: 'Image', video: 'Video', audio: 'Audio' };
@@ -86,13 +99,9 @@ const KIND_WORDS: Record<ReferenceKind, string> = { image: 'Image', video: 'Vide
  * label changed to the one it gets in the remix: the video takes @Video1, so earlier videos move
  * up one. A label of a reference left out becomes its file name, so it names nothing.
  */
-function relabel(job: JobRecord, kept: readonly number[]): string {
-  const counts: Record<ReferenceKind, number> = { image: 0, video: 1, audio: 0 };
+function relabel(job: JobRecord, kept: readonly number[], labels: ReadonlyMap<number, string>): string {
   const renamed = new Map<string, string>();
-  job.references.forEach((reference, i) => {
-    if (kept.includes(i)) renamed.set(reference.label, `@${KIND_WORDS[reference.kind]}${++counts[reference.kind]}`);
-    else renamed.set(reference.label, reference.name.replace(/@/g, ''));
-  });
+  job.references.forEach((reference, i) => renamed.set(reference.label, kept.includes(i) ? labels.get(i)! : reference.name.replace(/@/g, '')));
   return job.request.prompt.replace(/@(?:Image|Video|Audio)\d+\b/g, (label) => renamed.get(label) ?? label);
 }
 

@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { readJobId } from '../../../src/core/recall/job-id.js';
 import { finishedGeneration, selectForRemix } from '../../../src/core/recall/remix.js';
+import { remixOptions } from '../../../src/core/recall/recall.js';
 import type { JobRecord } from '../../../src/core/jobs/job.js';
 import { DEFAULT_OPTIONS } from '../../../src/core/request.js';
 
@@ -39,6 +40,17 @@ describe('selectForRemix', () => {
     expect(chosen.kept).toEqual([0, 1, 3]);
     expect(chosen.leftOut).toEqual([{ name: 'b.mp4', label: '@Video2', reason: 'limits' }]);
     expect(chosen.prompt).toBe('@Image1 and @Video2 then b.mp4 to @Audio1 (@Video10 stays)');
+  });
+
+  it('carries the face marks of the references that go along, under their new labels', () => {
+    const j = job(5, 'x');
+    j.references[1]!.face = true;
+    j.references[2]!.face = true; // left out: its mark goes too
+    j.request = { ...j.request, options: { ...j.request.options, faces: ['@Video1', '@Video2'] } };
+    const chosen = selectForRemix(j, 1);
+    expect(chosen.faces).toEqual(['@Video2']);
+    expect(remixOptions(j, chosen.faces)).toMatchObject({ mode: 'reference', frames: 'off', faces: ['@Video2'] });
+    expect(remixOptions(j, [])).not.toHaveProperty('faces');
   });
 
   it('counts a video of auto length as the longest allowed, so no earlier video goes with it', () => {
