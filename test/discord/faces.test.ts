@@ -96,6 +96,24 @@ describe('faces on Discord', () => {
   });
 });
 
+describe('faces in image-to-video, on Discord', () => {
+  it('a first frame marked as a face is sent with input_image_has_face, and Oxen makes it', async () => {
+    world = await startWorld();
+    world.oxen.switches.facesInReferences = true;
+    const answer = await video(world, 'she turns and smiles', [SELFIE], [
+      { name: 'frames', type: STRING, value: 'first' },
+      { name: 'faces', type: STRING, value: '@Image1' },
+    ]);
+    const id = jobIdOf(answer);
+    await ended(world, id, 'done');
+    const body = lastBody(world);
+    expect(String(body['model'])).toMatch(/image-to-video$/);
+    expect(body['input_image']).toMatch(/\/selfie\.jpg$/);
+    expect(body['input_image_has_face']).toBe(true);
+    expect(body).not.toHaveProperty('tail_image_url_has_face');
+  });
+});
+
 describe('/help on Discord', () => {
   it('says how to mark faces here (the option, the form, the flag) and that every file is named for the model', async () => {
     world = await startWorld();

@@ -93,6 +93,24 @@ describe('faces on Slack', () => {
   });
 });
 
+describe('faces in image-to-video, on Slack', () => {
+  it('--first-frame --last-frame with the last frame marked: tail_image_url_has_face only', async () => {
+    world = await startWorld();
+    world.oxen.switches.facesInReferences = (url) => url.endsWith('/selfie.jpg');
+    const cat = world.slack.addFile('cat.png', fixture('cat.png'), 'image/png');
+    const selfie = world.slack.addFile('selfie.jpg', fixture('dog.jpg'), 'image/jpeg');
+    await mention(world, '<@UBOT> the cat turns into a person --first-frame --last-frame --face @selfie.jpg', [cat, selfie]);
+    const job = await onlyJob(world.bot.core);
+    await ended(world, job.id, 'done');
+    const body = lastBody(world);
+    expect(String(body['model'])).toMatch(/image-to-video$/);
+    expect(body['input_image']).toMatch(/\/cat\.png$/);
+    expect(body['tail_image_url']).toMatch(/\/selfie\.jpg$/);
+    expect(body['tail_image_url_has_face']).toBe(true);
+    expect(body).not.toHaveProperty('input_image_has_face');
+  });
+});
+
 describe('help on Slack', () => {
   it('`/video help` says how to mark faces and that every file is named for the model', async () => {
     world = await startWorld();
