@@ -63,7 +63,8 @@ describe('/video', () => {
     const upload = await discord.waitForCall((c) => c.route === 'createMessage' && c.files.length > 0 && c.path === `/channels/${statusMessageId}/messages`, 8_000, 'the upload');
     expect(upload.files[0]!.bytes.equals(Buffer.from(media('clip3s.mp4')))).toBe(true);
     expect(upload.files[0]!.name).toBe(`seedance-${jobId}.mp4`);
-    expect(upload.json.allowed_mentions).toEqual({ parse: [] });
+    // The one ping: the person who asked, when the video is ready (test/discord/ready-ping.test.ts).
+    expect(upload.json.allowed_mentions).toEqual({ parse: [], users: [ANN.id] });
     expect(upload.json.content).toContain('Seedance 2.0 Fast - Text to Video');
     expect(upload.json.content).toContain('480p');
     expect(upload.json.content).toContain('no audio');
