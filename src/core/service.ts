@@ -13,7 +13,8 @@ import type { Launch } from './jobs/engine.js';
 import { Intake, type IntakeDeps, type SubmitInput, type Submitted } from './jobs/intake.js';
 import { isTerminal, newJobId, type JobRecord, type Platform } from './jobs/job.js';
 import type { JobView } from './jobs/ports.js';
-import type { Membership, ServerSettings } from './settings/settings.js';
+import type { Membership, ServerSettings, Usage } from './settings/settings.js';
+import { readUsage } from './usage.js';
 import type { OriginalLink } from './jobs/ports.js';
 import type { GenerationRecord, Requester } from './jobs/job.js';
 import type { GenerationRequest } from './request.js';
@@ -219,6 +220,11 @@ export class VideoService {
       from.kept,
       previous.id,
     );
+  }
+
+  /** Today's use of the allowances with the operator's limits (the server's own: serverSettings.usage). */
+  usage(place: { platform: Platform; scopeId: string }, userId: string): Promise<Usage> {
+    return readUsage(this.deps.store, place, userId, this.settings.now(), this.settings.budget);
   }
 
   isAdmin(actor: Actor): boolean {

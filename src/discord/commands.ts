@@ -10,12 +10,13 @@ import {
   SlashCommandBuilder,
   type RESTPutAPIApplicationCommandsJSONBody,
 } from 'discord.js';
-import { ASPECT_RATIO_CHOICES, durationChoices, modeChoices, REFERENCE_LIMITS, resolutionsForAnyTier, tierChoices } from '../core/models/catalog.js';
-import { COUNT_MAX, COUNT_MIN, FRAME_MODES } from '../core/request.js';
+import { ASPECT_RATIO_CHOICES, durationChoices, modeChoices, REFERENCE_LIMITS, resolutionsForAnyTier, tierChoices, versionChoices } from '../core/models/catalog.js';
+import { COUNT_MAX, COUNT_MIN, FRAME_MODES, SEED_MAX } from '../core/request.js';
 import type { OptionName } from '../core/options/vocabulary.js';
 import { PROMPT_MAX_LENGTH } from '../core/options/parse-options.js';
 import type { ReferenceKind } from '../core/references/types.js';
 import { videoSettingsCommand } from './settings-command.js';
+import { usageCommand } from './usage.js';
 import { JOB_ID_INPUT_MAX } from '../core/recall/job-id.js';
 import { helpCommand } from './help.js';
 
@@ -27,6 +28,7 @@ export const FACES_FIELD_MAX = 1000;
 
 /** `/video` option name -> the core's option name. */
 export const VIDEO_OPTION_FIELDS: Readonly<Record<string, OptionName>> = {
+  version: 'version',
   tier: 'tier',
   mode: 'mode',
   resolution: 'resolution',
@@ -37,6 +39,7 @@ export const VIDEO_OPTION_FIELDS: Readonly<Record<string, OptionName>> = {
   count: 'count',
   frames: 'frames',
   faces: 'faces',
+  seed: 'seed',
 };
 
 const MAX_OPTIONS = 25;
@@ -60,10 +63,11 @@ const choice = (name: string, value: string) => ({ name: name.slice(0, 100), val
 export function videoCommand() {
   const builder = new SlashCommandBuilder()
     .setName(VIDEO_COMMAND)
-    .setDescription('Make a video with Seedance 2.0 from a prompt and optional reference files')
+    .setDescription('Make a video with Seedance (2.0 or 2.5) from a prompt and optional reference files')
     .setContexts(InteractionContextType.Guild)
     .addStringOption((o) => o.setName('prompt').setDescription('What should happen in the video? Name files as @Image1, @cat.png ...').setRequired(true).setMaxLength(PROMPT_MAX_LENGTH))
-    .addStringOption((o) => o.setName('tier').setDescription('Model tier').addChoices(...tierChoices({ includeAuto: true }).map((c) => choice(c.name, c.value))))
+    .addStringOption((o) => o.setName('version').setDescription('Seedance version (default 2.0; 2.5 makes up to 30 s and takes more files)').addChoices(...versionChoices().map((c) => choice(c.name, c.value))))
+    .addStringOption((o) => o.setName('tier').setDescription('Model tier (Seedance 2.0)').addChoices(...tierChoices({ includeAuto: true }).map((c) => choice(c.name, c.value))))
     .addStringOption((o) => o.setName('mode').setDescription('How the files are used').addChoices(...modeChoices({ includeAuto: true }).map((c) => choice(c.name, c.value))))
     .addStringOption((o) => o.setName('resolution').setDescription('Resolution (1080p and 4k need the Pro tier)').addChoices(...resolutionsForAnyTier().map((r) => choice(r, r))))
     .addStringOption((o) =>
@@ -77,7 +81,8 @@ export function videoCommand() {
     .addBooleanOption((o) => o.setName('watermark').setDescription('Add a watermark'))
     .addIntegerOption((o) => o.setName('count').setDescription('How many videos').setMinValue(COUNT_MIN).setMaxValue(COUNT_MAX))
     .addStringOption((o) => o.setName('frames').setDescription('Use images as the first (and last) frame').addChoices(...FRAME_MODES.map((f) => choice(f, f))))
-    .addStringOption((o) => o.setName('faces').setDescription('Files that show a real person, e.g. @Image1 or @selfie.jpg (Seedance blocks faces otherwise)').setMaxLength(FACES_FIELD_MAX));
+    .addStringOption((o) => o.setName('faces').setDescription('Files that show a real person, e.g. @Image1 or @selfie.jpg (Seedance blocks faces otherwise)').setMaxLength(FACES_FIELD_MAX))
+    .addIntegerOption((o) => o.setName('seed').setDescription('Seed, to repeat a video (only models whose schema takes one)').setMinValue(0).setMaxValue(SEED_MAX));
   for (const { name, kind } of attachmentOptionNames()) {
     builder.addAttachmentOption((o) => o.setName(name).setDescription(`A reference ${kind}`));
   }
@@ -105,5 +110,5 @@ export function makeVideoCommand() {
 
 /** Everything `npm run register` puts (a bulk overwrite replaces all commands of the scope). */
 export function commandDefinitions(): RESTPutAPIApplicationCommandsJSONBody {
-  return [videoCommand(), jobsCommand(), makeVideoCommand(), videoSettingsCommand(), helpCommand()] as RESTPutAPIApplicationCommandsJSONBody;
+  return [videoCommand(), jobsCommand(), makeVideoCommand(), videoSettingsCommand(), helpCommand(), usageCommand()] as RESTPutAPIApplicationCommandsJSONBody;
 }

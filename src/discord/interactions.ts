@@ -31,6 +31,7 @@ import { problemsText, sentences, startVideo, type StartInput } from './submit.j
 import { VIDEO_SETTINGS_COMMAND } from './settings-command.js';
 import { handleVideoSettings } from './settings.js';
 import { HELP_COMMAND, helpEmbed } from './help.js';
+import { handleUsage, USAGE_COMMAND } from './usage.js';
 import { isStoreUnreachable, STORE_UNREACHABLE_TEXT } from '../core/jobs/store-unreachable.js';
 import { recallAnswer, remixButtonClicked, remixSubmitted } from './recall.js';
 
@@ -85,6 +86,7 @@ export class InteractionRouter {
       if (interaction.commandName === JOBS_COMMAND) return this.jobs(interaction);
       if (interaction.commandName === VIDEO_SETTINGS_COMMAND) return handleVideoSettings(interaction, this.deps);
       if (interaction.commandName === HELP_COMMAND) return void (await interaction.reply({ embeds: [helpEmbed()], flags: EPHEMERAL, allowedMentions: NO_MENTIONS }));
+      if (interaction.commandName === USAGE_COMMAND) return handleUsage(interaction, this.deps);
     } else if (interaction.isMessageContextMenuCommand()) {
       if (interaction.commandName === MAKE_VIDEO_COMMAND) return this.makeVideo(interaction);
     } else if (interaction.isButton()) {

@@ -14,6 +14,7 @@ import type { ReferenceMapping } from '../core/references/prompt-references.js';
 import { jobButtonId, remixButtonId, type JobAction } from './custom-ids.js';
 import { ACTION_LABELS, DELIVERED_ACTIONS, ENDED_ACTIONS, remixLabel, RUNNING_ACTIONS } from '../core/job-actions.js';
 import { jobParameters } from '../core/parameters.js';
+import { moneyLine } from '../core/cost-view.js';
 
 export const NO_MENTIONS = { parse: [] as [] };
 
@@ -138,8 +139,8 @@ export function fitContent(lines: readonly (string | undefined)[], flexible: rea
 export function statusMessage(view: JobView): MessageBody {
   const { job } = view;
   const origins = settingOrigins(job);
-  const lines = [`🎬 **${modelName(job)}** for <@${job.requester.userId}>`, quote(promptSent(job)), phaseLine(view), origins ? `-# ${origins}` : undefined, `-# Job ${code(job.id)}`];
-  return { content: fitContent(lines, [1, 3, 2]), components: [buttonRow(job.id, actionsFor(view.phase))], allowed_mentions: NO_MENTIONS };
+  const lines = [`🎬 **${modelName(job)}** for <@${job.requester.userId}>`, quote(promptSent(job)), phaseLine(view), `-# ${moneyLine(job)}`, origins ? `-# ${origins}` : undefined, `-# Job ${code(job.id)}`];
+  return { content: fitContent(lines, [1, 4, 2]), components: [buttonRow(job.id, actionsFor(view.phase))], allowed_mentions: NO_MENTIONS };
 }
 
 

@@ -3,9 +3,9 @@
  * FORM_FIELDS) and a file input for more references. What the shortcut knew (channel, thread, the message's
  * file ids) travels in private_metadata.
  */
-import { ASPECT_RATIO_CHOICES, durationChoices, modeChoices, resolutionsForAnyTier, tierChoices } from '../core/models/catalog.js';
+import { ASPECT_RATIO_CHOICES, durationChoices, modeChoices, resolutionsForAnyTier, tierChoices, versionChoices } from '../core/models/catalog.js';
 import { PROMPT_MAX_LENGTH } from '../core/options/parse-options.js';
-import { COUNT_MAX, COUNT_MIN, FRAME_MODES, type FrameMode } from '../core/request.js';
+import { COUNT_MAX, COUNT_MIN, FRAME_MODES, SEED_MAX, type FrameMode } from '../core/request.js';
 import type { OptionName } from '../core/options/vocabulary.js';
 import type { SlackFile } from './files.js';
 import type { Block } from './render.js';
@@ -96,7 +96,8 @@ const FRAME_NAMES: Record<FrameMode, string> = { off: 'Off (images are reference
  * the catalog, never a second copy). A new option is one more entry here; readModal reads it.
  */
 export const FORM_FIELDS: FormField[] = [
-  selectField('tier', 'Model tier', tierChoices({ includeAuto: true })),
+  selectField('version', 'Seedance version', versionChoices(), '2.5 makes up to 30 s and takes more files'),
+  selectField('tier', 'Model tier (2.0)', tierChoices({ includeAuto: true })),
   selectField('mode', 'Mode', modeChoices({ includeAuto: true })),
   selectField('resolution', 'Resolution', resolutionsForAnyTier().map((r) => ({ name: r, value: r })), '1080p and 4k need the Pro tier'),
   selectField('duration', 'Duration', durationChoices().map((d) => (d === 'auto' ? { name: 'Auto (the model decides)', value: 'auto' } : { name: `${d} s`, value: String(d) }))),
@@ -107,6 +108,7 @@ export const FORM_FIELDS: FormField[] = [
   selectField('frames', 'First / last frame', FRAME_MODES.map((f) => ({ name: FRAME_NAMES[f], value: f })), 'Use the images as the first (and last) frame of the video'),
   // Seedance blocks real faces unless marked (references/faces.ts): the `--face` flag as a field.
   textField('faces', 'Real faces', '@Image1, @selfie.jpg', 1000, 'Files that show a real person, e.g. @Image1 or @selfie.jpg'),
+  textField('seed', 'Seed', 'a whole number, to repeat a video', String(SEED_MAX).length, 'Only for models whose schema takes a seed'),
 ];
 
 export const PROMPT_BLOCK = 'prompt';

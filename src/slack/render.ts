@@ -12,6 +12,7 @@ import { findModel } from '../core/models/catalog.js';
 import { helpSections, type HelpPlatform } from '../core/help/help.js';
 import { ACTION_LABELS, DELIVERED_ACTIONS, ENDED_ACTIONS, remixLabel, RUNNING_ACTIONS, type JobAction } from '../core/job-actions.js';
 import { jobParameters } from '../core/parameters.js';
+import { moneyLine } from '../core/cost-view.js';
 import { ACTION_IDS, ACTION_REMIX, VIDEO_COMMAND } from './requirements.js';
 import { echo, escapeText } from './text.js';
 
@@ -95,8 +96,8 @@ export function referenceLine(job: JobRecord): string | undefined {
 export function statusMessage(view: JobView): Rendered {
   const { job } = view;
   const refs = referenceLine(job);
-  const lines = [`*${phaseLine(view)}*  ·  job \`${job.id}\``, `> ${echo(promptSent(job))}`, `_${escapeText(settingsLine(job))}_`, refs ? `References: ${refs}` : undefined];
-  const blocks: Block[] = [{ type: 'section', block_id: `status:${job.id}`, text: mrkdwn(fitSection(lines, [3, 1, 0])) }];
+  const lines = [`*${phaseLine(view)}*  ·  job \`${job.id}\``, `> ${echo(promptSent(job))}`, `_${escapeText(settingsLine(job))}_`, escapeText(moneyLine(job)), refs ? `References: ${refs}` : undefined];
+  const blocks: Block[] = [{ type: 'section', block_id: `status:${job.id}`, text: mrkdwn(fitSection(lines, [4, 1, 0])) }];
   const origins = settingOrigins(job, 'workspace');
   blocks.push({ type: 'context', elements: [mrkdwn(`Requested by <@${job.requester.userId}>${origins ? ` · ${escapeText(origins)}` : ''}`)] });
   const terminal = isTerminal(job.state) || ['done', 'failed', 'cancelled', 'timed_out'].includes(view.phase);

@@ -7,7 +7,8 @@
 import type { App } from '@slack/bolt';
 import { describeProblem } from '../core/messages.js';
 import type { Problem } from '../core/result.js';
-import { describeSettings, describeUsage } from '../core/settings/describe.js';
+import { usageLines } from '../core/usage.js';
+import { describeSettings } from '../core/settings/describe.js';
 import { SERVER_ONLY, SETTING_INFO, SETTING_NAMES, settingByKey, settingText, type SettingScope } from '../core/settings/model.js';
 import { actorOf, type Flow } from './flow.js';
 import type { Block } from './render.js';
@@ -81,15 +82,11 @@ export async function openSettings(flow: Flow, input: { userId: string; teamId: 
   }
 }
 
-/** `/video usage`: this workspace's and channel's settings and today's use, for anyone. */
+/** `/video usage`: today's use against the allowances, and this workspace's and channel's settings, for anyone (core/usage.ts, as Discord's /usage). */
 export async function usageText(flow: Flow, input: { userId: string; teamId: string; channel: string }): Promise<string> {
-  const settings = flow.service().serverSettings;
-  if (!settings) return 'This bot keeps no settings or allowances of its own (its operator has not enabled them).';
-  const place = { platform: 'slack' as const, scopeId: input.teamId };
-  const [scope, usage] = await Promise.all([settings.get(place), settings.usage(place, input.userId)]);
   // User groups as ids, not mentions: a message would notify them.
-  const plainGroups = { server: SETTINGS_HINT.server };
-  return [...describeUsage(usage, plainGroups), ...describeSettings(scope, input.channel, plainGroups)].join('\n').slice(0, 3000);
+  const lines = await usageLines(flow.service(), { platform: 'slack', scopeId: input.teamId, channelId: input.channel }, input.userId, { server: SETTINGS_HINT.server });
+  return escapeText(lines.join('\n')).slice(0, 3000);
 }
 
 export function registerSettings(app: App, flow: Flow): void {

@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { Admission } from './admission.js';
 import { DeliveryRunner } from './delivery-runner.js';
+import { CostLookup } from './costs.js';
 import { DEFAULT_ENGINE_SETTINGS, type EngineDeps, type EngineEvents, type EngineSettings } from './engine-settings.js';
 import { Finisher } from './finish.js';
 import { Follower } from './follow.js';
@@ -41,6 +42,8 @@ export class EngineContext {
   readonly finisher: Finisher;
   readonly status: StatusMessages;
   readonly takeover: Takeover;
+  /** What each finished video cost, read from Oxen when its job ends. */
+  readonly costs: CostLookup;
 
   constructor(readonly deps: EngineDeps, settings: Partial<EngineSettings> = {}) {
     this.settings = { ...DEFAULT_ENGINE_SETTINGS, instanceId: randomUUID(), ...settings };
@@ -52,6 +55,7 @@ export class EngineContext {
     this.finisher = new Finisher(this);
     this.status = new StatusMessages(this);
     this.takeover = new Takeover(this);
+    this.costs = new CostLookup(deps.oxen, { tagRepo: this.settings.tagRepo, onError: (error) => this.report(error, 'cost') });
   }
 
   track(job: JobRecord): void {

@@ -113,6 +113,7 @@ export class JobEngine {
     for (const timer of this.timers) clearInterval(timer);
     this.timers = [];
     ctx.finisher.stop();
+    ctx.costs.stop();
     ctx.deliveries.stopRetries();
     if (handBack) await ctx.deliveries.drain(graceMs);
     await ctx.settleLocks();

@@ -13,6 +13,10 @@ import { INFLIGHT, jobLease, userSet } from './context.js';
 import type { JobRecord } from './job.js';
 import { isTerminal } from './job.js';
 
+async function fillCosts(ctx: EngineContext, job: JobRecord): Promise<void> {
+  await ctx.costs.fill(job).catch((error: unknown) => ctx.report(error, 'cost', job.id));
+}
+
 export type EndState = 'done' | 'failed' | 'cancelled' | 'timed_out';
 
 export class Finisher {
@@ -29,6 +33,8 @@ export class Finisher {
     const delivered = job.generations.some((g) => g.status === 'succeeded' && g.delivery === 'delivered');
     const undeliverable = job.generations.some((g) => g.status === 'succeeded' && g.delivery === 'failed');
     const allCancelled = job.generations.every((g) => g.status === 'cancelled');
+    // What Oxen charged, before the final status message says it (one lookup per job, batched under load).
+    if (delivered) await fillCosts(this.ctx, job);
     if (!delivered && undeliverable) job.failure = { code: 'job.delivery_failed' };
     else if (!delivered && !allCancelled && !job.failure) {
       const reason = job.generations.find((g) => g.error)?.error;

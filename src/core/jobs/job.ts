@@ -54,6 +54,10 @@ export interface GenerationRecord {
   deliveryErrors?: number;
   /** No delivery attempt before this time (the backoff after a failure), across restarts and instances. */
   nextDeliveryAt?: number;
+  /** What Oxen says it charged (a decimal string, dollars), read when the job ended (jobs/costs.ts). */
+  cost?: string;
+  /** Oxen gave no cost when it was asked. */
+  costUnknown?: boolean;
 }
 
 /** Why a job ended badly: a stable code, Oxen's words when there are any, the deadline when it timed out. */

@@ -19,6 +19,9 @@ import { openResultStream, type ResultStream } from './result-download.js';
 import { DEFAULT_RETRY_POLICY, isRetryableEnqueue, isRetryableRead, withRetries, type RetryPolicy } from './retry.js';
 import {
   cancelResponseSchema,
+  generationShowSchema,
+  generationsPageSchema,
+  type GenerationCostRow,
   enqueueResponseSchema,
   modelSchema,
   presignedUrlResponseSchema,
@@ -188,6 +191,34 @@ export class OxenClient {
       query: { ...filters },
       operation: 'list queue',
       parse: (text) => jsonOf(queueStatusListSchema, 'list queue')(text).generations,
+      retry: 'read',
+      signal: options.signal,
+    });
+  }
+
+  /** GET /api/ai/generations/{id}: the row with what it cost (`cost`, a decimal string, or null). */
+  generationCost(id: string, options: CallOptions = {}): Promise<GenerationCostRow> {
+    return this.call({
+      method: 'GET',
+      path: `/api/ai/generations/${segment(id)}`,
+      operation: 'get generation cost',
+      parse: (text) => jsonOf(generationShowSchema, 'get generation cost')(text).generation,
+      retry: 'read',
+      signal: options.signal,
+    });
+  }
+
+  /** GET /api/ai/generations: one page of the history (the queue's filters), each row with its cost. */
+  listGenerationCosts(filters: QueueListFilters & { page?: number; page_size?: number }, options: CallOptions = {}): Promise<{ rows: GenerationCostRow[]; totalPages: number }> {
+    return this.call({
+      method: 'GET',
+      path: '/api/ai/generations',
+      query: Object.fromEntries(Object.entries(filters).map(([k, v]) => [k, String(v)])),
+      operation: 'list generations',
+      parse: (text) => {
+        const page = jsonOf(generationsPageSchema, 'list generations')(text);
+        return { rows: page.generations, totalPages: page.total_pages ?? 1 };
+      },
       retry: 'read',
       signal: options.signal,
     });

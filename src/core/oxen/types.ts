@@ -129,6 +129,16 @@ export interface QueueListFilters {
   namespace?: string;
 }
 
+/**
+ * What a generation cost, from GET /api/ai/generations(/{id}) (oxen-hub-openapi.json,
+ * GenerationsController): `cost` is a decimal string, null while nothing was charged. Only the
+ * id and cost are read; the rows carry every echoed parameter too.
+ */
+export const generationCostRowSchema = z.object({ generation_id: z.string(), cost: z.string().nullish() }).loose();
+export type GenerationCostRow = z.infer<typeof generationCostRowSchema>;
+export const generationShowSchema = z.object({ generation: generationCostRowSchema }).loose();
+export const generationsPageSchema = z.object({ generations: z.array(generationCostRowSchema), total_pages: z.number().optional() }).loose();
+
 // Reference upload (undocumented, used by an Oxen-authored client; oxen-api.md section 7).
 export const whoAmIResponseSchema = z.object({ user: z.object({ username: z.string().min(1) }).loose() }).loose();
 export const workbenchUploadResponseSchema = z.object({ asset_path: z.string().min(1) }).loose();

@@ -3,7 +3,8 @@
  * change on any replica is seen at once), change and reset (admins only, never above the
  * operator's ceiling), apply to a request, and today's usage for the App Home.
  */
-import { budgetCounter, budgetDay, personCounter, type BudgetLimits } from '../jobs/budget.js';
+import type { BudgetLimits } from '../jobs/budget.js';
+import { readUsage } from '../usage.js';
 import type { Platform } from '../jobs/job.js';
 import type { JobStore } from '../jobs/store.js';
 import type { GenerationRequest } from '../request.js';
@@ -176,22 +177,7 @@ export class ServerSettings {
 
   /** Today's use of the server's and the person's allowances (UTC day). */
   async usage(place: Pick<SettingsPlace, 'platform' | 'scopeId'>, userId: string): Promise<Usage> {
-    const day = budgetDay((this.deps.now ?? Date.now)());
-    const owner = { requester: { platform: place.platform, userId, scopeId: place.scopeId }, reservation: { day } };
-    const { store } = this.deps;
-    const [scopeSeconds, scopeUsd, personSeconds, personUsd] = await Promise.all([
-      store.counterValue(budgetCounter(owner, 'seconds')),
-      store.counterValue(budgetCounter(owner, 'usd')),
-      store.counterValue(personCounter(owner, 'seconds')),
-      store.counterValue(personCounter(owner, 'usd')),
-    ]);
-    const clean = (n: number) => Math.max(0, Math.round(n * 100) / 100);
-    return {
-      day,
-      scope: { videoSeconds: clean(scopeSeconds), usd: clean(scopeUsd) },
-      person: { videoSeconds: clean(personSeconds), usd: clean(personUsd) },
-      limits: this.limitsOf((await this.get(place)).server),
-    };
+    return readUsage(this.deps.store, place, userId, (this.deps.now ?? Date.now)(), this.limitsOf((await this.get(place)).server));
   }
 
   async close(): Promise<void> {
