@@ -35,7 +35,7 @@ describe('the "Make video" shortcut', () => {
 
     expect(view.callback_id).toBe('make_video_modal');
     const blockIds = view.blocks.map((b) => b.block_id).filter(Boolean);
-    expect(blockIds).toEqual(['prompt', 'tier', 'mode', 'resolution', 'duration', 'aspectRatio', 'audio', 'watermark', 'count', 'frames', 'faces', 'files']);
+    expect(blockIds).toEqual(['prompt', 'version', 'tier', 'mode', 'resolution', 'duration', 'aspectRatio', 'audio', 'watermark', 'count', 'frames', 'faces', 'seed', 'files']);
     expect(view.blocks.find((b) => b.block_id === 'files')!.element!.type).toBe('file_input');
     expect(view.blocks.find((b) => b.block_id === 'resolution')!.element!.options!.map((o) => o.value)).toEqual(['default', '480p', '720p', '1080p', '4k']);
     expect(JSON.parse(view.private_metadata)).toEqual({ c: 'C1', f: [cat.id] });
