@@ -13,10 +13,6 @@ import { INFLIGHT, jobLease, userSet } from './context.js';
 import type { JobRecord } from './job.js';
 import { isTerminal } from './job.js';
 
-async function fillCosts(ctx: EngineContext, job: JobRecord): Promise<void> {
-  await ctx.costs.fill(job).catch((error: unknown) => ctx.report(error, 'cost', job.id));
-}
-
 export type EndState = 'done' | 'failed' | 'cancelled' | 'timed_out';
 
 export class Finisher {
@@ -33,8 +29,6 @@ export class Finisher {
     const delivered = job.generations.some((g) => g.status === 'succeeded' && g.delivery === 'delivered');
     const undeliverable = job.generations.some((g) => g.status === 'succeeded' && g.delivery === 'failed');
     const allCancelled = job.generations.every((g) => g.status === 'cancelled');
-    // What Oxen charged, before the final status message says it (one lookup per job, batched under load).
-    if (delivered) await fillCosts(this.ctx, job);
     if (!delivered && undeliverable) job.failure = { code: 'job.delivery_failed' };
     else if (!delivered && !allCancelled && !job.failure) {
       const reason = job.generations.find((g) => g.error)?.error;
@@ -78,6 +72,24 @@ export class Finisher {
     ctx.untrack(job.id);
     await store.releaseLease(jobLease(job.id), ctx.settings.instanceId).catch((error: unknown) => ctx.report(error, 'release.lease', job.id));
     void ctx.admission.dispatch();
+    if (state === 'done') void this.reportCost(job);
+  }
+
+  /**
+   * What Oxen charged, once the job has ended and let everything go (a lookup never holds a slot):
+   * saved with the job and shown by one more edit of its status message (jobs/costs.ts batches the
+   * lookups of many jobs ending at once).
+   */
+  private async reportCost(job: JobRecord): Promise<void> {
+    const ctx = this.ctx;
+    try {
+      await ctx.costs.fill(job);
+      if (ctx.stopped) return;
+      await ctx.save(job);
+      await ctx.status.show(job, true);
+    } catch (error) {
+      ctx.report(error, 'cost', job.id);
+    }
   }
 
   /** Stops the pending retries (at shutdown: the next owner ends those jobs). */
