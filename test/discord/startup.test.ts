@@ -47,7 +47,7 @@ describe('npm run register', () => {
   it('puts the commands for one guild, or globally, with the bot token', async () => {
     discord = await startFakeDiscord();
     const env = { DISCORD_TOKEN: discord.token, DISCORD_APPLICATION_ID: discord.applicationId, DISCORD_API_URL: discord.url };
-    expect(await main(['--guild', discord.guildId], env)).toBe(`Registered "video", "jobs", "Make video", "video-settings", "help" (guild ${discord.guildId}).`);
+    expect(await main(['--guild', discord.guildId], env)).toBe(`Registered "video", "jobs", "Make video", "video-settings", "help", "usage" (guild ${discord.guildId}).`);
     expect(await main([], env)).toContain('(global)');
     const [guild, global] = discord.callsTo('putCommands');
     expect(guild!.path).toBe(`/applications/${discord.applicationId}/guilds/${discord.guildId}/commands`);
