@@ -5,10 +5,10 @@
  * and what people read (the answer, the status message).
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { buttonPress, messageContextMenu, modalSubmit, slashCommand, type SlashOption } from '../fakes/discord/index.js';
+import { apiUser, buttonPress, messageContextMenu, modalSubmit, slashCommand, type SlashOption } from '../fakes/discord/index.js';
 import type { SeedanceFailure } from '../fakes/oxen/index.js';
 import { eventually } from '../helpers/harness.js';
-import { ANN, answerTo, media, startWorld, type World } from './helpers.js';
+import { ANN, answerTo, BOB, media, startWorld, type World } from './helpers.js';
 
 let world: World | undefined;
 afterEach(async (ctx) => {
@@ -93,6 +93,28 @@ describe('faces on Discord', () => {
     const body = lastBody(world);
     expect(body['input_face_images']).toEqual([expect.stringMatching(/\/selfie\.jpg$/)]);
     expect(body).not.toHaveProperty('input_images');
+  });
+});
+
+describe('the --face flag on Discord', () => {
+  it('in a reply that mentions the bot: the replied-to selfie goes in the face field', async () => {
+    world = await startWorld();
+    world.oxen.switches.facesInReferences = (url) => url.endsWith('/selfie.jpg');
+    const { discord } = world;
+    const original = await discord.postUserMessage(BOB, { content: 'me', attachments: [discord.attachment('selfie.jpg', media('dog.jpg'), { contentType: 'image/jpeg' })] });
+    await discord.postUserMessage(ANN, {
+      type: 19,
+      content: `<@${discord.bot.id}> @Image1 waves at @cat.png --face @Image1`,
+      mentions: [apiUser(discord.bot)],
+      message_reference: { type: 0, message_id: original.id, channel_id: discord.channelId, guild_id: discord.guildId },
+      attachments: [discord.attachment('cat.png', media('cat.png'), { contentType: 'image/png' })],
+    });
+    await eventually(() => world!.oxen.requestsTo('enqueue').length === 1, 8_000, 'the enqueue');
+    const body = lastBody(world);
+    expect(body['input_face_images']).toEqual([expect.stringMatching(/\/selfie\.jpg$/)]);
+    expect(body['input_images']).toEqual([expect.stringMatching(/\/cat\.png$/)]);
+    expect(body['prompt']).toBe('@Image1 waves at @Image2');
+    await eventually(() => world!.discord.calls.some((c) => c.files.some((f) => f.name.startsWith('seedance-'))), 8_000, 'the video');
   });
 });
 
