@@ -5,8 +5,8 @@
  * things are done there (commands, where files go) and its own formatting; lines use `code` and
  * nothing else, so either markup shows them.
  */
-import { ASPECT_RATIO_CHOICES, DURATION_RANGE, modeChoices, resolutionsForAnyTier, tierChoices } from '../models/catalog.js';
-import { REFERENCE_LIMITS } from '../references/limits.js';
+import { ASPECT_RATIO_CHOICES, durationsByVersion, modeChoices, resolutionsForAnyTier, tierChoices } from '../models/catalog.js';
+import { REFERENCE_LIMITS, REFERENCE_LIMITS_2_5 } from '../references/limits.js';
 import { SWITCH_FLAGS, VALUE_OPTIONS } from '../options/vocabulary.js';
 
 export interface HelpSection {
@@ -31,6 +31,7 @@ export const HELP_EXAMPLES: readonly { text: string; files: boolean }[] = [
   { text: 'a red fox running through snow at dawn --res 720p --duration 5', files: false },
   { text: 'a street market at night, handheld camera --pro --res 1080p --ar 9:16 --no-audio', files: false },
   { text: 'a paper boat on a river --count 2 --fast', files: false },
+  { text: 'a lighthouse in a storm, waves crashing --v2.5 --duration 20', files: false },
   { text: 'the cat @cat.png walks the way the dancer moves in @Video1, to the beat of @Audio1 --r2v', files: true },
   { text: 'the cat wakes up and stretches --first-frame', files: true },
 ];
@@ -42,7 +43,8 @@ export function limitsLine(): string {
   const { images, videos, audios, maxFiles } = REFERENCE_LIMITS;
   return (
     `Limits: up to ${images.maxCount} images (${mb(images.maxBytesEach)} each), ${videos.maxCount} videos (under ${mb(videos.totalBytesUnder)} together, ` +
-    `${videos.minSecondsTotal}-${videos.maxSecondsTotal} s in all) and ${audios.maxCount} audio files (${mb(audios.maxBytesEach)} each, ${audios.maxSecondsTotal} s in all); ${maxFiles} files at most.`
+    `${videos.minSecondsTotal}-${videos.maxSecondsTotal} s in all) and ${audios.maxCount} audio files (${mb(audios.maxBytesEach)} each, ${audios.maxSecondsTotal} s in all); ${maxFiles} files at most. ` +
+    `Seedance 2.5 takes up to ${REFERENCE_LIMITS_2_5.images.maxCount} images, ${REFERENCE_LIMITS_2_5.videos.maxCount} videos and ${REFERENCE_LIMITS_2_5.audios.maxCount} audio files.`
   );
 }
 
@@ -54,7 +56,7 @@ export function optionLines(): string[] {
 
 export function helpSections(platform: HelpPlatform): HelpSection[] {
   return [
-    { title: 'Make a video with Seedance 2.0', lines: [...platform.start] },
+    { title: 'Make a video with Seedance 2.0 or 2.5', lines: [...platform.start] },
     {
       title: 'Files and labels',
       lines: [
@@ -73,9 +75,17 @@ export function helpSections(platform: HelpPlatform): HelpSection[] {
     {
       title: 'Choices',
       lines: [
-        `Tiers: ${tierChoices({ includeAuto: true }).map((c) => c.name).join(', ')}.`,
+        'Versions: Seedance 2.0 (the default, with tiers) or 2.5 (`--v2.5`: one tier, 480p or 720p, up to 30 s, audio on unless `--no-audio`, more files).',
+        `Tiers (2.0): ${tierChoices({ includeAuto: true }).map((c) => c.name).join(', ')}.`,
         `Modes: ${modeChoices({ includeAuto: true }).map((c) => c.name).join(', ')}.`,
-        `Resolutions: ${resolutionsForAnyTier().join(', ')} (1080p and 4k need Pro). Durations: ${DURATION_RANGE.min}-${DURATION_RANGE.max} s or auto. Aspect ratios: ${ASPECT_RATIO_CHOICES.join(', ')}.`,
+        `Resolutions: ${resolutionsForAnyTier().join(', ')} (1080p and 4k need Pro). Durations: auto or ${durationsByVersion()}. Aspect ratios: ${ASPECT_RATIO_CHOICES.join(', ')}.`,
+      ],
+    },
+    {
+      title: 'Seeds and cost',
+      lines: [
+        "`--seed N` asks for the same video again, where the model's request schema takes a seed (the bot draws one when you give none, and Parameters show it; Retry keeps yours and draws a new one otherwise). Today's Seedance 2.0 and 2.5 schemas take none: the bot says so rather than drop it.",
+        'Before anything is spent the status message shows the estimate (seconds × the model’s price; auto counts as the longest), and once the video is delivered what Oxen says it charged.',
       ],
     },
     { title: 'Examples', lines: HELP_EXAMPLES.map((e) => `• ${platform.example(e.text, e.files)}`) },
