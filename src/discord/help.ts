@@ -24,7 +24,7 @@ export const DISCORD_HELP: HelpPlatform = {
   ],
   example: (text, files) => (files ? `\`@Seedance ${text}\` (replying to the message with the files)` : `\`@Seedance ${text}\``),
   more: [
-    '`/jobs` lists your videos with their buttons; `/jobs id:k3m9qz` shows one job of this server by the id its status message shows (state, parameters, cost, the video and its buttons). `/usage` shows today's video-seconds and dollars, yours and the server's, against the allowances. `/video-settings` (server managers) sets defaults, limits and allowances.',
+    "`/jobs` lists your videos with their buttons; `/jobs id:k3m9qz` shows one job of this server by the id its status message shows (state, parameters, cost, the video and its buttons). `/usage` shows today's video-seconds and dollars, yours and the server's, against the allowances. `/video-settings` (server managers) sets defaults, limits and allowances.",
     'The status message has Cancel while the job runs and Retry once it ended, with Edit prompt and Parameters; every delivered video has Retry, Edit prompt, Remix and Parameters. Only you (or an admin) can use Cancel, Retry, Edit prompt and Remix.',
     '**Remix** makes a new video from a finished one: a form with its prompt opens, and the video becomes `@Video1` of a reference-to-video job (with the earlier files that still fit beside it), counted against your allowance.',
     "You are mentioned when your video is ready; nothing else the bot posts pings anyone.",
