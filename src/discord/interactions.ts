@@ -162,7 +162,7 @@ export class InteractionRouter {
       title: 'Make video',
       components: [
         label('Prompt', 'Name the files as @Image1, @Video1 or by file name.', textInput('prompt', 2, target.content.slice(0, PROMPT_MAX_LENGTH), true)),
-        label('Options (optional)', 'Flags, e.g. --pro --res 1080p --duration 8 --ar 9:16 --no-audio', textInput('options', 1, '', false)),
+        label('Options (optional)', 'Flags, e.g. --pro --res 1080p --duration 8 --ar 9:16, or --v2.5 for Seedance 2.5', textInput('options', 1, '', false)),
         label('Real faces (optional)', 'Files that show a real person, e.g. @Image1 or @selfie.jpg', textInput('faces', 1, '', false, FACES_FIELD_MAX)),
       ],
     } as never);

@@ -4,9 +4,9 @@
  * reports what each generation cost), the real SQLite store.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { buttonPress, slashCommand, type ApiMessage, type SlashOption } from '../fakes/discord/index.js';
+import { buttonPress, messageContextMenu, modalSubmit, slashCommand, type ApiMessage, type SlashOption } from '../fakes/discord/index.js';
 import { eventually } from '../helpers/harness.js';
-import { ANN, answerTo, startWorld, type World } from './helpers.js';
+import { ANN, answerTo, BOB, startWorld, type World } from './helpers.js';
 
 let world: World | undefined;
 afterEach(async () => {
@@ -68,6 +68,20 @@ describe('Seedance 2.5 and cost on Discord', () => {
     const params = await press(world, `job:params:${jobId}`, discord.messages.get(status.id)!);
     expect(params).toContain('version `2.5`');
     expect(params).toContain('cost `$4.80 (as Oxen reports it)`');
+  });
+
+  it("the Make video form's options field takes --v2.5 like every other flag", async () => {
+    world = await startWorld();
+    const { discord } = world;
+    const target = await discord.postUserMessage(BOB, { content: 'a storm at sea' });
+    const menu = messageContextMenu(discord.context(ANN), 'Make video', target);
+    await discord.dispatchInteraction(menu);
+    await eventually(() => discord.callbacks.has(menu.id), 3_000, 'the modal');
+    const submit = modalSubmit(discord.context(ANN), `modal:make:${discord.channelId}:${target.id}`, { prompt: 'a storm at sea', options: '--v2.5 --duration 25' });
+    await discord.dispatchInteraction(submit);
+    expect(await answerTo(discord, submit)).toMatch(/^Started job .* with Seedance 2\.5 - Text to Video/);
+    await eventually(() => enqueued(world!).length === 1, 5_000, 'the enqueue');
+    expect(enqueued(world)[0]).toMatchObject({ model: 'bytedance-seedance-2-5-text-to-video', duration: 25 });
   });
 
   it('says the cost is unknown when Oxen reports none', async () => {
