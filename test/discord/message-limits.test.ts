@@ -41,7 +41,9 @@ describe('status messages and summaries', () => {
     world = await startWorld({ messageContentIntent: true, oxen: { timing: { queuedMs: 20, processingMs: 40 } } });
     const { discord } = world;
     const names = Array.from({ length: 9 }, (_, i) => `${'a-very-long-file-name-'.repeat(11)}${i}.png`);
-    const prompt = `a fox ${'in deep snow '.repeat(400)}`.slice(0, PROMPT_MAX_LENGTH - 30).trim();
+    // Every file is named, so the prompt the model gets is the person's own (nothing is added to it).
+    const labels = names.map((_, i) => `@Image${i + 1}`).join(' ');
+    const prompt = `a fox with ${labels} ${'in deep snow '.repeat(400)}`.slice(0, PROMPT_MAX_LENGTH - 30).trim();
     await discord.postUserMessage(ANN, {
       content: `<@${discord.bot.id}> ${prompt}`,
       mentions: [apiUser(discord.bot)],
