@@ -119,7 +119,8 @@ beforeAll(async () => {
 
   // /readyz: the store, the Discord gateway, Slack and the Oxen stream, each named when not ready.
   let last: { status: number; text: string } | undefined;
-  const deadline = Date.now() + 12_000;
+  // Generous: tsx compiles the whole app at start, which takes 10+ s on a loaded 2-core machine.
+  const deadline = Date.now() + 30_000;
   while (Date.now() < deadline && child.exitCode === null) {
     last = await get(`${base}/readyz`);
     if (last?.status === 200) break;
@@ -132,7 +133,7 @@ beforeAll(async () => {
   expect(ready.status).toBe('ready');
   expect(Object.keys(ready.checks).sort()).toEqual(['discord', 'lifecycle', 'oxen_stream', 'slack', 'store'].sort());
   times.push(`ready ${Date.now() - began} ms after spawn`);
-}, 20_000);
+}, 40_000);
 
 afterAll(async () => {
   if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
