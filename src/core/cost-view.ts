@@ -4,7 +4,7 @@
  * what Oxen reports it charged once the job ended, or that it is unknown.
  */
 import { chargedUsd } from './jobs/costs.js';
-import type { JobRecord } from './jobs/job.js';
+import type { GenerationRecord, JobRecord } from './jobs/job.js';
 
 export const dollars = (usd: number) => `$${usd < 10 ? usd.toFixed(2) : usd.toFixed(0)}`;
 
@@ -22,6 +22,13 @@ export function chargedText(job: Pick<JobRecord, 'generations'>): string | undef
   if (made.length === 0 || made.every((g) => g.cost === undefined && !g.costUnknown)) return undefined;
   const usd = chargedUsd(job);
   return usd === undefined ? 'Cost unknown: Oxen did not say what it charged' : `Cost: ${dollars(usd)} (as Oxen reports it)`;
+}
+
+/** One video's own charge, for the message that delivered it; undefined while it was not looked up. */
+export function generationCostText(generation: Pick<GenerationRecord, 'cost' | 'costUnknown'>): string | undefined {
+  const usd = generation.cost === undefined ? NaN : Number(generation.cost);
+  if (Number.isFinite(usd)) return `Cost: ${dollars(usd)} (as Oxen reports it)`;
+  return generation.cost !== undefined || generation.costUnknown ? 'Cost unknown: Oxen did not say what it charged' : undefined;
 }
 
 /** The money line of a status message: the estimate while it runs, the charge once known. */

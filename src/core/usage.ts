@@ -33,7 +33,7 @@ export interface UsageSource {
   usage(place: { platform: Platform; scopeId: string }, userId: string): Promise<Usage>;
 }
 
-export const USAGE_NOTE = 'Dollars are the estimates held for each job (auto counted as the longest); what Oxen charged for a video is on its status message and under Parameters.';
+export const USAGE_NOTE = 'Dollars are the estimates held for each job (auto counted as the longest); what Oxen charged for a video is on its status message, on the message that delivered it and under Parameters.';
 
 /** The lines of the usage view: today's use, then the server's and channel's settings when there are any. */
 export async function usageLines(

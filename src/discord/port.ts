@@ -10,7 +10,7 @@ import type { JobView, LinkReason, OriginalLink, PlatformPort, UploadOutcome, Vi
 import type { Logger } from '../core/log.js';
 import { apiCode, asDiscordError, DISCORD_CODES, discordProblemSentence, isPermissionError } from './errors.js';
 import { fittedSummary, linkLifetime } from './fit-note.js';
-import { deliveryMarker, isActivePhase, linkMessage, NO_MENTIONS, statusMessage, videoSummary } from './render.js';
+import { deliveryMarker, isActivePhase, linkMessage, NO_MENTIONS, statusMessage, videoSummary, withCostLine } from './render.js';
 import type { StatusEditor } from './status-editor.js';
 
 const MiB = 1024 * 1024;
@@ -119,16 +119,36 @@ export class DiscordPort implements PlatformPort {
   async findDelivered(job: JobRecord, generation: GenerationRecord): Promise<boolean> {
     let recent: APIMessage[];
     try {
-      recent = (await this.deps.rest.get(Routes.channelMessages(this.threadOf(job)), { query: new URLSearchParams({ limit: '50' }) })) as APIMessage[];
+      recent = await this.recentInThread(job);
     } catch (error) {
       // Without Read Message History the thread cannot be checked; delivering beats never delivering.
       if (!isPermissionError(error)) throw error;
       this.deps.log.warn('discord.history_unreadable', { job: job.id, error });
       return false;
     }
+    return recent.some((m) => this.delivers(m, generation));
+  }
+
+  /**
+   * The cost on the post that delivered the video, found again by its delivery marker. The edit
+   * pings no one (the post's own ping was when the video came) and keeps its buttons.
+   */
+  async noteCost(job: JobRecord, generation: GenerationRecord, costText: string): Promise<void> {
+    const post = (await this.recentInThread(job)).find((m) => this.delivers(m, generation));
+    if (!post) {
+      this.deps.log.warn('discord.delivery_post_not_found', { job: job.id, generation: generation.id });
+      return;
+    }
+    await this.deps.rest.patch(Routes.channelMessage(post.channel_id, post.id), { body: { content: withCostLine(post.content, costText), allowed_mentions: NO_MENTIONS } });
+  }
+
+  private async recentInThread(job: JobRecord): Promise<APIMessage[]> {
+    return (await this.deps.rest.get(Routes.channelMessages(this.threadOf(job)), { query: new URLSearchParams({ limit: '50' }) })) as APIMessage[];
+  }
+
+  private delivers(message: APIMessage, generation: GenerationRecord): boolean {
     const botId = this.deps.botId();
-    const marker = deliveryMarker(generation);
-    return recent.some((m) => (botId === undefined || m.author.id === botId) && m.content.includes(marker));
+    return (botId === undefined || message.author.id === botId) && message.content.includes(deliveryMarker(generation));
   }
 
   private threadOf(job: JobRecord): string {

@@ -171,6 +171,19 @@ export function linkMessage(job: JobRecord, generation: GenerationRecord, url: s
   return { ...videoSummary(job, generation), content: fitContent(lines, [3, 1, 0]) };
 }
 
+/**
+ * A delivery post's content with the video's cost (`-# Cost: …`) just above its footer, which stays
+ * last and whole (it carries the delivery marker); a cost line already there is replaced.
+ */
+export function withCostLine(content: string, costText: string): string {
+  const lines = content.split('\n').filter((line) => !line.startsWith('-# Cost'));
+  const footer = lines.pop() ?? '';
+  const all = [...lines, `-# ${costText}`, footer];
+  // Shortened from the end when needed, never a link (it would stop working).
+  const flexible = lines.map((_, i) => i).filter((i) => !/^<?https?:\/\//.test(lines[i]!)).reverse();
+  return fitContent(all, flexible);
+}
+
 export function parametersText(job: JobRecord): string {
   const lines = [
     `**Job ${code(job.id)}** · ${modelName(job)} · ${job.state}`,

@@ -9,7 +9,7 @@ import type { Logger } from '../core/log.js';
 import { videoOrdinal } from '../core/summary.js';
 import { adapterErrorOf, isNotInChannel, slackFailureOf, type SlackFailure } from './api-errors.js';
 import { decodeOrigin } from './files.js';
-import { deliveredButtons, deliverySummary, linkMessage, statusMessage, withRemixOf } from './render.js';
+import { deliveredButtons, deliverySummary, linkMessage, statusMessage, withCost, withRemixOf, type Block } from './render.js';
 import { describeSlackFailure } from './sentences.js';
 import type { StatusThrottle } from './status-throttle.js';
 import { fittedLines, lastingLinkMessage } from './fit-note.js';
@@ -167,6 +167,26 @@ export class SlackPort implements PlatformPort {
     } catch {
       return false;
     }
+  }
+
+  /**
+   * The cost on the message in the thread that carries the delivered video's buttons (or its link),
+   * found by the block id of that row, which names the job and the video.
+   */
+  async noteCost(job: JobRecord, generation: GenerationRecord, costText: string): Promise<void> {
+    const channel = job.destination.channelId;
+    const threadTs = job.destination.threadId ?? job.destination.statusMessageId;
+    if (!threadTs) return;
+    const index = job.generations.findIndex((g) => g.id === generation.id) + 1;
+    const rowId = `delivered:${job.id}:${index}`;
+    const answer = await this.deps.client.conversations.replies({ channel, ts: threadTs, limit: 200 });
+    const post = (answer.messages ?? []).find((m) => m.bot_id && ((m.blocks ?? []) as Block[]).some((b) => b['block_id'] === rowId));
+    if (!post?.ts) {
+      this.deps.log.warn('slack.delivery_post_not_found', { job: job.id, generation: generation.id });
+      return;
+    }
+    const updated = withCost({ ...(post.text !== undefined ? { text: post.text } : {}), blocks: (post.blocks ?? []) as Block[] }, job.id, index, costText);
+    await this.deps.client.chat.update({ channel, ts: post.ts, ...updated, parse: 'none', link_names: false });
   }
 
   /** Joins a public channel (channels:join); false when Slack refuses (private channel, no scope). */

@@ -133,6 +133,19 @@ export function deliveredButtons(job: JobRecord, index: number, of: number): Ren
   return { text, blocks: [{ type: 'context', elements: [mrkdwn(text)] }, withRemix(buttonRow(`delivered:${job.id}:${index}`, job.id, DELIVERED_ACTIONS), job.id, index, of)] };
 }
 
+/**
+ * A delivered video's message (its buttons, or the link standing for it) with the video's cost in a
+ * context block above the buttons; a cost block already there is replaced.
+ */
+export function withCost(message: { text?: string; blocks?: Block[] }, jobId: string, index: number, costText: string): Rendered {
+  const blockId = `cost:${jobId}:${index}`;
+  const blocks = (message.blocks ?? []).filter((b) => b['block_id'] !== blockId);
+  const row = blocks.findIndex((b) => b['type'] === 'actions');
+  blocks.splice(row < 0 ? blocks.length : row, 0, { type: 'context', block_id: blockId, elements: [mrkdwn(escapeText(costText))] });
+  const text = (message.text ?? '').split('\n').filter((line) => !line.startsWith('Cost')).concat(escapeText(costText)).join('\n');
+  return { text, blocks };
+}
+
 /** Remix of video `index` of a job: its value carries the job id and which video. */
 export function remixButton(jobId: string, index: number, of: number): Block {
   return { type: 'button', action_id: ACTION_REMIX, value: `${jobId}:${index}`, text: { type: 'plain_text', text: remixLabel(index, of) } };

@@ -6,6 +6,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { buttonPress, messageContextMenu, modalSubmit, slashCommand, type ApiMessage, type SlashOption } from '../fakes/discord/index.js';
 import { eventually } from '../helpers/harness.js';
+import { DISCORD_TEXT_LIMIT } from '../../src/core/messages.js';
+import { withCostLine } from '../../src/discord/render.js';
 import { ANN, answerTo, BOB, startWorld, type World } from './helpers.js';
 
 let world: World | undefined;
@@ -31,6 +33,24 @@ async function press(w: World, customId: string, message: ApiMessage) {
   const payload = buttonPress(w.discord.context(ANN), customId, message);
   await w.discord.dispatchInteraction(payload);
   return answerTo(w.discord, payload);
+}
+
+/** The post in the job's thread that delivered this generation (its footer carries `gen <id>`). */
+const deliveredPost = (w: World, generationId: string): ApiMessage | undefined =>
+  [...w.discord.messages.values()].find((m) => m.author.id === w.discord.bot.id && m.content.includes(`gen ${generationId}`));
+
+/** The delivered post carries the cost above its footer, which stays last; the edit pings no one. */
+async function expectCostOnDelivery(w: World, jobId: string, generationId: string, costLine: string) {
+  await eventually(() => deliveredPost(w, generationId)?.content.includes(costLine) === true, 5_000, 'the cost on the delivered post');
+  const post = deliveredPost(w, generationId)!;
+  const lines = post.content.split('\n');
+  expect(lines.at(-2)).toContain(costLine);
+  expect(lines.at(-1)).toBe(`-# Job \`${jobId}\` · gen ${generationId}`);
+  expect(post.attachments.length + (post.content.includes('http') ? 1 : 0)).toBeGreaterThan(0);
+  const edits = w.discord.callsTo('editMessage').filter((c) => c.path.endsWith(`/messages/${post.id}`));
+  expect(edits).toHaveLength(1);
+  expect(edits[0]!.json.allowed_mentions).toEqual({ parse: [] });
+  expect(edits[0]!.json.components).toBeUndefined();
 }
 
 const enqueued = (w: World) => w.oxen.requestsTo('enqueue').map((r) => JSON.parse(r.body) as Record<string, unknown>);
@@ -64,6 +84,9 @@ describe('Seedance 2.5 and cost on Discord', () => {
     await eventually(() => discord.messages.get(status.id)!.content.includes('Cost: $4.80 (as Oxen reports it)'), 5_000, 'the cost on the status message');
     // One lookup, of this generation: not one per status edit.
     expect(oxen.requestsTo('showGeneration').map((r) => r.path)).toEqual([`/api/ai/generations/${generationId}`]);
+    // The post that delivered the video says it too, from the same lookup.
+    await expectCostOnDelivery(world, jobId, generationId!, '-# Cost: $4.80 (as Oxen reports it)');
+    expect(oxen.requestsTo('showGeneration')).toHaveLength(1);
 
     const params = await press(world, `job:params:${jobId}`, discord.messages.get(status.id)!);
     expect(params).toContain('version `2.5`');
@@ -90,6 +113,32 @@ describe('Seedance 2.5 and cost on Discord', () => {
     const jobId = jobIdOf(await video(world, [{ name: 'prompt', type: STRING, value: 'a fox' }]));
     await eventually(async () => (await stateOf(world!, jobId)) === 'done', 8_000, 'done');
     await eventually(() => world!.discord.messages.get(statusOf(world!, jobId).id)!.content.includes('Cost unknown'), 5_000, 'cost unknown');
+    const [generationId] = [...world.oxen.generations.keys()];
+    await expectCostOnDelivery(world, jobId, generationId!, '-# Cost unknown');
+  });
+
+  it('count 2: each delivered post gets its own video\'s cost', async () => {
+    world = await startWorld();
+    const jobId = jobIdOf(await video(world, [{ name: 'prompt', type: STRING, value: 'a fox' }, { name: 'duration', type: STRING, value: '5' }, { name: 'count', type: INTEGER, value: 2 }]));
+    await eventually(async () => (await stateOf(world!, jobId)) === 'done', 8_000, 'done');
+    const generationIds = [...world.oxen.generations.keys()];
+    expect(generationIds).toHaveLength(2);
+    // 5 s of Fast 720p at the fake's $0.16/s, each.
+    for (const id of generationIds) await expectCostOnDelivery(world, jobId, id, '-# Cost: $0.80 (as Oxen reports it)');
+    await eventually(() => world!.discord.messages.get(statusOf(world!, jobId).id)!.content.includes('Cost: $1.60 (as Oxen reports it)'), 5_000, 'the total on the status');
+  });
+
+  it('a delivered post that cannot be found again (no Read Message History) is left as it is; the job still ends with its cost', async () => {
+    world = await startWorld();
+    world.discord.switches.deny.add('readHistory');
+    const jobId = jobIdOf(await video(world, [{ name: 'prompt', type: STRING, value: 'a fox' }, { name: 'duration', type: STRING, value: '5' }]));
+    await eventually(async () => (await stateOf(world!, jobId)) === 'done', 8_000, 'done');
+    await eventually(() => world!.discord.messages.get(statusOf(world!, jobId).id)!.content.includes('Cost: $0.80 (as Oxen reports it)'), 5_000, 'the cost on the status');
+    const [generationId] = [...world.oxen.generations.keys()];
+    // The failed look-up is reported (as data, for the log), and that is all it does.
+    await eventually(() => world!.core.errors.some((e) => e.step === 'cost.note'), 5_000, 'the failed edit reported');
+    expect(deliveredPost(world, generationId!)!.content).not.toContain('Cost');
+    expect(await stateOf(world, jobId)).toBe('done');
   });
 
   it('a 2.0 duration that 2.5 does not make is refused before anything is spent, saying what it takes', async () => {
@@ -102,6 +151,24 @@ describe('Seedance 2.5 and cost on Discord', () => {
     expect(answer).toContain('cannot take duration `7`');
     expect(answer).toContain('`30`');
     expect(world.oxen.requestsTo('enqueue')).toHaveLength(0);
+  });
+});
+
+describe('the cost line on a delivered post', () => {
+  it('fits 2,000 characters by shortening the text, never the link or the footer, and replaces an earlier cost line', () => {
+    const url = `https://example.com/v/${'a'.repeat(300)}`;
+    const footer = '-# Job `abc234` · gen 11111111-2222-3333-4444-555555555555';
+    const content = ['<@123> 🎬 **Seedance**', 'why '.repeat(200), url, `References: ${'x'.repeat(2000)}`.slice(0, 2000 - 900 - url.length), footer].join('\n');
+    const withCost = withCostLine(content, 'Cost: $0.42 (as Oxen reports it)');
+    expect(DISCORD_TEXT_LIMIT.measure!(withCost)).toBeLessThanOrEqual(2000);
+    const lines = withCost.split('\n');
+    expect(lines).toContain(url);
+    expect(lines.at(-1)).toBe(footer);
+    expect(lines.at(-2)).toBe('-# Cost: $0.42 (as Oxen reports it)');
+    expect(lines[0]).toMatch(/^<@123> /);
+    const again = withCostLine(withCost, 'Cost unknown: Oxen did not say what it charged').split('\n');
+    expect(again.filter((l) => l.startsWith('-# Cost'))).toEqual(['-# Cost unknown: Oxen did not say what it charged']);
+    expect(again.at(-1)).toBe(footer);
   });
 });
 

@@ -16,6 +16,26 @@ afterEach(async () => {
 
 const enqueued = (w: World) => w.oxen.requestsTo('enqueue').map((r) => JSON.parse(r.body) as Record<string, unknown>);
 const statusText = (w: World, job: JobRecord) => JSON.stringify(w.slack.message('C1', job.destination.statusMessageId!)?.blocks ?? []);
+/** The thread message carrying video `index`'s buttons (or its link). */
+const deliveredPost = (w: World, job: JobRecord, index = 1) =>
+  w.slack.messages.find((m) => m.bot_id && JSON.stringify(m.blocks ?? []).includes(`"block_id":"delivered:${job.id}:${index}"`));
+
+/** That message is updated once with the cost, above its buttons; the update mentions no one. */
+async function expectCostOnDelivery(w: World, job: JobRecord, costText: string) {
+  await eventually(() => JSON.stringify(deliveredPost(w, job)?.blocks ?? []).includes(costText), 5_000, 'the cost on the delivered message');
+  const post = deliveredPost(w, job)!;
+  const blocks = post.blocks as { type: string; block_id?: string }[];
+  expect(blocks.at(-1)!.type).toBe('actions');
+  expect(blocks.at(-2)).toMatchObject({ type: 'context', block_id: `cost:${job.id}:1` });
+  expect(post.text).toContain(costText);
+  const updates = w.slack.callsTo('chat.update').filter((c) => c.args['ts'] === post.ts);
+  expect(updates).toHaveLength(1);
+  // Form-encoded by the Web API client: the flag arrives as text.
+  expect(updates[0]!.args['parse']).toBe('none');
+  expect(String(updates[0]!.args['link_names'])).toBe('false');
+  expect(JSON.stringify(blocks.at(-2))).not.toContain('<@');
+}
+
 const answers = (w: World) => w.slack.responses.map((r) => String(r.body['text'] ?? ''));
 
 function click(w: World, job: JobRecord, actionId: string) {
@@ -46,9 +66,22 @@ describe('Seedance 2.5 and cost on Slack', () => {
     await eventually(async () => (await stateOf(bot.core, job.id)) === 'done', 8_000, 'done');
     await eventually(() => statusText(world!, job).includes('Cost: $4.80 (as Oxen reports it)'), 5_000, 'the cost');
     expect(oxen.requestsTo('showGeneration')).toHaveLength(1);
+    // The message with the delivered video's buttons says it too, from the same lookup.
+    await expectCostOnDelivery(world, job, 'Cost: $4.80 (as Oxen reports it)');
+    expect(oxen.requestsTo('showGeneration')).toHaveLength(1);
     const params = await pressed(world, job, 'job_params');
     expect(params).toContain('version `2.5`');
     expect(params).toContain('cost `$4.80 (as Oxen reports it)`');
+  });
+
+  it('says the cost is unknown, on the status and the delivered message, when Oxen reports none', async () => {
+    world = await startWorld();
+    world.oxen.switches.costs = 'missing';
+    await world.bot.sender.command('a fox');
+    const job = await onlyJob(world.bot.core);
+    await eventually(async () => (await stateOf(world!.bot.core, job.id)) === 'done', 8_000, 'done');
+    await eventually(() => statusText(world!, job).includes('Cost unknown'), 5_000, 'cost unknown');
+    await expectCostOnDelivery(world, job, 'Cost unknown');
   });
 
   it('the Make video form has a version field (and a seed field) that selects 2.5', async () => {

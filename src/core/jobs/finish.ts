@@ -7,6 +7,7 @@
 import { classifyGenerationFailure } from '../oxen/failure-kinds.js';
 import { OxenError } from '../oxen/errors.js';
 import { TERMINAL_STATUSES } from '../oxen/types.js';
+import { generationCostText } from '../cost-view.js';
 import { settleOnce } from './budget.js';
 import type { EngineContext } from './context.js';
 import { INFLIGHT, jobLease, userSet } from './context.js';
@@ -77,8 +78,8 @@ export class Finisher {
 
   /**
    * What Oxen charged, once the job has ended and let everything go (a lookup never holds a slot):
-   * saved with the job and shown by one more edit of its status message (jobs/costs.ts batches the
-   * lookups of many jobs ending at once).
+   * saved with the job and shown by one more edit of its status message and of each message that
+   * delivered a video (jobs/costs.ts batches the lookups of many jobs ending at once).
    */
   private async reportCost(job: JobRecord): Promise<void> {
     const ctx = this.ctx;
@@ -86,10 +87,24 @@ export class Finisher {
       await ctx.costs.fill(job);
       if (ctx.stopped) return;
       await ctx.save(job);
-      await ctx.status.show(job, true);
+      await Promise.all([ctx.status.show(job, true), this.noteCosts(job)]);
     } catch (error) {
       ctx.report(error, 'cost', job.id);
     }
+  }
+
+  /** Each delivered video's own cost on the message that delivered it; a failed edit is only reported. */
+  private async noteCosts(job: JobRecord): Promise<void> {
+    const port = this.ctx.deps.ports.get(job.destination.platform);
+    if (!port?.noteCost) return;
+    await Promise.all(
+      job.generations
+        .filter((g) => g.status === 'succeeded' && g.delivery === 'delivered')
+        .map(async (g) => {
+          const text = generationCostText(g);
+          if (text) await port.noteCost!(job, g, text).catch((error: unknown) => this.ctx.report(error, 'cost.note', job.id));
+        }),
+    );
   }
 
   /** Stops the pending retries (at shutdown: the next owner ends those jobs). */

@@ -86,4 +86,9 @@ export interface PlatformPort {
    * for a server's "who may use the bot" setting, when the request did not carry the answer.
    */
   memberOf?(requester: Requester, groupIds: readonly string[]): Promise<boolean>;
+  /**
+   * Adds what Oxen charged for this generation (`costText`, from core/cost-view.ts) to the message
+   * that delivered it, once the job has ended and the cost was looked up. A failure is only logged.
+   */
+  noteCost?(job: JobRecord, generation: GenerationRecord, costText: string): Promise<void>;
 }

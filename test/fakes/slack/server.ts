@@ -194,7 +194,7 @@ export async function startFakeSlack(options: { botToken?: string; appToken?: st
     if (oldest !== undefined && (inclusive ? ts < oldest : ts <= oldest)) return false;
     return true;
   };
-  const view = (m: FakeMessage) => ({ type: 'message', ts: m.ts, text: m.text, user: m.user, bot_id: m.bot_id, ...(m.thread_ts ? { thread_ts: m.thread_ts } : {}), ...(m.files ? { files: m.files } : {}) });
+  const view = (m: FakeMessage) => ({ type: 'message', ts: m.ts, text: m.text, user: m.user, bot_id: m.bot_id, ...(m.thread_ts ? { thread_ts: m.thread_ts } : {}), ...(m.blocks ? { blocks: m.blocks } : {}), ...(m.files ? { files: m.files } : {}) });
 
   const methods: Record<string, (args: Record<string, unknown>) => Record<string, unknown>> = {
     'auth.test': () => ({ ok: true, url: 'https://fake.slack.com/', team: 'Fake', user: botName, team_id: teamId, user_id: botUserId, bot_id: 'BBOT' }),
