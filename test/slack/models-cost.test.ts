@@ -21,12 +21,12 @@ const deliveredPost = (w: World, job: JobRecord, index = 1) =>
   w.slack.messages.find((m) => m.bot_id && JSON.stringify(m.blocks ?? []).includes(`"block_id":"delivered:${job.id}:${index}"`));
 
 /** That message is updated once with the cost, above its buttons; the update mentions no one. */
-async function expectCostOnDelivery(w: World, job: JobRecord, costText: string) {
-  await eventually(() => JSON.stringify(deliveredPost(w, job)?.blocks ?? []).includes(costText), 5_000, 'the cost on the delivered message');
-  const post = deliveredPost(w, job)!;
+async function expectCostOnDelivery(w: World, job: JobRecord, costText: string, index = 1) {
+  await eventually(() => JSON.stringify(deliveredPost(w, job, index)?.blocks ?? []).includes(costText), 5_000, 'the cost on the delivered message');
+  const post = deliveredPost(w, job, index)!;
   const blocks = post.blocks as { type: string; block_id?: string }[];
   expect(blocks.at(-1)!.type).toBe('actions');
-  expect(blocks.at(-2)).toMatchObject({ type: 'context', block_id: `cost:${job.id}:1` });
+  expect(blocks.at(-2)).toMatchObject({ type: 'context', block_id: `cost:${job.id}:${index}` });
   expect(post.text).toContain(costText);
   const updates = w.slack.callsTo('chat.update').filter((c) => c.args['ts'] === post.ts);
   expect(updates).toHaveLength(1);
@@ -82,6 +82,17 @@ describe('Seedance 2.5 and cost on Slack', () => {
     await eventually(async () => (await stateOf(world!.bot.core, job.id)) === 'done', 8_000, 'done');
     await eventually(() => statusText(world!, job).includes('Cost unknown'), 5_000, 'cost unknown');
     await expectCostOnDelivery(world, job, 'Cost unknown');
+  });
+
+  it('--count 2: the buttons of each video get that video\'s own cost', async () => {
+    world = await startWorld();
+    await world.bot.sender.command('a fox --duration 5 --count 2');
+    const job = await onlyJob(world.bot.core);
+    await eventually(async () => (await stateOf(world!.bot.core, job.id)) === 'done', 8_000, 'done');
+    // 5 s of Fast 720p at the fake's $0.16/s, each; the status has the total.
+    await expectCostOnDelivery(world, job, 'Cost: $0.80 (as Oxen reports it)', 1);
+    await expectCostOnDelivery(world, job, 'Cost: $0.80 (as Oxen reports it)', 2);
+    await eventually(() => statusText(world!, job).includes('Cost: $1.60 (as Oxen reports it)'), 5_000, 'the total');
   });
 
   it('the Make video form has a version field (and a seed field) that selects 2.5', async () => {
