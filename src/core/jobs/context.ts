@@ -16,6 +16,7 @@ import { Mutex } from './mutex.js';
 import { SafetyNet } from './safety-net.js';
 import { StatusMessages } from './status.js';
 import { Takeover } from './takeover.js';
+import type { SaveOptions } from './store.js';
 
 /** The set of jobs holding a global generation slot. */
 export const INFLIGHT = 'inflight';
@@ -85,14 +86,14 @@ export class EngineContext {
     await Promise.all([...this.locks.values()].map((lock) => lock.run(async () => undefined)));
   }
 
-  async save(job: JobRecord): Promise<void> {
+  async save(job: JobRecord, options?: SaveOptions): Promise<void> {
     const redact = this.deps.redact;
     if (redact) {
       if (job.failure?.detail) job.failure.detail = redact(job.failure.detail);
       for (const g of job.generations) if (g.error) g.error = redact(g.error);
     }
     job.updatedAt = this.settings.now();
-    await this.deps.store.put(job);
+    await this.deps.store.put(job, options);
     this.tell('saved', job);
   }
 

@@ -86,7 +86,8 @@ export class Finisher {
     try {
       await ctx.costs.fill(job);
       if (ctx.stopped) return;
-      await ctx.save(job);
+      // The job has ended and let its slots go: this save must not wait ahead of deliveries' saves.
+      await ctx.save(job, { later: true });
       await Promise.all([ctx.status.show(job, true), this.noteCosts(job)]);
     } catch (error) {
       ctx.report(error, 'cost', job.id);

@@ -64,8 +64,9 @@ export class RecordWrites {
     private readonly write: (records: JobRecord[]) => Promise<void>,
   ) {}
 
-  save(record: JobRecord): Promise<void> {
-    const urgent = urgentSave(record);
+  /** `later`: an ordinary save even when urgentSave says otherwise (nobody waits on it). */
+  save(record: JobRecord, later = false): Promise<void> {
+    const urgent = !later && urgentSave(record);
     return new Promise<void>((resolve, reject) => {
       const entry = this.pending.get(record.id);
       if (entry) {

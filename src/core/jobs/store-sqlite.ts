@@ -15,7 +15,7 @@ import { isTerminal } from './job.js';
 import type { LineStore } from './fair-queue.js';
 import { MemoryLine } from './line-memory.js';
 import { RecordWrites, WriteLane } from './store-sqlite-writes.js';
-import { COUNTER_TTL_MS, DEFAULT_JOB_RETENTION_MS, type JobStore, type JobStoreOptions } from './store.js';
+import { COUNTER_TTL_MS, DEFAULT_JOB_RETENTION_MS, type JobStore, type JobStoreOptions, type SaveOptions } from './store.js';
 
 const TABLES = [
   'CREATE TABLE IF NOT EXISTS active_jobs (id TEXT PRIMARY KEY)',
@@ -96,8 +96,8 @@ export class SqliteJobStore implements JobStore {
     });
   }
 
-  put(record: JobRecord): Promise<void> {
-    return this.writes.save(record);
+  put(record: JobRecord, options?: SaveOptions): Promise<void> {
+    return this.writes.save(record, options?.later === true);
   }
 
   /**

@@ -11,6 +11,10 @@ export const DEFAULT_JOB_RETENTION_MS = 30 * 86_400_000;
 /** How long a counter lives after it was first written, when the caller names no expiry. */
 export const COUNTER_TTL_MS = 2 * 86_400_000;
 
+export interface SaveOptions {
+  later?: boolean;
+}
+
 export interface JobStoreOptions {
   /** How long a finished job is kept after it ended; active jobs are never removed. */
   retentionMs?: number;
@@ -24,7 +28,8 @@ export interface JobStore {
   /** Saves a new record; false when the id is taken (the caller picks another id). */
   create(record: JobRecord): Promise<boolean>;
   /** Saves a record and keeps the active and per-user indexes in step with its state. */
-  put(record: JobRecord): Promise<void>;
+  /** `later`: nobody waits on this save (a store with a write queue may put it behind the urgent ones). */
+  put(record: JobRecord, options?: SaveOptions): Promise<void>;
   /** Ids of jobs that are not terminal, without a scan of all records. */
   activeIds(): Promise<string[]>;
   /** Active ids with no record: a new job's index written, its record never (a crash in between). */

@@ -57,6 +57,26 @@ describe('sqlite store writes under a burst', () => {
     for (const job of [listed[0]!, listed[999]!, listed.at(-1)!]) expect((await store.get(job.id))?.generations[0]?.status).toBe('processing');
   });
 
+  it('a delivery save goes ahead of 2,000 saves of ended jobs that nobody waits on (their cost, looked up afterwards)', async () => {
+    const store = openStore();
+    const ended = Array.from({ length: 2_000 }, (_, i) => Object.assign(running('succeeded', i), { state: 'done' as const, endedAt: Date.now() }));
+    await Promise.all(ended.map((job) => store.put(structuredClone(job))));
+    const delivering = running('queued', 5_000);
+    await store.put(structuredClone(delivering));
+
+    // What Oxen charged arrives for every ended job at once; each is saved again, in the background.
+    for (const job of ended) job.generations[0]!.cost = '0.42';
+    const progress = { done: 0 };
+    const costs = Promise.all(ended.map((job) => store.put(job, { later: true }).then(() => void progress.done++)));
+    delivering.generations[0]!.status = 'succeeded';
+    await store.put(delivering);
+    const doneWhenDelivered = progress.done;
+    await costs;
+
+    expect(doneWhenDelivered).toBeLessThan(ended.length / 2);
+    expect((await store.get(ended[1_999]!.id))?.generations[0]?.cost).toBe('0.42');
+  });
+
   it('an ending save goes ahead of other writes already queued', async () => {
     const store = openStore();
     const job = running('succeeded', 1);
