@@ -21,7 +21,8 @@ describe('claims survive a restart (SQLite)', () => {
     const event = appMention({ channel: 'C1', user: 'U1', text: '<@UBOT> a fox', ts: message.ts });
     expect((await bot.sender.event(event, { eventId: 'EvRestart1' })).status).toBe(200);
     await onlyJob(bot.core);
-    await eventually(() => oxen.requestsTo('enqueue').length === 1, 5_000, 'the enqueue');
+    // 8 s, not 5: in one full-suite run beside FFmpeg conversions this test took over 10 s (1.2 s alone).
+    await eventually(() => oxen.requestsTo('enqueue').length === 1, 8_000, 'the enqueue');
 
     await bot.stop();
     const restarted = await world.startBot(handle.reopen());
@@ -30,7 +31,7 @@ describe('claims survive a restart (SQLite)', () => {
     // A new event (another id) is still handled: the restarted bot works.
     const other = slack.addMessage({ channel: 'C1', user: 'U2', text: '<@UBOT> an owl' });
     await restarted.sender.event(appMention({ channel: 'C1', user: 'U2', text: '<@UBOT> an owl', ts: other.ts }), { eventId: 'EvRestart2' });
-    await eventually(() => oxen.requestsTo('enqueue').length >= 2, 5_000, 'the second event');
+    await eventually(() => oxen.requestsTo('enqueue').length >= 2, 8_000, 'the second event');
     await new Promise((r) => setTimeout(r, 500));
     expect(oxen.requestsTo('enqueue')).toHaveLength(2);
     expect(slack.callsTo('chat.postMessage').filter((c) => c.args['thread_ts'] === undefined)).toHaveLength(2);
