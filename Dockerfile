@@ -1,5 +1,5 @@
 # seedance-bot: two stages. The first installs the production dependencies (sqlite3 is compiled
-# there against Debian's libsqlite3, as `npm_config_sqlite=/usr` asks; node-av's FFmpeg comes
+# there against Debian's libsqlite3, as `GYP_DEFINES=sqlite=/usr` asks; node-av's FFmpeg comes
 # prebuilt, statically linked, in its per-platform package @seydx/node-av-linux-x64, needing only
 # glibc); the second carries only
 # those, the sources and the runtime library, and runs as the unprivileged `node` user.
@@ -16,11 +16,12 @@ RUN apt-get update \
   && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 # node-gyp uses the image's own Node headers instead of downloading them; sqlite3's build links
-# the system libsqlite3 (its binding.gyp reads the `sqlite` variable from npm_config_sqlite); the
+# the system libsqlite3 (gyp reads binding.gyp's `sqlite` variable from GYP_DEFINES, which npm
+# itself does not look at, so it has nothing to warn about); the
 # image's npm 10 does not read package.json's allowScripts, so node-av's postinstall, which would
 # download a separate ffmpeg program the bot never runs, is told to skip that.
 ENV npm_config_nodedir=/usr/local \
-    npm_config_sqlite=/usr \
+    GYP_DEFINES=sqlite=/usr \
     SKIP_FFMPEG=true
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev && npm cache clean --force
