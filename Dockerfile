@@ -7,7 +7,8 @@
 #   docker build -t seedance-bot .
 #   docker run --env-file .env -p 3000:3000 -v seedance-data:/data seedance-bot
 #
-# It runs the README's commands: `npm ci` (here without the dev tools: --omit=dev) and `npm start`.
+# It runs the README's commands: `npm ci` (here without the dev tools: --omit=dev) and `npm start`
+# (its `prestart` build done ahead, at image build).
 ARG NODE_IMAGE=node:20-bookworm-slim
 
 FROM ${NODE_IMAGE} AS deps
@@ -39,7 +40,11 @@ ENV NODE_ENV=production \
     npm_config_update_notifier=false
 COPY --from=deps /app/node_modules ./node_modules
 COPY package.json tsconfig.json .env.example ./
+COPY scripts/build.mjs ./scripts/build.mjs
 COPY src ./src
+# dist/ (what `npm start` runs) built here, as root: the start's own build step then finds it up
+# to date and writes nothing.
+RUN npm run build
 RUN mkdir -p /data && chown node:node /data
 USER node
 VOLUME ["/data"]

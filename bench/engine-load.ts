@@ -8,9 +8,10 @@
  *                deadline) and the wait are divided by BENCH_TIME_SCALE (default 10), so the wait
  *                takes about a minute and sends the requests a 10-minute one would; the window
  *                itself is real time, as in the other run.
- * Each run's bot process is started with the Node flags of `npm start` (package.json), so its
- * memory is the bot's as operators run it; every 15 s it logs where its memory is (RSS, the V8
- * heap's young and old spaces, memory outside the heap).
+ * Each run's bot process runs as `npm start` runs the bot (bench/compiled.ts: the compiled dist/
+ * with the start script's Node flags, no TypeScript loader), so its memory is the bot's as
+ * operators run it; every 15 s it logs where its memory is (RSS, the V8 heap's young and old
+ * spaces, memory outside the heap).
  * Prints Oxen requests per job (all of them, result downloads included), completion-to-upload
  * latency, peak RSS and event-loop delay, next to the figures of main before the safety net
  * became one listing (issue 10) and the targets. BENCH_NAIVE=1 adds a naive tracker that GETs
@@ -18,6 +19,7 @@
  *
  *   npm run bench:engine                 # each run in a fresh process
  *   BENCH_JOBS=2000 BENCH_SPREAD_S=60 npm run bench:engine
+ *   BENCH_RUNS=engine npm run bench:engine   # only the runs named (comma-separated)
  *   tsx bench/engine-load.ts engine      # one run only (prints JSON)
  */
 import { fork } from 'node:child_process';
@@ -32,7 +34,8 @@ import { OxenClient } from '../src/core/oxen/client.js';
 import { SelfReferenceHost } from '../src/core/references/self-host.js';
 import { VideoService } from '../src/core/service.js';
 import { PollingTracker } from './baseline-tracker.js';
-import { clock, CountingPort, fmt, mb, percentile, pool, Sampler, sleep, startFakeProcess, startNodeFlags, textRequest } from './lib.js';
+import { compiledBench, npmStart } from './compiled.js';
+import { clock, CountingPort, fmt, mb, percentile, pool, Sampler, sleep, startFakeProcess, textRequest } from './lib.js';
 
 const JOBS = Number(process.env.BENCH_JOBS ?? 10_000);
 const SPREAD_MS = Number(process.env.BENCH_SPREAD_S ?? 150) * 1000;
@@ -209,9 +212,9 @@ function memoryLine(): string {
   return `rss ${fmt(mb(m.rss), 0)} MB (heap ${fmt(mb(m.heapUsed), 0)}/${fmt(mb(m.heapTotal), 0)} MB: young ${fmt(mb(young), 0)}, old ${fmt(mb(old), 0)}; external ${fmt(mb(m.external), 0)} MB, array buffers ${fmt(mb(m.arrayBuffers), 0)} MB)`;
 }
 
-function runChild(mode: Mode): Promise<RunResult> {
+function runChild(compiled: URL, mode: Mode): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = fork(new URL(import.meta.url), [mode], { execArgv: startNodeFlags(), stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const child = fork(compiled, [mode], { execArgv: npmStart().flags, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     let result: RunResult | undefined;
     child.on('message', (m: RunResult) => (result = m));
     child.on('exit', (code) => (result ? resolve(result) : reject(new Error(`${mode} run exited with ${code}`))));
@@ -267,8 +270,11 @@ if (mode === 'engine' || mode === 'engine-10min' || mode === 'baseline') {
   else console.log(JSON.stringify(result, null, 2));
   process.exit(0);
 } else {
-  const modes: Mode[] = ['engine', 'engine-10min', ...(process.env.BENCH_NAIVE === '1' ? (['baseline'] as const) : [])];
+  const all: Mode[] = ['engine', 'engine-10min', ...(process.env.BENCH_NAIVE === '1' ? (['baseline'] as const) : [])];
+  const named = process.env.BENCH_RUNS?.split(',').map((m) => m.trim());
+  const modes = named ? all.filter((m) => named.includes(m)) : all;
+  const compiled = await compiledBench(new URL(import.meta.url));
   const results: RunResult[] = [];
-  for (const m of modes) results.push(await runChild(m));
+  for (const m of modes) results.push(await runChild(compiled, m));
   print(results);
 }

@@ -1,6 +1,5 @@
 /** Shared pieces of the benchmarks: the fake Oxen in a child process, a counting port, samplers. */
 import { fork, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { GenerationRecord, JobRecord } from '../src/core/jobs/job.js';
 import type { JobView, PlatformPort, UploadOutcome, VideoFile } from '../src/core/jobs/ports.js';
@@ -23,22 +22,6 @@ export interface FakeProcess {
   schedule(delayMs: number, spreadMs: number): Promise<number>;
   stats(): Promise<Extract<FakeMessage, { type: 'stats' }>>;
   close(): Promise<void>;
-}
-
-/**
- * The Node flags `npm start` runs the bot with (package.json's start script, e.g. `--import tsx`),
- * for a benchmark's bot process: it runs, and its memory is measured, as operators run it.
- */
-export function startNodeFlags(): string[] {
-  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { scripts: { start: string } };
-  const words = pkg.scripts.start.trim().split(/\s+/);
-  const node = words.indexOf('node');
-  const flags: string[] = [];
-  for (let i = node + 1; i < words.length && words[i]!.startsWith('-'); i++) {
-    flags.push(words[i]!);
-    if (!words[i]!.includes('=') && words[i] === '--import') flags.push(words[++i]!);
-  }
-  return flags;
 }
 
 export async function startFakeProcess(): Promise<FakeProcess> {

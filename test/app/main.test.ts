@@ -1,31 +1,29 @@
 /**
- * `npm start` (tsx src/main.ts) as a real process with a bad environment: it exits 1 at once,
+ * `npm start` (node on the compiled dist/main.js, test/helpers/npm-start.ts) as a real process with a bad environment: it exits 1 at once,
  * naming each bad variable and what it should look like, with no stack trace and no secret.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { npmStartArgs } from '../helpers/npm-start.js';
 
-const MAIN = fileURLToPath(new URL('../../src/main.ts', import.meta.url));
 // An empty working directory: a developer's own .env in the project must not change the outcome.
 const CWD = mkdtempSync(join(tmpdir(), 'seedance-main-'));
-const TSX = fileURLToPath(new URL('../../node_modules/.bin/tsx', import.meta.url));
 
 function runMain(env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string; ms: number }> {
   const began = Date.now();
   return new Promise((resolve, reject) => {
     // Only what is given: nothing from the developer's own environment leaks in.
-    const child = spawn(TSX, [MAIN], { cwd: CWD, env: { PATH: process.env['PATH'] ?? '', NO_PROXY: '*', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, npmStartArgs(), { cwd: CWD, env: { PATH: process.env['PATH'] ?? '', NO_PROXY: '*', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString('utf8')));
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`main.ts still running after 10 s:\n${stdout}\n${stderr}`));
+      reject(new Error(`the bot still running after 10 s:\n${stdout}\n${stderr}`));
     }, 10_000);
     child.once('exit', (code) => {
       clearTimeout(timer);
@@ -43,7 +41,7 @@ describe('npm start with a bad configuration', () => {
       SLACK_BOT_TOKEN: 'xoxp-a-user-token-secret',
       SLACK_SIGNING_SECRET: 'abc123abc123',
     });
-    console.log(`main.ts with a bad configuration exited in ${result.ms} ms`);
+    console.log(`npm start with a bad configuration exited in ${result.ms} ms`);
     expect(result.code).toBe(1);
     expect(result.stdout).toBe('');
     expect(result.stderr).toMatch(/^seedance-bot cannot start: the configuration is not valid\./);

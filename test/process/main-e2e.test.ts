@@ -1,6 +1,7 @@
 /**
- * `npm start` end to end: the real entry point (src/main.ts) as its own OS process, started the
- * way `npm start` starts it (`node --import tsx src/main.ts`), configured only through its
+ * `npm start` end to end: the real entry point as its own OS process, started the way `npm start`
+ * starts it (package.json's start script: node on the compiled dist/main.js, built by vitest's
+ * global setup as the `prestart` step builds it; test/helpers/npm-start.ts), configured only through its
  * environment, with Discord, Slack and Oxen all loopback fakes run by this test process. One
  * `/video` from each platform goes all the way to the exact video in its thread; /readyz,
  * /metrics and the JSON log lines are checked on the way; SIGTERM ends it cleanly.
@@ -19,10 +20,8 @@ import { slashCommand, startFakeDiscord, type FakeDiscord, type FakeUser } from 
 import { startFakeOxen, type FakeOxen } from '../fakes/oxen/index.js';
 import { SlackSender, startFakeSlack, type FakeSlack } from '../fakes/slack/index.js';
 import { eventually } from '../helpers/harness.js';
+import { npmStartArgs } from '../helpers/npm-start.js';
 
-const MAIN = fileURLToPath(new URL('../../src/main.ts', import.meta.url));
-/** `--import tsx` as `npm start` has it, resolved from the project (the cwd is a temp dir without node_modules). */
-const TSX = import.meta.resolve('tsx');
 const VIDEO = readFileSync(new URL('../fixtures/media/clip3s.mp4', import.meta.url));
 
 // Distinctive secrets: none of them may ever appear in the bot's output.
@@ -94,7 +93,7 @@ beforeAll(async () => {
   const port = await freePort();
   base = `http://127.0.0.1:${port}`;
   const began = Date.now();
-  child = spawn(process.execPath, ['--import', TSX, MAIN], {
+  child = spawn(process.execPath, npmStartArgs(), {
     cwd,
     // Only what is given: nothing from the developer's environment leaks in.
     env: {
@@ -119,7 +118,7 @@ beforeAll(async () => {
 
   // /readyz: the store, the Discord gateway, Slack and the Oxen stream, each named when not ready.
   let last: { status: number; text: string } | undefined;
-  // Generous: tsx compiles the whole app at start, which takes 10+ s on a loaded 2-core machine.
+  // Generous: a full suite beside FFmpeg conversions on a 2-core machine slows everything down.
   const deadline = Date.now() + 30_000;
   while (Date.now() < deadline && child.exitCode === null) {
     last = await get(`${base}/readyz`);
