@@ -14,8 +14,13 @@
  * that safe: the members are listed, then the mark is checked, then the record read; a member
  * listed while its admission was under way has either its mark still held, or its record saved.
  * An active id is dropped only by forgetActive, which checks in the same step that it still has no record.
+ *
+ * A job that has just ended is not a leak either: its owner saves it as ended, then lets its slots
+ * go, then its lease (finish.ts). A member whose ended job's lease is still held is left to that
+ * owner; one whose lease is free was either let go meanwhile (the set is read again before
+ * anything is dropped) or really left behind (a release that failed, a crash after the save).
  */
-import { INFLIGHT } from './context.js';
+import { INFLIGHT, jobLease } from './context.js';
 import { isTerminal } from './job.js';
 import type { JobStore } from './store.js';
 
@@ -42,17 +47,25 @@ export async function repairSlots(store: JobStore): Promise<RepairReport> {
   const report: RepairReport = { checked: 0, dropped: [] };
   for (const id of await store.activeWithoutRecord()) {
     report.checked++;
-    if (await admissionUnderWay(store, id)) continue;
+    if (await leaseHeld(store, admissionMark(id))) continue;
     if (await store.forgetActive(id)) report.dropped.push({ set: ACTIVE, member: id });
   }
   const active = new Set(await store.activeIds());
   for (const set of [INFLIGHT, ...(await store.setNames(USER_SETS))]) {
+    const suspects: string[] = [];
     for (const member of await store.members(set)) {
       report.checked++;
       if (active.has(member)) continue;
-      if (await admissionUnderWay(store, member)) continue;
+      if (await leaseHeld(store, admissionMark(member))) continue;
       const job = await store.get(member);
       if (job && !isTerminal(job.state)) continue;
+      if (job && (await leaseHeld(store, jobLease(member)))) continue; // its owner is letting it go
+      suspects.push(member);
+    }
+    if (suspects.length === 0) continue;
+    // Read again: a member let go by its owner after the first read is not left behind.
+    const still = new Set(await store.members(set));
+    for (const member of suspects.filter((m) => still.has(m))) {
       await store.leave(set, member);
       report.dropped.push({ set, member });
     }
@@ -67,10 +80,10 @@ export async function repairSlots(store: JobStore): Promise<RepairReport> {
   return report;
 }
 
-/** Whether submit() holds the job's admission mark, without keeping it (taken for 1 ms if free, then let go). */
-async function admissionUnderWay(store: JobStore, id: string): Promise<boolean> {
+/** Whether someone holds the lease (a job's admission mark, or the job itself), without keeping it (taken for 1 ms if free, then let go). */
+async function leaseHeld(store: JobStore, name: string): Promise<boolean> {
   const probe = `repair-probe`;
-  if (!(await store.acquireLease(admissionMark(id), probe, 1))) return true;
-  await store.releaseLease(admissionMark(id), probe);
+  if (!(await store.acquireLease(name, probe, 1))) return true;
+  await store.releaseLease(name, probe);
   return false;
 }
