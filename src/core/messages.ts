@@ -51,6 +51,10 @@ export const TEXT_COMMAND_HINTS: CommandHints = {
   server: 'workspace',
 };
 
+const HEIF_FORMATS = new Set(['HEIC', 'HEIF']);
+/** An iPhone takes JPEG photos when asked; most people do not know the setting. */
+const IPHONE_JPEG_HINT = ' (on an iPhone: Settings › Camera › Formats › Most Compatible, or share the photo as JPEG)';
+
 const settingsCommand = (hints: CommandHints) => hints.settings ?? '`/video settings`';
 /** "This channel" or "This server" (workspace): who set a limit. */
 const whoSet = (p: Params, hints: CommandHints) => (p['scope'] === 'channel' ? 'This channel' : `This ${hints.server ?? 'server'}`);
@@ -130,7 +134,7 @@ const SENTENCES: Record<ProblemCode, (p: Params, problem: Problem, hints: Comman
   'reference.conversion_failed': (p, problem) =>
     p['reason'] === 'timeout'
       ? `${fileOf(problem)} took too long to convert (over ${num(p['seconds'])} s). Send a shorter or smaller file.`
-      : `${fileOf(problem)} could not be converted (it may be damaged, or its ${code(p['format'])} cannot be decoded here). Export it again as ${p['kind'] === 'image' ? 'JPEG or PNG' : p['kind'] === 'audio' ? 'MP3 or WAV' : 'MP4'}.`,
+      : `${fileOf(problem)} could not be converted (it may be damaged, or its ${code(p['format'])} cannot be decoded here). Export it again as ${p['kind'] === 'image' ? 'JPEG or PNG' : p['kind'] === 'audio' ? 'MP3 or WAV' : 'MP4'}${HEIF_FORMATS.has(String(p['format'])) ? IPHONE_JPEG_HINT : ''}.`,
   'reference.too_many_files': (p) => `${num(p['count'])} files were attached; at most ${num(p['max'])} can be used together. Remove some.`,
   'quota.user_in_flight': (p, _problem, hints) =>
     `You already have ${num(p['limit'])} video(s) in progress (${list(p['jobs'])}), which is the most at once. Wait for one to finish, or ${hints.cancel}.`,

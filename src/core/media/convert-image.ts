@@ -1,11 +1,12 @@
 /**
- * Any picture FFmpeg decodes (AVIF, GIF's first frame, BMP, TIFF, HEIF when it is one picture, or
- * a JPEG/PNG over the cap) -> PNG or JPEG that Seedance takes, under `maxBytes`. Lossless sources
- * stay lossless (PNG, transparency kept) when that fits; photos become JPEG, made smaller until
- * they fit.
+ * Any picture FFmpeg decodes (AVIF, GIF's first frame, BMP, TIFF, HEIF/HEIC including an iPhone's
+ * grid of tiles, or a JPEG/PNG over the cap; see picture-source.ts) -> PNG or JPEG that Seedance
+ * takes, under `maxBytes`. Lossless sources stay lossless (PNG, transparency kept) when that fits;
+ * photos become JPEG, made smaller until they fit.
  */
 import type { Frame } from 'node-av';
 import type { NodeAv } from './binding.js';
+import { decodePicture } from './picture-source.js';
 
 export interface ImageConversion {
   input: string;
@@ -27,7 +28,7 @@ const JPEG_QUALITIES = [3, 6, 10];
 const MAX_SHRINKS = 4;
 
 export async function convertImage(av: NodeAv, job: ImageConversion): Promise<ConvertedImage> {
-  const frame = await firstFrame(av, job.input, job.signal);
+  const frame = await decodePicture(av, job.input, job.signal);
   try {
     const { width, height } = frame;
     if (job.lossless) {
@@ -48,36 +49,6 @@ export async function convertImage(av: NodeAv, job: ImageConversion): Promise<Co
     throw new Error('the picture could not be made small enough');
   } finally {
     frame.free();
-  }
-}
-
-async function firstFrame(av: NodeAv, input: string, signal?: AbortSignal): Promise<Frame> {
-  const demuxer = await av.Demuxer.open(input, signal ? { signal } : {});
-  try {
-    const pictures = demuxer.streams.filter((s) => s.codecpar.codecType === av.AVMEDIA_TYPE_VIDEO);
-    // An iPhone HEIC is a grid of tiles, each its own stream; one tile is not the photo.
-    if (pictures.length !== 1) throw new Error(`${pictures.length} pictures in one file`);
-    const stream = pictures[0]!;
-    const decoder = await av.Decoder.create(stream);
-    try {
-      for await (const packet of demuxer.packets(stream.index)) {
-        signal?.throwIfAborted();
-        const frames = await decoder.decodeAll(packet ?? null);
-        packet?.free();
-        const [first, ...rest] = frames;
-        for (const f of rest) f.free();
-        if (first) return first;
-        if (!packet) break;
-      }
-      const [flushed, ...rest] = await decoder.decodeAll(null);
-      for (const f of rest) f.free();
-      if (flushed) return flushed;
-      throw new Error('no picture decoded');
-    } finally {
-      decoder.close();
-    }
-  } finally {
-    await demuxer.close().catch(() => undefined);
   }
 }
 
