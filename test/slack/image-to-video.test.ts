@@ -10,6 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { appMention, blockAction, messageShortcut, viewSubmission } from '../fakes/slack/index.js';
 import { eventually, fixture, onlyJob, startWorld, type World } from './helpers.js';
 import { createMediaConverter } from '../../src/core/media/converter.js';
+import { iphoneStyleHeic, quadrantsOf } from '../helpers/heif-fixtures.js';
 import { FIXTURES, probeBytes } from '../helpers/media-fixtures.js';
 
 const I2V = 'bytedance-seedance-2-0-fast-image-to-video';
@@ -218,6 +219,26 @@ describe('a first frame the model does not take as it is', () => {
       expect(Buffer.from(last!.bytes!).equals(Buffer.from(fixture('dog.jpg')))).toBe(true);
       await eventually(() => delivered(world!).length === 1, 8_000, 'the video');
       expect(delivered(world)[0]!.completed!.initial_comment).toMatch(/@Image1 = scan\.tiff \(converted: TIFF → PNG/);
+    } finally {
+      await world?.close();
+      world = undefined;
+      await converter.close();
+    }
+  });
+
+  it('an iPhone HEIC (a grid of HEVC tiles, turned by irot) as the first frame: Oxen fetches one upright JPEG', async () => {
+    const converter = createMediaConverter({ concurrency: 1, timeoutMs: 30_000 });
+    try {
+      world = await startWorld({ serveReferences: true, oxen: { fetchInputs: true }, media: converter });
+      const photo = world.slack.addFile('IMG_4032.HEIC', await iphoneStyleHeic(), 'image/heic');
+      await mention(world, { text: '<@UBOT> the photo comes alive --first-frame', files: [photo] });
+      await eventually(() => world!.oxen.inputs.size === 1, 20_000, 'the inputs fetched');
+      expect(enqueued(world)[0]!['model']).toBe(I2V);
+      const [first] = [...world.oxen.inputs.values()][0]!;
+      expect(first).toMatchObject({ field: 'input_image', status: 200, contentType: 'image/jpeg' });
+      expect(await quadrantsOf(first!.bytes!)).toEqual({ width: 88, height: 120, topLeft: 'green', topRight: 'white', bottomRight: 'blue', bottomLeft: 'red' });
+      await eventually(() => delivered(world!).length === 1, 8_000, 'the video');
+      expect(delivered(world)[0]!.completed!.initial_comment).toMatch(/@Image1 = IMG_4032\.HEIC \(converted: HEIC → JPEG/);
     } finally {
       await world?.close();
       world = undefined;
