@@ -2,9 +2,12 @@
  * What Oxen charged for each finished generation, read once per job when it ends (before its
  * final status message), from GET /api/ai/generations (oxen-hub-openapi.json): neither the
  * completion event nor the queue row carries the cost. A few at a time are asked one by one;
- * under load the lookups of about `windowMs` are answered by pages of the bot's own history
- * (`repo=<tag repo>`, 1,000 rows a page), so at 10,000 jobs in flight the lookups add a few
- * hundredths of a request per job instead of one per generation. A cost Oxen did not give (null,
+ * under load the lookups of about `historyEveryMs` are answered together by pages of the bot's own
+ * history (`repo=<tag repo>`, 1,000 rows a page), so at 10,000 jobs in flight the lookups add a few
+ * hundredths of a request per job instead of one per generation. A history round reads most of the
+ * history (it is in order of creation, not of completion), so under load such rounds are spaced
+ * out: the cost is shown a little later, and neither Oxen nor the bot (parsing the pages) spends
+ * its time re-reading the same pages while videos are waiting to be delivered. A cost Oxen did not give (null,
  * an error, a row not found within `maxPages`) stays unknown, and is said so.
  */
 import type { OxenClient } from '../oxen/client.js';
@@ -15,6 +18,8 @@ export interface CostLookupOptions {
   tagRepo: string;
   /** Lookups of this long are answered together once more than `few` are waiting. Default 2 s. */
   windowMs?: number;
+  /** At most one round from the history this often (many waiting: under load). Default 15 s. */
+  historyEveryMs?: number;
   /** Up to this many waiting are asked one by one, at once. Default 3. */
   few?: number;
   /** Pages of the history read at most per round. Default 20 (20,000 rows). */
@@ -28,6 +33,7 @@ export class CostLookup {
   private readonly waiting = new Map<string, Waiter[]>();
   private timer: NodeJS.Timeout | undefined;
   private lastRound = 0;
+  private lastHistoryRound = -Infinity;
 
   constructor(
     private readonly oxen: Pick<OxenClient, 'generationCost' | 'listGenerationCosts'>,
@@ -61,12 +67,12 @@ export class CostLookup {
     this.waiting.clear();
   }
 
-  private schedule(): void {
+  private schedule(wait?: number): void {
     if (this.timer) return;
     const windowMs = this.options.windowMs ?? 2_000;
     // At once when the last round was a while ago (one job ending now and then); otherwise
     // the ones ending meanwhile are gathered for the next round.
-    const wait = Math.max(0, this.lastRound + windowMs - Date.now());
+    wait ??= Math.max(0, this.lastRound + windowMs - Date.now());
     this.timer = setTimeout(() => {
       this.timer = undefined;
       void this.round();
@@ -75,12 +81,20 @@ export class CostLookup {
   }
 
   private async round(): Promise<void> {
-    this.lastRound = Date.now();
+    const now = Date.now();
+    const history = this.waiting.size > (this.options.few ?? 3);
+    const historyAt = this.lastHistoryRound + (this.options.historyEveryMs ?? 15_000);
+    if (history && now < historyAt) {
+      this.schedule(historyAt - now); // more gather meanwhile, for the same pages
+      return;
+    }
+    this.lastRound = now;
+    if (history) this.lastHistoryRound = now;
     const batch = new Map(this.waiting);
     this.waiting.clear();
     const found = new Map<string, string>();
     try {
-      if (batch.size <= (this.options.few ?? 3)) await this.oneByOne([...batch.keys()], found);
+      if (!history) await this.oneByOne([...batch.keys()], found);
       else await this.fromHistory(new Set(batch.keys()), found);
     } catch (error) {
       this.options.onError?.(error);

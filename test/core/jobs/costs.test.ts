@@ -51,6 +51,27 @@ describe('CostLookup', () => {
     expect(fake.requestsTo('listGenerations').every((r) => r.query['repo'] === 'bot-refs' && r.query['status'] === 'succeeded')).toBe(true);
   });
 
+  it('under load, spaces the history rounds out: lookups arriving meanwhile wait for the next round, the pages are not re-read for each', async () => {
+    fake = await startFakeOxen({ timing: 'manual' });
+    const client = new OxenClient({ baseUrl: fake.url, apiKey: fake.apiKey });
+    const ids = await made(client, 80);
+    const lookup = new CostLookup(client, { tagRepo: 'bot-refs', windowMs: 50, historyEveryMs: 1_500 });
+    const jobs = ids.map((id) => jobWith([id]));
+    const first = Promise.all(jobs.slice(0, 40).map((j) => lookup.fill(j)));
+    await first;
+    expect(fake.requestsTo('listGenerations')).toHaveLength(1);
+    // Four waves of ten, 200 ms apart, each more than `few`: one more history round for all of them.
+    const waves: Promise<unknown>[] = [];
+    for (let wave = 0; wave < 4; wave++) {
+      waves.push(Promise.all(jobs.slice(40 + wave * 10, 50 + wave * 10).map((j) => lookup.fill(j))));
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    await Promise.all(waves);
+    expect(jobs.every((j) => j.generations[0]!.cost === '0.4000')).toBe(true);
+    expect(fake.requestsTo('listGenerations')).toHaveLength(2);
+    expect(fake.requestsTo('showGeneration')).toHaveLength(0);
+  });
+
   it('leaves the cost unknown when Oxen gives none or cannot be reached', async () => {
     fake = await startFakeOxen({ timing: 'manual' });
     const client = new OxenClient({ baseUrl: fake.url, apiKey: fake.apiKey, retry: { maxAttempts: 1 } });
