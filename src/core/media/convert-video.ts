@@ -51,6 +51,26 @@ export function videoFilter(video: Pick<ProbedVideo, 'rotation'>, target: VideoT
   return [target.fps ? `fps=${target.fps}` : undefined, `scale=${width}:${height}:flags=bilinear`, 'format=yuv420p', UPRIGHT[video.rotation], 'setsar=1'].filter(Boolean).join(',');
 }
 
+/**
+ * x264's preset by the output's picture rate. A 10 s 1080p clip to 720p30 took 7.7 CPU-s at
+ * veryfast and 5.3 at superfast (the file 1.3 -> 3.1 MB at CRF 23, still under the 2.5 Mbit/s
+ * ceiling); a smaller picture can afford veryfast's better compression.
+ */
+export function referencePreset(outputPixelsPerSecond: number): 'superfast' | 'veryfast' {
+  return outputPixelsPerSecond > 15_000_000 ? 'superfast' : 'veryfast';
+}
+
+/** Above this many decoded pixels a second (1080p30), decoding is the slow step: it gets frame threads. */
+const HEAVY_DECODE_PIXELS_PER_SECOND = 1920 * 1080 * 30;
+
+/**
+ * The decoder's threads: one where decoding keeps pace with the encoder on the other core (each
+ * frame thread holds frames of its own, ~12 MB apiece at 4K), all of `threads` where it does not.
+ */
+export function decoderThreadsFor(video: Pick<ProbedVideo, 'width' | 'height' | 'fps'>, threads: number): number {
+  return video.width * video.height * (video.fps ?? 30) > HEAVY_DECODE_PIXELS_PER_SECOND ? threads : 1;
+}
+
 export interface VideoConversion {
   input: string;
   output: string;
@@ -62,7 +82,7 @@ export interface VideoConversion {
   durationSec: number;
   /** The output must stay under this. */
   maxBytes: number;
-  /** Threads for each of decoding and encoding (see ConverterOptions). */
+  /** This conversion's share of the cores (see ConverterOptions): for a heavy source's decoder and the filter. */
   threads?: number;
   signal?: AbortSignal;
 }
@@ -75,6 +95,8 @@ export async function convertVideo(av: NodeAv, job: VideoConversion): Promise<Vi
   const budget = Math.floor((job.maxBytes * 8 * 0.85) / seconds) - (job.hasAudio ? AUDIO_BITS_PER_SECOND : 0);
   const rate = Math.max(200_000, Math.min(TARGET_BITS_PER_SECOND, budget));
   const filter = videoFilter(job.video, target);
+  const outputFps = target.fps ?? Math.min(MAX_REFERENCE_FPS, job.video.fps ?? MAX_REFERENCE_FPS);
+  const threads = job.threads ?? 1;
   await transcode(av, {
     input: job.input,
     output: job.output,
@@ -88,8 +110,12 @@ export async function convertVideo(av: NodeAv, job: VideoConversion): Promise<Vi
       maxRate: rate,
       bufSize: rate * 2,
       gopSize: 2 * (target.fps ?? Math.round(job.video.fps ?? 30)),
-      ...(job.threads ? { threads: job.threads } : {}),
-      options: { preset: 'veryfast', crf: 23, profile: 'high' },
+      // The encoder has the pool thread the worker hands it (transcode-worker.mjs): one thread is
+      // enough, and x264's frame threads would each hold frames of their own.
+      filterThreads: threads,
+      decoderThreads: decoderThreadsFor(job.video, threads),
+      encoderThreads: 1,
+      options: { preset: referencePreset(target.width * target.height * outputFps), crf: 23, profile: 'high' },
     },
     ...(job.hasAudio
       ? { audio: { filter: 'aresample=48000,aformat=sample_fmts=fltp:channel_layouts=stereo,asetnsamples=n=1024:p=0', encoder: 'aac', bitrate: AUDIO_BITS_PER_SECOND } }

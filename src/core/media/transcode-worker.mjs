@@ -5,8 +5,11 @@
  *
  * Blocking calls on a thread of its own cost nothing, while node-av's async calls cost a trip
  * through libuv's thread pool and a promise for every packet and frame: a 1080p clip to 720p took
- * 12-14 s of CPU through them and 7-8 s here. The one async call left is the encoder's send: its
- * sync twin (node-av 6.1.1 sendFrameSync) leaves something that crashes the thread when it ends.
+ * 12-14 s of CPU through them and 7-8 s here. The one async call left is the encoder's send (its
+ * sync twin, node-av 6.1.1 sendFrameSync, leaves something that crashes the thread when it ends),
+ * and it is put to use: while the encoder works on a pool thread, this thread decodes and filters
+ * the next frame, so a conversion keeps two cores busy without FFmpeg's frame threads, each of
+ * which holds frames of its own (see encode()).
  */
 import { parentPort, workerData } from 'node:worker_threads';
 
@@ -58,11 +61,15 @@ async function run(av, plan, stopped) {
       if (!track.done) await decoded(track, track.decoder.decodeAllSync(null), plan.maxSec, output);
       track.filter.processSync(null);
       for (let frame = track.filter.receiveSync(); frame; frame = track.filter.receiveSync()) await encode(track, frame, output);
+      await settle(track, output);
       await track.encoder.flush();
       drain(track, output);
     }
   } finally {
+    // After a stop or an error an encode may still be running on the pool: it ends before its encoder closes.
+    for (const track of tracks) await track.inFlight?.done.catch(() => undefined);
     for (const track of tracks) {
+      track.inFlight?.frame.free();
       track.filter.close();
       track.encoder.close();
       track.decoder.close();
@@ -78,7 +85,7 @@ async function run(av, plan, stopped) {
 function openTrack(av, stream, plan, output) {
   const decoder = av.Decoder.createSync(stream, {
     ...(plan.decoderOptions ? { options: plan.decoderOptions } : {}),
-    context: { threadCount: plan.threads ?? 0, ...plan.decoderContext },
+    context: { threadCount: plan.decoderThreads ?? plan.threads ?? 0, ...plan.decoderContext },
   });
   const filterThreads = plan.filterThreads ?? plan.threads;
   const filter = av.FilterAPI.create(plan.filter, filterThreads !== undefined ? { graph: { nbThreads: filterThreads } } : {});
@@ -88,7 +95,7 @@ function openTrack(av, stream, plan, output) {
     ...(plan.bufSize ? { bufSize: plan.bufSize } : {}),
     ...(plan.gopSize ? { gopSize: plan.gopSize } : {}),
     ...(plan.options ? { options: plan.options } : {}),
-    ...(plan.threads ? { threadCount: plan.threads } : {}),
+    ...((plan.encoderThreads ?? plan.threads) ? { threadCount: plan.encoderThreads ?? plan.threads } : {}),
   });
   return { stream, decoder, filter, encoder, outIndex: output.addStream(encoder), firstPts: undefined, done: false };
 }
@@ -114,13 +121,33 @@ function pastEnd(track, frame, maxSec) {
   return (Number(pts - track.firstPts) * tb.num) / tb.den >= maxSec - 1e-6;
 }
 
+/**
+ * Hands `frame` to the encoder, which runs on a thread of libuv's pool while this thread goes on
+ * decoding and filtering the next one; the encode before it is finished first (its frame freed,
+ * its packets written), so at most one frame per track is in flight.
+ */
 async function encode(track, frame, output) {
   try {
-    await track.encoder.encode(frame);
-    drain(track, output);
-  } finally {
+    await settle(track, output);
+  } catch (error) {
     frame.free();
+    throw error;
   }
+  const done = track.encoder.encode(frame);
+  done.catch(() => undefined); // awaited in settle(); until then a failure must not count as unhandled
+  track.inFlight = { frame, done };
+}
+
+async function settle(track, output) {
+  const inFlight = track.inFlight;
+  if (!inFlight) return;
+  try {
+    await inFlight.done;
+  } finally {
+    track.inFlight = undefined;
+    inFlight.frame.free();
+  }
+  drain(track, output);
 }
 
 function drain(track, output) {
