@@ -148,7 +148,7 @@ export function createApp(config: Config, options: AppOptions): App {
   // Servers' and channels' own settings, beside the jobs; the environment's DAILY_* are their ceiling.
   const serverSettings = new ServerSettings({ storage: options.settingsStorage ?? openSettingsStorage(config.store), store, ceiling: config.limits.budget });
   // References the model does not take are converted with FFmpeg; without the binding they are refused.
-  const media = createMediaConverter(options.mediaBinding ? { binding: options.mediaBinding } : {});
+  const media = createMediaConverter({ ...(options.mediaBinding ? { binding: options.mediaBinding } : {}), log });
   const service = new VideoService(
     {
       store,

@@ -6,10 +6,12 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
+import type { Logger } from '../log.js';
 import { loadMediaBinding, type MediaBinding, type NodeAv } from './binding.js';
 import { convertAudio } from './convert-audio.js';
 import { convertImage, type ConvertedImage } from './convert-image.js';
 import { convertVideo, type VideoTarget } from './convert-video.js';
+import { routeFfmpegLog } from './ffmpeg-log.js';
 import { ConversionPool } from './pool.js';
 import { probeMedia, type MediaProbe, type ProbedVideo } from './probe.js';
 import { TempFiles } from './temp-files.js';
@@ -31,6 +33,8 @@ export interface ConverterOptions {
   /** Per file. */
   timeoutMs?: number;
   tempRoot?: string;
+  /** Where FFmpeg's warnings and errors go (see ffmpeg-log.ts); without one only its errors print, on stderr. */
+  log?: Logger;
 }
 
 export const DEFAULT_CONVERSIONS_AT_ONCE = 2;
@@ -46,8 +50,9 @@ export function createMediaConverter(options: ConverterOptions = {}): MediaConve
   let binding: Promise<MediaBinding> | undefined;
   const load = () =>
     (binding ??= (options.binding ?? (() => loadMediaBinding()))().then((loaded) => {
-      // FFmpeg's own chatter would go to stderr beside the bot's JSON log; only its errors are kept.
-      if (loaded.available) loaded.av.Log.setLevel(loaded.av.AV_LOG_ERROR);
+      // FFmpeg's own chatter would go to stderr beside the bot's JSON log.
+      if (loaded.available && options.log) routeFfmpegLog(loaded.av, options.log);
+      else if (loaded.available) loaded.av.Log.setLevel(loaded.av.AV_LOG_ERROR);
       // The temporary directory now, so that one left by a crashed process is swept at start-up.
       if (loaded.available) temp ??= new TempFiles(options.tempRoot);
       return loaded;
