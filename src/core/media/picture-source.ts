@@ -95,7 +95,9 @@ async function composeGrid(av: NodeAv, demuxer: Demuxer, grid: HeifGrid, signal:
   let colours: Pick<Frame, 'colorRange' | 'colorSpace' | 'colorPrimaries' | 'colorTrc'> | undefined;
   let tileSize: { width: number; height: number } | undefined;
   const place = async (decoded: Frame, at: number) => {
-    const tile = await filtered(av, decoded, 'format=yuv420p');
+    // Phones code their tiles in 8-bit 4:2:0 already; anything else is converted first.
+    const native = decoded.format === av.AV_PIX_FMT_YUV420P || decoded.format === av.AV_PIX_FMT_YUVJ420P;
+    const tile = native ? decoded.clone()! : await filtered(av, decoded, 'format=yuv420p');
     try {
       tileSize ??= { width: tile.width, height: tile.height };
       if (tile.width !== tileSize.width || tile.height !== tileSize.height || tile.width % 2 || tile.height % 2) throw new Error('grid tiles of uneven sizes');
@@ -116,9 +118,17 @@ async function composeGrid(av: NodeAv, demuxer: Demuxer, grid: HeifGrid, signal:
     }
   };
   await eachFirstFrame(av, demuxer, tiles as Stream[], signal, place);
-  const frame = av.Frame.fromVideoBuffer(canvas, { width, height, format: av.AV_PIX_FMT_YUV420P, timeBase: { num: 1, den: 1 }, pts: 0n });
-  if (colours) Object.assign(frame, colours);
-  return frame;
+  // node-av 6.1.1's fromVideoBuffer points the frame at the Buffer's memory instead of copying
+  // it (a 12 MP photo crashed the process once the Buffer was collected mid-filter), so the
+  // picture is copied into FFmpeg's own memory while `canvas` is still held.
+  const borrowed = av.Frame.fromVideoBuffer(canvas, { width, height, format: av.AV_PIX_FMT_YUV420P, timeBase: { num: 1, den: 1 }, pts: 0n });
+  try {
+    if (colours) Object.assign(borrowed, colours);
+    return await filtered(av, borrowed, 'copy');
+  } finally {
+    borrowed.free();
+    canvas.fill(0, 0, 1); // the last use of `canvas`: it stays reachable until the copy is made
+  }
 }
 
 const TRANSFORM_FILTERS: Readonly<Record<string, string>> = { 'turn:1': 'transpose=cclock', 'turn:2': 'hflip,vflip', 'turn:3': 'transpose=clock', 'mirror:left-right': 'hflip', 'mirror:top-bottom': 'vflip' };
