@@ -22,6 +22,8 @@ export interface HeifSpec {
   imir?: 0 | 1;
   /** Add a 64×48 thumbnail item, as phones do. */
   thumbnail?: boolean;
+  /** The tiles' pixel format (default yuv420p; yuv420p10le for 10-bit HEVC). */
+  pixelFormat?: string;
   /** Grain over the quadrants, so that the pictures cost what a photo costs to code (benchmarks). */
   grain?: boolean;
 }
@@ -87,7 +89,7 @@ export async function makeHeif(spec: HeifSpec): Promise<Uint8Array> {
     }
     if (!picture) throw new Error('no source picture');
     const encode = async (chain: string) => {
-      const filter = av.FilterAPI.create(`${chain},format=yuv420p`, {});
+      const filter = av.FilterAPI.create(`${chain},format=${spec.pixelFormat ?? 'yuv420p'}`, {});
       try {
         const [frame] = await filter.processAll(picture!.clone()!);
         const bytes = await av.Encoder.encodeOne('libx265' as never, frame!, { options: { preset: 'ultrafast', 'x265-params': 'log-level=none' } } as never);

@@ -37,6 +37,7 @@ describe('HEIC photos', { timeout: 60_000 }, () => {
     ['one picture', { width: 120, height: 88 }, { width: 120, height: 88, topLeft: 'red', topRight: 'green', bottomRight: 'white', bottomLeft: 'blue' }],
     ['one picture and a thumbnail, turned 180°', { width: 120, height: 88, irot: 2, thumbnail: true }, { width: 120, height: 88, topLeft: 'white', topRight: 'blue', bottomRight: 'red', bottomLeft: 'green' }],
     ['a 3×2 grid cut to 150×100, mirrored left to right', { width: 150, height: 100, tile: { width: 64, height: 64 }, imir: 1 }, { width: 150, height: 100, topLeft: 'green', topRight: 'red', bottomRight: 'blue', bottomLeft: 'white' }],
+    ['a grid of 10-bit tiles', { width: 120, height: 88, tile: { width: 64, height: 64 }, pixelFormat: 'yuv420p10le' }, { width: 120, height: 88, topLeft: 'red', topRight: 'green', bottomRight: 'white', bottomLeft: 'blue' }],
     ['a grid turned 270° then flipped top to bottom', { width: 120, height: 88, tile: { width: 64, height: 64 }, irot: 3, imir: 0 }, { width: 88, height: 120, topLeft: 'white', topRight: 'green', bottomRight: 'red', bottomLeft: 'blue' }],
   ])('%s', async (_name, spec, expected) => {
     const { reference, quadrants } = await converted('photo.heic', await makeHeif(spec));
