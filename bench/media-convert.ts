@@ -7,7 +7,9 @@
  *
  *   npm run bench:media-convert
  */
-import { loadavg } from 'node:os';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createMediaConverter } from '../src/core/media/converter.js';
 import { BENCH_CLIPS } from './media-clips.js';
 
@@ -15,25 +17,30 @@ const converter = createMediaConverter({ concurrency: 1, timeoutMs: 600_000 });
 const off = await converter.unavailable();
 if (off) throw new Error(off);
 
+const dir = mkdtempSync(join(tmpdir(), 'seedance-bench-convert-'));
 for (const [name, make] of Object.entries(BENCH_CLIPS)) {
   const bytes = await make();
-  const probe = (await converter.probe(bytes))!;
+  // As the bot has them: the download in a file, the conversion into another.
+  const input = join(dir, `${name}.in`);
+  const output = join(dir, `${name}.mp4`);
+  writeFileSync(input, bytes);
+  const probe = (await converter.probe(input))!;
   global.gc?.();
   const before = process.memoryUsage().rss;
   let peak = before;
   const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 10);
   const cpu = process.cpuUsage();
   const started = performance.now();
-  const out = await converter.video(bytes, { video: probe.video!, hasAudio: probe.audio !== undefined, durationSec: probe.durationSec!, maxBytes: 49_999_999 });
+  await converter.video(input, output, { video: probe.video!, hasAudio: probe.audio !== undefined, durationSec: probe.durationSec!, maxBytes: 49_999_999 });
   const seconds = (performance.now() - started) / 1000;
   const used = process.cpuUsage(cpu);
   clearInterval(sampler);
   peak = Math.max(peak, process.memoryUsage().rss);
-  const result = (await converter.probe(out.bytes))!;
+  const result = (await converter.probe(output))!;
   console.log(
     [
       `${name}: ${probe.video!.width}x${probe.video!.height} ${probe.video!.codec} rot ${probe.video!.rotation} ${probe.durationSec!.toFixed(1)} s, ${(bytes.byteLength / 1e6).toFixed(1)} MB`,
-      `-> ${result.video!.width}x${result.video!.height} ${result.video!.codec} ${result.durationSec!.toFixed(1)} s, ${(out.bytes.byteLength / 1e6).toFixed(1)} MB`,
+      `-> ${result.video!.width}x${result.video!.height} ${result.video!.codec} ${result.durationSec!.toFixed(1)} s, ${(statSync(output).size / 1e6).toFixed(1)} MB`,
       `wall ${seconds.toFixed(2)} s`,
       `speed ${(probe.durationSec! / seconds).toFixed(2)}x real time`,
       `peak RSS added ${((peak - before) / 1e6).toFixed(0)} MB`,
@@ -44,3 +51,4 @@ for (const [name, make] of Object.entries(BENCH_CLIPS)) {
   );
 }
 converter.close();
+rmSync(dir, { recursive: true, force: true });

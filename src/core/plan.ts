@@ -11,7 +11,7 @@ import { selectModel, type Selection } from './models/select.js';
 import type { CatalogEntry } from './models/catalog.js';
 import type { RequestSchema } from './oxen/types.js';
 import { checkDeclaredAttachments, declaredKind } from './references/declared.js';
-import { prepareReferences, type PrepareOptions } from './references/prepare.js';
+import { prepareReferences, type PreparedReferences, type PrepareOptions } from './references/prepare.js';
 import { referenceLimitsFor } from './references/limits.js';
 import { withEveryFile } from './references/every-file.js';
 import { faceTaken, modelLabels, relabelPrompt } from './references/faces.js';
@@ -37,6 +37,11 @@ export interface GenerationPlan {
   mapping: ReferenceMapping[];
   settings: EffectiveSettings;
   estimate: CostEstimate;
+  /**
+   * Removes the references' temporary files (references/prepare.ts): call it once they are saved
+   * or the plan is given up, on every path.
+   */
+  release(): Promise<void>;
 }
 
 // Problems about the model's options that hold whatever the files turn out to be.
@@ -48,6 +53,17 @@ export async function planGeneration(
   deps: { schemas: ModelSchemas; referenceOptions?: PrepareOptions },
 ): Promise<Result<GenerationPlan>> {
   const prepared = await prepareReferences(attachments, request.prompt, withVersionLimits(request, deps.referenceOptions), request.options.faces);
+  try {
+    const planned = await planFrom(request, prepared, deps);
+    if (prepared.ok && !planned.ok) await prepared.value.release();
+    return planned;
+  } catch (error) {
+    if (prepared.ok) await prepared.value.release();
+    throw error;
+  }
+}
+
+async function planFrom(request: GenerationRequest, prepared: Result<PreparedReferences>, deps: { schemas: ModelSchemas }): Promise<Result<GenerationPlan>> {
   const references = prepared.ok ? prepared.value.references : [];
   const selection = selectModel(request.options, references);
   const modelSchema = await deps.schemas.get(selection.model);
@@ -87,6 +103,7 @@ export async function planGeneration(
     mapping,
     settings: checked.value,
     estimate: estimateCostOf(checked.value, modelSchema.pricing, longestDuration(model, modelSchema.schema)),
+    release: prepared.value.release,
   });
 }
 

@@ -31,24 +31,45 @@ export function expiryOf(url: string): Date | undefined {
 }
 
 /**
- * `keep` receives the downloaded bytes (to post them again as the job's references). Ephemeral
- * files get no public URL: Discord removes them after an undocumented while.
+ * Streamed (the core writes it to a file as it comes). `keep` receives the whole bytes once read
+ * (to post them again as the job's references): give it only for files small enough to post.
+ * Ephemeral files get no public URL: Discord removes them after an undocumented while.
  */
 export function toIncoming(file: DiscordFile, keep?: (bytes: Uint8Array) => void): IncomingAttachment {
   const expiresAt = expiryOf(file.url);
+  const open = async (signal?: AbortSignal) => {
+    const response = await fetch(file.url, signal ? { signal } : {});
+    if (!response.ok) {
+      await response.body?.cancel();
+      throw new BotError('discord.download_failed', `Discord's CDN answered ${response.status} for ${file.name}`);
+    }
+    return response;
+  };
   return {
     name: file.name,
     size: file.size,
     ...(file.contentType ? { contentType: file.contentType } : {}),
     async download(signal?: AbortSignal) {
-      const response = await fetch(file.url, signal ? { signal } : {});
-      if (!response.ok) throw new BotError('discord.download_failed', `Discord's CDN answered ${response.status} for ${file.name}`);
-      const bytes = new Uint8Array(await response.arrayBuffer());
+      const bytes = new Uint8Array(await (await open(signal)).arrayBuffer());
       keep?.(bytes);
       return bytes;
     },
+    async stream(signal?: AbortSignal) {
+      const body = ((await open(signal)).body ?? []) as AsyncIterable<Uint8Array>;
+      return keep ? keeping(body, keep) : body;
+    },
     ...(file.ephemeral ? {} : { publicUrl: { url: file.url, ...(expiresAt ? { expiresAt } : {}) } }),
   };
+}
+
+/** Passes the pieces on, and hands them to `keep` joined once the whole file has come. */
+async function* keeping(body: AsyncIterable<Uint8Array>, keep: (bytes: Uint8Array) => void): AsyncGenerator<Uint8Array> {
+  const pieces: Uint8Array[] = [];
+  for await (const piece of body) {
+    pieces.push(piece);
+    yield piece;
+  }
+  keep(new Uint8Array(Buffer.concat(pieces)));
 }
 
 export type Origin = { kind: 'messages'; refs: { channelId: string; messageId: string }[] } | { kind: 'thread' };

@@ -55,11 +55,23 @@ export interface StartInput {
 
 export type Started = { ok: true; value: Submitted } | { ok: false; text: string };
 
+/**
+ * The most of `/video` files kept in memory to post into the thread: 10 MiB, what a message may
+ * carry on any server (port.ts, limitForTier). Later files (a 200 MB phone clip) are not kept:
+ * the post could not carry them, and holding them would put the whole file in memory.
+ */
+export const KEPT_FILES_MAX_BYTES = 10 * 1024 * 1024;
+
 export async function startVideo(deps: { service: VideoService; rest: REST; log: Logger }, input: StartInput): Promise<Started> {
   // For `/video` files, keep the bytes the core downloads, to post them into the thread.
   const kept = new Map<number, Uint8Array>();
   const keepFiles = input.origin?.kind === 'thread';
-  const attachments: IncomingAttachment[] = input.files.map((f, i) => toIncoming(f, keepFiles ? (bytes) => kept.set(i, bytes) : undefined));
+  let keeping = 0;
+  const attachments: IncomingAttachment[] = input.files.map((f, i) => {
+    const keep = keepFiles && keeping + f.size <= KEPT_FILES_MAX_BYTES;
+    if (keep) keeping += f.size;
+    return toIncoming(f, keep ? (bytes) => kept.set(i, bytes) : undefined);
+  });
   const result = input.retryOf
     ? await deps.service.retry(input.retryOf.id, input.retryOf.actor, { attachments, ...(input.retryOf.prompt !== undefined ? { prompt: input.retryOf.prompt } : {}), ...(input.membership ? { membership: input.membership } : {}) })
     : await deps.service.submit({

@@ -44,7 +44,11 @@ export async function runPlan(words: readonly string[], flags: PlanFlags, loadCo
     if (!preview.ok) return refused(flags, preview.problems);
     const planned = await planGeneration(request.value, attachments, deps);
     if (!planned.ok) return refused(flags, planned.problems, preview.value);
-    return showPlan(planned.value, flags);
+    try {
+      return showPlan(planned.value, flags);
+    } finally {
+      await planned.value.release();
+    }
   } finally {
     converter?.close();
   }

@@ -7,7 +7,7 @@
 import { isBotError } from '../errors.js';
 import type { ModelSchemas } from '../models/schemas.js';
 import type { CostEstimate } from '../models/cost.js';
-import { planGeneration, previewPlan, type PlanPreview } from '../plan.js';
+import { planGeneration, previewPlan, type GenerationPlan, type PlanPreview } from '../plan.js';
 import type { PrepareOptions } from '../references/prepare.js';
 import type { DownloadGate } from '../references/download-gate.js';
 import type { MediaConverter } from '../media/converter.js';
@@ -141,7 +141,6 @@ export class Intake {
   private async admit(input: SubmitInput, preview: PlanPreview, taken: Taken, now: number, referenceOptions: PrepareOptions): Promise<Result<Submitted>> {
     const { store, engine } = this.deps;
     const { id, userKey } = taken;
-    const port = this.deps.ports.get(input.destination.platform)!;
     if (!(await store.joinCapped(userKey, id, this.settings.perUserLimit))) {
       const jobs = (await Promise.all((await store.members(userKey)).map((jobId) => store.get(jobId)))).filter((j) => j !== undefined);
       const positions = await engine.positions();
@@ -163,7 +162,19 @@ export class Intake {
       await this.undoAdmission(taken);
       return planned;
     }
-    const plan = planned.value;
+    // The files are in the request's temporary directory until saved below: removed on every path.
+    try {
+      return await this.admitPlanned(input, planned.value, taken, now);
+    } finally {
+      await planned.value.release();
+    }
+  }
+
+  /** With the files read and checked: the budget on what they are, the thread, the save. */
+  private async admitPlanned(input: SubmitInput, plan: GenerationPlan, taken: Taken, now: number): Promise<Result<Submitted>> {
+    const { store, engine } = this.deps;
+    const { id } = taken;
+    const port = this.deps.ports.get(input.destination.platform)!;
     if (!taken.budget || !sameEstimate(taken.budget.reservation, plan.estimate)) {
       const refused = await this.holdBudget(input, taken, plan.estimate, now);
       if (refused) return refused;

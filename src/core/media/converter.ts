@@ -1,11 +1,11 @@
 /**
- * What the references step uses of FFmpeg: probe bytes, and convert them in a bounded pool with a
- * time limit per file, through temporary files that are always removed. Whether it is available
- * at all depends on the binding loading (see binding.ts); when it does not, nothing is converted.
+ * What the references step uses of FFmpeg: probe files, and convert one file into another in a
+ * bounded pool with a time limit per file. The files are the caller's (the request's temporary
+ * directory, references/prepare.ts). Whether it is available at all depends on the binding
+ * loading (see binding.ts); when it does not, nothing is converted.
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
-import { join } from 'node:path';
 import type { Logger } from '../log.js';
 import { loadMediaBinding, type MediaBinding, type NodeAv } from './binding.js';
 import { convertAudio } from './convert-audio.js';
@@ -19,10 +19,14 @@ import { TempFiles } from './temp-files.js';
 export interface MediaConverter {
   /** Why conversion is off, or undefined when it is on. Loads the binding on first call. */
   unavailable(): Promise<string | undefined>;
-  probe(bytes: Uint8Array, signal?: AbortSignal): Promise<MediaProbe | undefined>;
-  video(bytes: Uint8Array, job: { video: ProbedVideo; hasAudio: boolean; durationSec: number; maxSec?: number; maxBytes: number }, signal?: AbortSignal): Promise<{ bytes: Uint8Array } & VideoTarget>;
-  audio(bytes: Uint8Array, job: { maxSec?: number }, signal?: AbortSignal): Promise<Uint8Array>;
-  image(bytes: Uint8Array, job: { maxBytes: number; lossless: boolean }, signal?: AbortSignal): Promise<Omit<ConvertedImage, 'bytes'> & { bytes: Uint8Array }>;
+  /** A file's path, or bytes in memory (small ones: FFmpeg reads them from memory). */
+  probe(input: string | Uint8Array, signal?: AbortSignal): Promise<MediaProbe | undefined>;
+  /** `input` -> `output` (an MP4). */
+  video(input: string, output: string, job: { video: ProbedVideo; hasAudio: boolean; durationSec: number; maxSec?: number; maxBytes: number }, signal?: AbortSignal): Promise<VideoTarget>;
+  /** `input` -> `output` (an MP3). */
+  audio(input: string, output: string, job: { maxSec?: number }, signal?: AbortSignal): Promise<void>;
+  /** `input` -> `output` (PNG or JPEG, as `format` says). */
+  image(input: string, output: string, job: { maxBytes: number; lossless: boolean }, signal?: AbortSignal): Promise<Omit<ConvertedImage, 'bytes'> & { size: number }>;
   close(): void;
 }
 
@@ -53,7 +57,8 @@ export function createMediaConverter(options: ConverterOptions = {}): MediaConve
       // FFmpeg's own chatter would go to stderr beside the bot's JSON log.
       if (loaded.available && options.log) routeFfmpegLog(loaded.av, options.log);
       else if (loaded.available) loaded.av.Log.setLevel(loaded.av.AV_LOG_ERROR);
-      // The temporary directory now, so that one left by a crashed process is swept at start-up.
+      // The temporary directory now, so that one left by a crashed process is swept at start-up
+      // (downloads share the root: temp-files.ts).
       if (loaded.available) temp ??= new TempFiles(options.tempRoot);
       return loaded;
     }));
@@ -62,43 +67,25 @@ export function createMediaConverter(options: ConverterOptions = {}): MediaConve
     if (!loaded.available) throw new Error(loaded.reason);
     return loaded.av;
   };
-  /** `work` on the input written to a fresh temporary directory, in the pool. */
-  const withFiles = <T>(bytes: Uint8Array, extension: string, work: (av: NodeAv, input: string, dir: string, signal: AbortSignal) => Promise<T>, signal?: AbortSignal) =>
-    pool.run(async (limited) => {
-      const ffmpeg = await av();
-      temp ??= new TempFiles(options.tempRoot);
-      return temp.within(async (dir) => {
-        const input = join(dir, `input.${extension}`);
-        await writeFile(input, bytes);
-        return work(ffmpeg, input, dir, limited);
-      });
-    }, signal);
+  /** `work` in the pool, once its turn comes. */
+  const inPool = <T>(work: (av: NodeAv, signal: AbortSignal) => Promise<T>, signal?: AbortSignal) => pool.run(async (limited) => work(await av(), limited), signal);
 
   return {
     async unavailable() {
       const loaded = await load();
       return loaded.available ? undefined : loaded.reason;
     },
-    async probe(bytes, signal) {
+    async probe(input, signal) {
       const ffmpeg = await av();
-      return probeMedia(ffmpeg, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), signal);
+      return probeMedia(ffmpeg, typeof input === 'string' ? input : Buffer.from(input.buffer, input.byteOffset, input.byteLength), signal);
     },
-    video: (bytes, job, signal) =>
-      withFiles(bytes, 'bin', async (ffmpeg, input, dir, limited) => {
-        const output = join(dir, 'output.mp4');
-        const target = await convertVideo(ffmpeg, { input, output, ...job, threads, signal: limited });
-        return { bytes: new Uint8Array(await readFile(output)), ...target };
-      }, signal),
-    audio: (bytes, job, signal) =>
-      withFiles(bytes, 'bin', async (ffmpeg, input, dir, limited) => {
-        const output = join(dir, 'output.mp3');
-        await convertAudio(ffmpeg, { input, output, ...(job.maxSec !== undefined ? { maxSec: job.maxSec } : {}), signal: limited });
-        return new Uint8Array(await readFile(output));
-      }, signal),
-    image: (bytes, job, signal) =>
-      withFiles(bytes, 'bin', async (ffmpeg, input, _dir, limited) => {
-        const converted = await convertImage(ffmpeg, { input, ...job, signal: limited });
-        return { ...converted, bytes: new Uint8Array(converted.bytes) };
+    video: (input, output, job, signal) => inPool((ffmpeg, limited) => convertVideo(ffmpeg, { input, output, ...job, threads, signal: limited }), signal),
+    audio: (input, output, job, signal) => inPool((ffmpeg, limited) => convertAudio(ffmpeg, { input, output, ...(job.maxSec !== undefined ? { maxSec: job.maxSec } : {}), signal: limited }), signal),
+    image: (input, output, job, signal) =>
+      inPool(async (ffmpeg, limited) => {
+        const { bytes, ...converted } = await convertImage(ffmpeg, { input, ...job, signal: limited });
+        await writeFile(output, bytes);
+        return { ...converted, size: bytes.byteLength };
       }, signal),
     close() {
       temp?.close();

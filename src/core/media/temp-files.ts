@@ -1,8 +1,8 @@
 /**
- * Where conversions keep their files: one directory per process under the system's temp dir,
- * named by the process id, one sub-directory per conversion removed when it ends. A process that
- * crashed leaves its directory behind; the next one to start sweeps every directory whose process
- * is gone.
+ * Where downloads and conversions keep their files: one directory per process under the system's
+ * temp dir, named by the process id, one sub-directory per conversion or request removed when it
+ * ends. A process that crashed leaves its directory behind; the next one to start sweeps every
+ * directory whose process is gone.
  */
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
@@ -32,9 +32,37 @@ export class TempFiles {
     }
   }
 
+  /** A fresh directory for work that outlives one call (a request's downloads): the caller disposes of it. */
+  async open(): Promise<TempDir> {
+    const dir = await mkdtemp(join(this.dir, 'req-'));
+    let disposed: Promise<void> | undefined;
+    return { dir, dispose: () => (disposed ??= rm(dir, { recursive: true, force: true })) };
+  }
+
   close(): void {
     rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+export interface TempDir {
+  readonly dir: string;
+  /** Removes the directory and everything in it; safe to call more than once. */
+  dispose(): Promise<void>;
+}
+
+let shared: TempFiles | undefined;
+
+/**
+ * The one TempFiles of this process for downloads, made on first use (sweeping what crashed
+ * processes left) and removed when the process exits.
+ */
+export function sharedTempFiles(): TempFiles {
+  if (!shared) {
+    const made = new TempFiles();
+    shared = made;
+    process.once('exit', () => made.close());
+  }
+  return shared;
 }
 
 /** Removes the directories of processes that no longer run (`<pid>-<random>`). */

@@ -352,8 +352,8 @@ export class OxenClient {
     repo: string,
     directory: string,
     fileName: string,
-    bytes: Uint8Array,
-    contentType: string,
+    /** With its type; a Blob from fs.openAsBlob is read from disk as it is sent. */
+    file: Blob,
     options: CallOptions = {},
   ): Promise<string> {
     const response = await this.call({
@@ -365,7 +365,7 @@ export class OxenClient {
       retry: 'read',
       form: () => {
         const form = new FormData();
-        form.append('file', new Blob([bytes], { type: contentType }), fileName);
+        form.append('file', file, fileName);
         form.append('directory', directory);
         return form;
       },

@@ -4,6 +4,8 @@
  * seconds that fit the model's totals; `applyConversion` converts. Bytes the model already takes,
  * untrimmed, are never touched.
  */
+import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { MediaConverter } from '../media/converter.js';
 import { videoInRange } from '../media/convert-video.js';
 import type { MediaProbe } from '../media/probe.js';
@@ -107,28 +109,33 @@ export type Converted = { ok: true; media: LoadedMedia } | { ok: false; problem:
 export async function applyConversion(
   converter: MediaConverter,
   media: LoadedMedia & { conversion: ConversionNeed },
-  options: { maxSec?: number; maxVideoBytes: number; limits: ReferenceLimits; signal?: AbortSignal },
+  options: { maxSec?: number; maxVideoBytes: number; limits: ReferenceLimits; signal?: AbortSignal; dir: string },
 ): Promise<Converted> {
   const { conversion } = media;
+  const output = (extension: string) => join(options.dir, `${media.position}.converted.${extension}`);
   const started = Date.now();
   try {
     const cut = options.maxSec;
     if (media.kind === 'video') {
+      const file = output('mp4');
       const video = await converter.video(
-        media.bytes,
+        media.file,
+        file,
         { video: conversion.probe.video!, hasAudio: conversion.probe.audio !== undefined, durationSec: Math.min(cut ?? Infinity, media.durationSec ?? 1), maxBytes: options.maxVideoBytes, ...(cut !== undefined ? { maxSec: cut } : {}) },
         options.signal,
       );
       const target = `${Math.min(video.width, video.height)}p H.264`;
-      return done(media, video.bytes, { kind: 'video', mime: 'video/mp4', extension: 'mp4', format: 'MP4' }, conversion.required ? `${conversion.source} → ${target}` : undefined, cut, await durationOf(converter, video.bytes, options.signal));
+      return done(media, await converted(converter, file, options.signal), { kind: 'video', mime: 'video/mp4', extension: 'mp4', format: 'MP4' }, conversion.required ? `${conversion.source} → ${target}` : undefined, cut);
     }
     if (media.kind === 'audio') {
-      const bytes = await converter.audio(media.bytes, cut !== undefined ? { maxSec: cut } : {}, options.signal);
-      return done(media, bytes, { kind: 'audio', mime: 'audio/mpeg', extension: 'mp3', format: 'MP3' }, conversion.required ? `${conversion.source} → MP3` : undefined, cut, await durationOf(converter, bytes, options.signal));
+      const file = output('mp3');
+      await converter.audio(media.file, file, cut !== undefined ? { maxSec: cut } : {}, options.signal);
+      return done(media, await converted(converter, file, options.signal), { kind: 'audio', mime: 'audio/mpeg', extension: 'mp3', format: 'MP3' }, conversion.required ? `${conversion.source} → MP3` : undefined, cut);
     }
-    const image = await converter.image(media.bytes, { maxBytes: options.limits.images.maxBytesEach, lossless: conversion.lossless === true }, options.signal);
+    const file = output('image');
+    const image = await converter.image(media.file, file, { maxBytes: options.limits.images.maxBytesEach, lossless: conversion.lossless === true }, options.signal);
     const png = image.format === 'PNG';
-    return done(media, image.bytes, { kind: 'image', mime: png ? 'image/png' : 'image/jpeg', extension: png ? 'png' : 'jpg', format: image.format }, `${conversion.source} → ${image.format}`, undefined, undefined);
+    return done(media, { file, size: image.size }, { kind: 'image', mime: png ? 'image/png' : 'image/jpeg', extension: png ? 'png' : 'jpg', format: image.format }, `${conversion.source} → ${image.format}`, undefined);
   } catch (error) {
     const timedOut = error instanceof Error && (error.name === 'TimeoutError' || /timed? ?out|abort/i.test(error.message)) && options.signal?.aborted !== true;
     return {
@@ -138,20 +145,22 @@ export async function applyConversion(
   }
 }
 
-async function durationOf(converter: MediaConverter, bytes: Uint8Array, signal?: AbortSignal): Promise<number | undefined> {
-  return (await converter.probe(bytes, signal))?.durationSec;
+/** A conversion's output file: its size and how long it plays. */
+async function converted(converter: MediaConverter, file: string, signal?: AbortSignal): Promise<{ file: string; size: number; durationSec?: number }> {
+  const durationSec = (await converter.probe(file, signal))?.durationSec;
+  return { file, size: (await stat(file)).size, ...(durationSec !== undefined ? { durationSec } : {}) };
 }
 
 function done(
   media: LoadedMedia,
-  bytes: Uint8Array,
+  result: { file: string; size: number; durationSec?: number },
   as: { kind: ReferenceKind; mime: string; extension: string; format: string },
   converted: string | undefined,
   cut: number | undefined,
-  durationSec: number | undefined,
 ): Converted {
+  const { file, size, durationSec } = result;
   const notes = [
-    converted ? `converted: ${converted}, ${toMB(media.size)} MB → ${toMB(bytes.byteLength)} MB` : undefined,
+    converted ? `converted: ${converted}, ${toMB(media.size)} MB → ${toMB(size)} MB` : undefined,
     cut !== undefined ? `used the first ${cut} s` : undefined,
   ].filter(Boolean);
   // The platform's public URL serves the original bytes, not these.
@@ -161,8 +170,8 @@ function done(
     media: {
       ...rest,
       ...as,
-      bytes,
-      size: bytes.byteLength,
+      file,
+      size,
       ...(durationSec !== undefined ? { durationSec } : {}),
       ...(notes.length > 0 ? { note: notes.join('; ') } : {}),
     },

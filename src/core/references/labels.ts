@@ -18,7 +18,7 @@ export function assignLabels(media: readonly LoadedMedia[]): Reference[] {
       kind: m.kind,
       mime: m.mime,
       extension: m.extension,
-      bytes: m.bytes,
+      file: m.file,
       size: m.size,
       ...(m.durationSec !== undefined ? { durationSec: m.durationSec } : {}),
       index,

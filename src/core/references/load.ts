@@ -1,7 +1,9 @@
 /**
- * Attachment -> media: download (once), sniff the bytes, probe them (with FFmpeg when conversion is
- * on) and say whether they need converting. One problem per bad file.
+ * Attachment -> media: download (once, into a file of the request's temporary directory), sniff
+ * the bytes, probe them (with FFmpeg when conversion is on) and say whether they need converting.
+ * One problem per bad file. No file is held in memory whole (but see probeWithoutFfmpeg).
  */
+import { join } from 'node:path';
 import type { MediaConverter } from '../media/converter.js';
 import type { Problem } from '../result.js';
 import { conversionNeed, probedKind, type ConversionNeed } from './convert.js';
@@ -10,7 +12,8 @@ import { sharedDownloadGate, type DownloadGate } from './download-gate.js';
 import { largestAllowedFileBytes, MB, REFERENCE_LIMITS, toMB, type ReferenceLimits } from './limits.js';
 import { mapLimited } from './map-limited.js';
 import { probeDurationSec } from './probe.js';
-import { ACCEPTED_FORMATS, sniffMedia, type SniffResult } from './sniff.js';
+import { readWhole } from './reference-bytes.js';
+import { ACCEPTED_FORMATS, sniffFile, type SniffResult } from './sniff.js';
 import type { IncomingAttachment, ReferenceKind } from './types.js';
 
 export interface LoadedMedia {
@@ -22,7 +25,8 @@ export interface LoadedMedia {
   extension: string;
   /** JPEG, PNG, MP4…, for messages. */
   format: string;
-  bytes: Uint8Array;
+  /** The bytes, in the request's temporary directory (see prepare.ts). */
+  file: string;
   size: number;
   durationSec?: number;
   publicUrl?: IncomingAttachment['publicUrl'];
@@ -69,12 +73,13 @@ export const DEFAULT_DOWNLOAD_TIMEOUT_MS = 60_000;
 export const DOWNLOAD_MARGIN_BYTES = 1 * MB;
 
 /** One outcome per attachment, in upload order. */
-export async function loadAttachments(attachments: readonly IncomingAttachment[], options: LoadOptions = {}): Promise<LoadOutcome[]> {
+/** `dir`: the request's temporary directory, where the files are written; its owner removes it. */
+export async function loadAttachments(attachments: readonly IncomingAttachment[], dir: string, options: LoadOptions = {}): Promise<LoadOutcome[]> {
   const limits = options.limits ?? REFERENCE_LIMITS;
   const converter = options.converter && (await options.converter.unavailable()) === undefined ? options.converter : undefined;
   const largest = largestReadableBytes(limits, converter !== undefined);
   return mapLimited(attachments, options.concurrency ?? DEFAULT_LOAD_CONCURRENCY, (attachment, index) =>
-    loadOne(attachment, index + 1, {
+    loadOne(attachment, index + 1, join(dir, `${index + 1}.download`), {
       largest,
       maxBytes: largest + DOWNLOAD_MARGIN_BYTES,
       timeoutMs: options.timeoutMs ?? DEFAULT_DOWNLOAD_TIMEOUT_MS,
@@ -89,6 +94,7 @@ export async function loadAttachments(attachments: readonly IncomingAttachment[]
 async function loadOne(
   attachment: IncomingAttachment,
   position: number,
+  file: string,
   options: { largest: number; maxBytes: number; timeoutMs: number; signal: AbortSignal | undefined; gate: DownloadGate; limits: ReferenceLimits; converter: MediaConverter | undefined },
 ): Promise<LoadOutcome> {
   const { name } = attachment;
@@ -99,7 +105,7 @@ async function loadOne(
   const declaredTooLarge = attachment.size !== undefined && attachment.size > options.maxBytes;
   const release = declaredTooLarge ? undefined : await options.gate.acquire(attachment.size ?? options.maxBytes, options.signal).catch(() => null);
   if (release === null) return failed({ code: 'reference.download_failed', params: { reason: 'cancelled' } });
-  const downloaded = await downloadAttachment(attachment, {
+  const downloaded = await downloadAttachment(attachment, file, {
     timeoutMs: options.timeoutMs,
     maxBytes: options.maxBytes,
     ...(options.signal ? { signal: options.signal } : {}),
@@ -113,10 +119,10 @@ async function loadOne(
     }
     return failed({ code: 'reference.download_failed', params: { reason: downloaded.reason } });
   }
-  const { bytes } = downloaded;
+  const { size } = downloaded;
 
-  const sniffed = await sniffSafely(bytes);
-  if (options.converter) return inspect(options.converter, attachment, position, bytes, sniffed, options.limits, failed, options.signal);
+  const sniffed = await sniffSafely(file);
+  if (options.converter) return inspect(options.converter, attachment, position, { file, size }, sniffed, options.limits, failed, options.signal);
   if (!sniffed.accepted) {
     return failed({
       code: 'reference.unsupported_type',
@@ -124,7 +130,7 @@ async function loadOne(
     });
   }
 
-  const durationSec = await probeDurationSec(bytes, sniffed.kind, sniffed.mime);
+  const durationSec = await probeWithoutFfmpeg(file, sniffed.kind, sniffed.mime);
   if (sniffed.kind !== 'image' && durationSec === undefined) {
     return failed({ code: 'reference.unreadable_media', params: { kind: sniffed.kind, format: sniffed.format } });
   }
@@ -138,8 +144,8 @@ async function loadOne(
       mime: sniffed.mime,
       extension: sniffed.extension,
       format: sniffed.format,
-      bytes,
-      size: bytes.byteLength,
+      file,
+      size,
       ...(durationSec !== undefined ? { durationSec } : {}),
       ...(attachment.publicUrl ? { publicUrl: attachment.publicUrl } : {}),
     },
@@ -151,13 +157,13 @@ async function inspect(
   converter: MediaConverter,
   attachment: IncomingAttachment,
   position: number,
-  bytes: Uint8Array,
+  { file, size }: { file: string; size: number },
   sniffed: SniffResult,
   limits: ReferenceLimits,
   failed: (problem: Omit<Problem, 'file'>) => LoadOutcome,
   signal: AbortSignal | undefined,
 ): Promise<LoadOutcome> {
-  const probe = await converter.probe(bytes, signal).catch(() => undefined);
+  const probe = await converter.probe(file, signal).catch(() => undefined);
   const kind = probe ? probedKind(probe, { sniffed, ...(attachment.contentType ? { contentType: attachment.contentType } : {}) }) : undefined;
   if (!probe || !kind) {
     if (!sniffed.accepted) {
@@ -166,7 +172,7 @@ async function inspect(
     return failed({ code: 'reference.unreadable_media', params: { kind: sniffed.kind, format: sniffed.format } });
   }
   const audioFromVideo = kind === 'audio' && probe.video !== undefined && !(sniffed.accepted && sniffed.kind === 'audio');
-  const need = conversionNeed(kind, probe, bytes.byteLength, sniffed, limits, audioFromVideo);
+  const need = conversionNeed(kind, probe, size, sniffed, limits, audioFromVideo);
   if (kind !== 'image' && probe.durationSec === undefined) {
     return failed({ code: 'reference.unreadable_media', params: { kind, format: need.source } });
   }
@@ -178,8 +184,8 @@ async function inspect(
       position,
       kind,
       ...as,
-      bytes,
-      size: bytes.byteLength,
+      file,
+      size,
       ...(kind !== 'image' && probe.durationSec !== undefined ? { durationSec: probe.durationSec } : {}),
       ...(attachment.publicUrl && !need.required ? { publicUrl: attachment.publicUrl } : {}),
       conversion: need,
@@ -187,9 +193,19 @@ async function inspect(
   };
 }
 
-async function sniffSafely(bytes: Uint8Array): Promise<SniffResult> {
+/**
+ * Without FFmpeg, the duration comes from the hand-written MP4 reader and music-metadata, which
+ * take the bytes whole: files are then at most what the model takes (about 51 MB), never the
+ * 250 MB sources that only conversion accepts.
+ */
+async function probeWithoutFfmpeg(file: string, kind: ReferenceKind, mime: string): Promise<number | undefined> {
+  if (kind === 'image') return undefined;
+  return probeDurationSec(await readWhole({ file }), kind, mime);
+}
+
+async function sniffSafely(file: string): Promise<SniffResult> {
   try {
-    return await sniffMedia(bytes);
+    return await sniffFile(file);
   } catch {
     return { accepted: false };
   }

@@ -4,6 +4,7 @@
  * presign endpoints; see oxen-api.md section 7.
  */
 import type { OxenClient } from '../oxen/client.js';
+import { blobOf } from './reference-bytes.js';
 import type { HostedReference, Reference, ReferenceHost } from './types.js';
 
 export const DEFAULT_REFERENCE_REPO = 'seedance-bot-references';
@@ -44,7 +45,7 @@ export class OxenReferenceHost implements ReferenceHost {
     const namespace = await this.ready();
     const directory = `jobs/${safeSegment(options.jobId)}`;
     const fileName = `${safeSegment(reference.label.replace(/^@/, '')) || `reference${reference.index}`}.${safeSegment(reference.extension)}`;
-    const assetPath = await this.client.uploadWorkbenchFile(namespace, this.repo, directory, fileName, reference.bytes, reference.mime);
+    const assetPath = await this.client.uploadWorkbenchFile(namespace, this.repo, directory, fileName, await blobOf(reference, reference.mime));
     const issuedAt = this.now();
     const url = await this.client.presignedUrl(namespace, this.repo, assetPath);
     return { url, expiresAt: new Date(issuedAt + this.presignLifetimeMs) };

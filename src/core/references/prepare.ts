@@ -2,7 +2,12 @@
  * The references step of a request, as the rest of the core sees it: download, sniff, probe,
  * check every limit, label, rewrite the prompt. Every problem is reported at once; nothing is
  * hosted or spent here.
+ *
+ * The files are written into a temporary directory of the request's own: removed here when the
+ * request is refused or anything throws, otherwise by the caller's `release` once it has saved
+ * them (and by the next start after a crash: media/temp-files.ts).
  */
+import { sharedTempFiles, type TempFiles } from '../media/temp-files.js';
 import { fail, ok, type Problem, type Result } from '../result.js';
 import { applyConversion, trimPlan, type ConversionNeed } from './convert.js';
 import { assignLabels } from './labels.js';
@@ -18,9 +23,14 @@ export interface PreparedReferences {
   /** With every `@name` replaced by its canonical label. */
   prompt: string;
   mapping: ReferenceMapping[];
+  /** Removes the references' files (they are in the request's temporary directory). Call exactly once the references are saved or given up. */
+  release(): Promise<void>;
 }
 
-export type PrepareOptions = LoadOptions;
+export interface PrepareOptions extends LoadOptions {
+  /** Where the request's temporary directory is made; default the process's (temp-files.ts). */
+  temp?: TempFiles;
+}
 
 export async function prepareReferences(
   attachments: readonly IncomingAttachment[],
@@ -28,14 +38,35 @@ export async function prepareReferences(
   options: PrepareOptions = {},
   faces?: readonly string[],
 ): Promise<Result<PreparedReferences>> {
-  const outcomes = await loadAttachments(attachments, options);
+  if (attachments.length === 0) return prepareIn(undefined, attachments, prompt, options, faces);
+  const temp = await (options.temp ?? sharedTempFiles()).open();
+  try {
+    const prepared = await prepareIn(temp.dir, attachments, prompt, options, faces);
+    if (!prepared.ok) await temp.dispose();
+    return prepared.ok ? ok({ ...prepared.value, release: temp.dispose }) : prepared;
+  } catch (error) {
+    await temp.dispose();
+    throw error;
+  }
+}
+
+const NOTHING_TO_RELEASE = async () => undefined;
+
+async function prepareIn(
+  dir: string | undefined,
+  attachments: readonly IncomingAttachment[],
+  prompt: string,
+  options: PrepareOptions,
+  faces: readonly string[] | undefined,
+): Promise<Result<PreparedReferences>> {
+  const outcomes = dir === undefined ? [] : await loadAttachments(attachments, dir, options);
   const problems: Problem[] = [];
   let loaded: LoadedMedia[] = [];
   for (const outcome of outcomes) {
     if (outcome.ok) loaded.push(outcome.media);
     else problems.push(outcome.problem);
   }
-  if (options.converter && problems.length === 0) loaded = await convertAll(loaded, options, problems);
+  if (options.converter && problems.length === 0 && dir !== undefined) loaded = await convertAll(loaded, dir, options, problems);
 
   // Only a failed download leaves us not knowing what a file is (and whether it would have met a
   // minimum); an unsupported or oversized file is known not to count.
@@ -57,7 +88,7 @@ export async function prepareReferences(
   const references = labelled.map((r) => (r.position !== undefined && facePositions.value.has(r.position) ? { ...r, face: true } : r));
   const notes = new Map(references.flatMap((r) => (r.note ? [[r.label, r.note] as const] : [])));
   const mapping = rewritten.value.mapping.map((m) => (notes.has(m.label) ? { ...m, note: notes.get(m.label)! } : m));
-  return ok({ references, prompt: rewritten.value.prompt, mapping });
+  return ok({ references, prompt: rewritten.value.prompt, mapping, release: NOTHING_TO_RELEASE });
 }
 
 /**
@@ -80,7 +111,7 @@ function asIfConverted(loaded: readonly LoadedMedia[], options: PrepareOptions):
  * converter's pool bounds how many run). Only once every file was read: a request refused for
  * another file converts nothing.
  */
-async function convertAll(loaded: LoadedMedia[], options: PrepareOptions, problems: Problem[]): Promise<LoadedMedia[]> {
+async function convertAll(loaded: LoadedMedia[], dir: string, options: PrepareOptions, problems: Problem[]): Promise<LoadedMedia[]> {
   const limits: ReferenceLimits = options.limits ?? REFERENCE_LIMITS;
   const cuts = trimPlan(loaded, limits);
   const pending = (m: LoadedMedia): m is LoadedMedia & { conversion: ConversionNeed } => m.conversion !== undefined && (m.conversion.required || cuts.has(m.position));
@@ -92,7 +123,7 @@ async function convertAll(loaded: LoadedMedia[], options: PrepareOptions, proble
     loaded.map(async (m) => {
       if (!pending(m)) return m;
       const cut = cuts.get(m.position);
-      const converted = await applyConversion(options.converter!, m, { ...(cut !== undefined ? { maxSec: cut } : {}), maxVideoBytes, limits, ...(options.signal ? { signal: options.signal } : {}) });
+      const converted = await applyConversion(options.converter!, m, { ...(cut !== undefined ? { maxSec: cut } : {}), maxVideoBytes, limits, dir, ...(options.signal ? { signal: options.signal } : {}) });
       if (converted.ok) return converted.media;
       problems.push(converted.problem);
       return undefined;

@@ -1,6 +1,7 @@
 /**
  * A ReferenceStore in files, beside the embedded SQLite store (DATA_DIR/references), for one
- * instance: it survives a restart, and files are streamed from disk when served.
+ * instance: it survives a restart, files are copied in from the request's temporary files
+ * (never read into memory), and streamed from disk when served or uploaded.
  *
  *   jobs/<job id>/meta.json        what was saved, and until when it is kept
  *   jobs/<job id>/<blob>.bin       the bytes
@@ -25,6 +26,7 @@ import {
   type ReferenceStore,
   type StoredReferenceMeta,
 } from './reference-store.js';
+import { copyInto, type HeldBytes } from './reference-bytes.js';
 import type { Reference } from './types.js';
 
 interface Meta {
@@ -65,7 +67,7 @@ export class FileReferenceStore implements ReferenceStore {
     await mkdir(dir, { recursive: true });
     const metas: StoredReferenceMeta[] = [];
     for (const [i, reference] of references.entries()) {
-      await atomicWrite(join(dir, `${i}.bin`), reference.bytes);
+      await atomicCopy(reference, join(dir, `${i}.bin`));
       metas.push(metaOf(reference, String(i)));
     }
     await this.updateMeta(jobId, ttlMs, (meta) => ({ ...meta, references: metas }));
@@ -76,17 +78,17 @@ export class FileReferenceStore implements ReferenceStore {
     if (!meta?.references) return undefined;
     const references: Reference[] = [];
     for (const stored of meta.references) {
-      const bytes = await readFile(this.blobPath(jobId, stored.blob)).catch(() => undefined);
-      if (!bytes) return undefined;
-      references.push(referenceFrom(stored, new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength)));
+      const file = this.blobPath(jobId, stored.blob);
+      if (!(await stat(file).catch(() => undefined))) return undefined;
+      references.push(referenceFrom(stored, { file }));
     }
     return references;
   }
 
-  async addBlob(jobId: string, bytes: Uint8Array, ttlMs: number): Promise<string> {
+  async addBlob(jobId: string, bytes: HeldBytes, ttlMs: number): Promise<string> {
     const blob = `x${randomBytes(8).toString('hex')}`;
     await mkdir(this.jobDir(jobId), { recursive: true });
-    await atomicWrite(this.blobPath(jobId, blob), bytes);
+    await atomicCopy(bytes, this.blobPath(jobId, blob));
     await this.updateMeta(jobId, ttlMs, (meta) => meta);
     return blob;
   }
@@ -188,10 +190,18 @@ export class FileReferenceStore implements ReferenceStore {
   }
 }
 
-async function atomicWrite(path: string, data: Uint8Array | string): Promise<void> {
+async function atomicWrite(path: string, data: string): Promise<void> {
+  await atomically(path, (temporary) => writeFile(temporary, data));
+}
+
+async function atomicCopy(held: HeldBytes, path: string): Promise<void> {
+  await atomically(path, (temporary) => copyInto(held, temporary));
+}
+
+async function atomically(path: string, write: (temporary: string) => Promise<void>): Promise<void> {
   const temporary = `${path}.${randomBytes(6).toString('hex')}.tmp`;
   try {
-    await writeFile(temporary, data);
+    await write(temporary);
     await rename(temporary, path);
   } catch (error) {
     await unlink(temporary).catch(() => undefined);

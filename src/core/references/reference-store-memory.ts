@@ -9,6 +9,7 @@ import {
   type ReferenceStore,
   type StoredReferenceMeta,
 } from './reference-store.js';
+import { readWhole, type HeldBytes } from './reference-bytes.js';
 import type { Reference } from './types.js';
 
 interface JobFiles {
@@ -28,8 +29,9 @@ export class MemoryReferenceStore implements ReferenceStore {
   async save(jobId: string, references: readonly Reference[], ttlMs = DEFAULT_REFERENCE_RETENTION_MS): Promise<void> {
     if (references.length === 0) return;
     const files = this.files(jobId, ttlMs);
+    const whole = await Promise.all(references.map((reference) => readWhole(reference)));
     files.saved = references.map((reference, i) => {
-      files.blobs.set(String(i), reference.bytes);
+      files.blobs.set(String(i), whole[i]!);
       return metaOf(reference, String(i));
     });
   }
@@ -41,13 +43,14 @@ export class MemoryReferenceStore implements ReferenceStore {
     for (const meta of files.saved) {
       const bytes = files.blobs.get(meta.blob);
       if (!bytes) return undefined;
-      references.push(referenceFrom(meta, bytes));
+      references.push(referenceFrom(meta, { bytes }));
     }
     return references;
   }
 
-  async addBlob(jobId: string, bytes: Uint8Array, ttlMs: number): Promise<string> {
+  async addBlob(jobId: string, held: HeldBytes, ttlMs: number): Promise<string> {
     const blob = `x${randomBytes(8).toString('hex')}`;
+    const bytes = await readWhole(held);
     this.files(jobId, ttlMs).blobs.set(blob, bytes);
     return blob;
   }

@@ -4,7 +4,8 @@
  * that they all go when the job ends, and all live at least as long as the longest token.
  *
  *   <prefix>:ref:<job>:meta         JSON: the saved references
- *   <prefix>:ref:<job>:blob:<blob>  the bytes (read in pieces with GETRANGE when served)
+ *   <prefix>:ref:<job>:blob:<blob>  the bytes (written in pieces with APPEND under a staging
+ *                                   name, then renamed; read in pieces with GETRANGE when served)
  *   <prefix>:ref:<job>:keys         set of the job's blob and token keys
  *   <prefix>:reftoken:<token>       JSON: the token's grant
  */
@@ -20,6 +21,7 @@ import {
   type ReferenceStore,
   type StoredReferenceMeta,
 } from './reference-store.js';
+import { streamOf, type HeldBytes } from './reference-bytes.js';
 import type { Reference } from './types.js';
 import { bounded, boundEveryCall, closeClient, redisClientOptions, STORE_TIMEOUT_MS } from '../jobs/store-unreachable.js';
 
@@ -69,9 +71,16 @@ export class RedisReferenceStore implements ReferenceStore {
     const client = await this.client();
     const k = this.keys(jobId);
     const metas: StoredReferenceMeta[] = references.map((reference, i) => metaOf(reference, String(i)));
+    const staged: string[] = [];
+    try {
+      for (const reference of references) staged.push(await this.stage(client, reference, ttlMs));
+    } catch (error) {
+      if (staged.length > 0) await client.del(staged).catch(() => undefined);
+      throw error;
+    }
     const multi = client.multi();
-    for (const [i, reference] of references.entries()) {
-      multi.set(k.blob(String(i)), Buffer.from(reference.bytes.buffer, reference.bytes.byteOffset, reference.bytes.byteLength), { expiration: { type: 'PX', value: ttlMs } });
+    for (const [i, staging] of staged.entries()) {
+      multi.rename(staging, k.blob(String(i)));
       multi.sAdd(k.set, k.blob(String(i)));
     }
     multi.set(k.meta, JSON.stringify(metas), { expiration: { type: 'PX', value: ttlMs } });
@@ -89,18 +98,20 @@ export class RedisReferenceStore implements ReferenceStore {
     for (const meta of metas) {
       const bytes = await client.get(k.blob(meta.blob));
       if (!bytes) return undefined;
-      references.push(referenceFrom(meta, new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength)));
+      // Whole, as Redis gives a value: at most a reference's size (the model's caps: 50 MB of video).
+      references.push(referenceFrom(meta, { bytes: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength) }));
     }
     return references;
   }
 
-  async addBlob(jobId: string, bytes: Uint8Array, ttlMs: number): Promise<string> {
+  async addBlob(jobId: string, bytes: HeldBytes, ttlMs: number): Promise<string> {
     const client = await this.client();
     const k = this.keys(jobId);
     const blob = `x${randomBytes(8).toString('hex')}`;
+    const staging = await this.stage(client, bytes, ttlMs);
     await client
       .multi()
-      .set(k.blob(blob), Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), { expiration: { type: 'PX', value: ttlMs } })
+      .rename(staging, k.blob(blob))
       .sAdd(k.set, k.blob(blob))
       .eval(EXTEND, { keys: [k.set, k.meta], arguments: [String(ttlMs)] })
       .exec();
@@ -162,6 +173,22 @@ export class RedisReferenceStore implements ReferenceStore {
         return `${job}:blob:${blob}`;
       },
     };
+  }
+
+  /**
+   * Writes bytes under a staging key of their own, a piece at a time (a file is never read whole),
+   * expiring with `ttlMs` so that a crash midway leaves nothing for good; the caller renames it.
+   */
+  private async stage(client: Awaited<ReturnType<typeof this.client>>, held: HeldBytes, ttlMs: number): Promise<string> {
+    const staging = `${this.prefix}:refstaging:${randomBytes(12).toString('hex')}`;
+    await client.set(staging, '', { expiration: { type: 'PX', value: ttlMs } });
+    try {
+      for await (const piece of streamOf(held)) await client.append(staging, Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength));
+    } catch (error) {
+      await client.del(staging).catch(() => undefined);
+      throw error;
+    }
+    return staging;
   }
 
   private tokenKey(token: string): string {

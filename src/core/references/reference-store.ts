@@ -7,10 +7,11 @@
  * (every instance reads every file), and memory for tests and tools. Everything expires, and a
  * job's files and tokens are removed when it ends.
  */
+import type { HeldBytes } from './reference-bytes.js';
 import type { Reference } from './types.js';
 
 /** What is kept of a reference besides its bytes, and which blob holds them. */
-export type StoredReferenceMeta = Omit<Reference, 'bytes' | 'stored'> & { blob: string };
+export type StoredReferenceMeta = Omit<Reference, 'bytes' | 'file' | 'stored'> & { blob: string };
 
 /** What a self-host token stands for: one blob of one job, under a file name and type. */
 export interface ReferenceGrant {
@@ -24,15 +25,19 @@ export interface ReferenceGrant {
 export interface ReferenceStore {
   /** True when several instances read the same files (Redis). */
   readonly shared: boolean;
-  /** Saves a job's prepared references, in order, for `ttlMs` or until `remove`; nothing for none. */
+  /**
+   * Saves a job's prepared references, in order, for `ttlMs` or until `remove`; nothing for none.
+   * A reference in a file is streamed from it (the Redis store appends it in pieces).
+   */
   save(jobId: string, references: readonly Reference[], ttlMs?: number): Promise<void>;
   /**
-   * The references saved for a job, with their bytes, each marked with the blob it came from;
-   * undefined when none were saved for it, or they expired or were removed.
+   * The references saved for a job, each with its bytes (in memory, or the store's own file) and
+   * marked with the blob it came from; undefined when none were saved for it, or they expired or
+   * were removed.
    */
   load(jobId: string): Promise<Reference[] | undefined>;
   /** Stores bytes for a job that were not saved with it (a reference hosted directly); the blob id. */
-  addBlob(jobId: string, bytes: Uint8Array, ttlMs: number): Promise<string>;
+  addBlob(jobId: string, bytes: HeldBytes, ttlMs: number): Promise<string>;
   /** Makes `token` stand for a blob for `ttlMs`; the job's files then live at least as long. */
   grant(token: string, grant: ReferenceGrant, ttlMs: number): Promise<void>;
   /** The blob behind a token; undefined when unknown, expired, or its job's files are gone. */
@@ -60,7 +65,7 @@ export function assertSafeId(what: string, id: string): void {
 }
 
 export function metaOf(reference: Reference, blob: string): StoredReferenceMeta {
-  const { bytes: _bytes, stored: _stored, ...meta } = reference;
+  const { bytes: _bytes, file: _file, stored: _stored, ...meta } = reference;
   return {
     ...meta,
     blob,
@@ -71,11 +76,11 @@ export function metaOf(reference: Reference, blob: string): StoredReferenceMeta 
 }
 
 /** A reference read back: JSON turned the public URL's expiry into text. */
-export function referenceFrom(meta: StoredReferenceMeta, bytes: Uint8Array): Reference {
+export function referenceFrom(meta: StoredReferenceMeta, held: HeldBytes): Reference {
   const { blob, publicUrl, ...rest } = meta;
   return {
     ...rest,
-    bytes,
+    ...(held.file !== undefined ? { file: held.file } : { bytes: held.bytes! }),
     stored: { blob },
     ...(publicUrl ? { publicUrl: { url: publicUrl.url, ...(publicUrl.expiresAt ? { expiresAt: new Date(publicUrl.expiresAt) } : {}) } } : {}),
   };

@@ -51,7 +51,7 @@ export class SelfReferenceHost implements ReferenceHost {
   /** A reference read back from the store is granted where it is; any other is stored first. */
   async host(reference: Reference, options: { jobId: string; minLifetimeMs: number }): Promise<HostedReference> {
     const lifetime = Math.max(this.ttlMs, options.minLifetimeMs);
-    const blob = reference.stored?.blob ?? (await this.files.addBlob(options.jobId, reference.bytes, lifetime));
+    const blob = reference.stored?.blob ?? (await this.files.addBlob(options.jobId, reference, lifetime));
     const token = randomBytes(32).toString('base64url');
     const fileName = safeFileName(reference.name, reference.extension);
     const expiresAt = this.now() + lifetime;

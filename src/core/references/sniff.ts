@@ -1,5 +1,5 @@
 /** What a file really is, from its bytes; names and declared MIME types are only hints. */
-import { fileTypeFromBuffer } from 'file-type';
+import { fileTypeFromBuffer, fileTypeFromFile } from 'file-type';
 import type { ReferenceKind } from './types.js';
 
 interface AcceptedFormat {
@@ -31,7 +31,15 @@ export type SniffResult =
   | { accepted: false; detected?: { mime: string; extension: string } };
 
 export async function sniffMedia(bytes: Uint8Array): Promise<SniffResult> {
-  const type = await fileTypeFromBuffer(bytes);
+  return described(await fileTypeFromBuffer(bytes));
+}
+
+/** From a file on disk: file-type reads only the first bytes it needs. */
+export async function sniffFile(path: string): Promise<SniffResult> {
+  return described(await fileTypeFromFile(path));
+}
+
+function described(type: { ext: string; mime: string } | undefined): SniffResult {
   if (!type) return { accepted: false };
   const accepted = ACCEPTED[type.ext];
   if (!accepted) return { accepted: false, detected: { mime: type.mime, extension: type.ext } };

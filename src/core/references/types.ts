@@ -30,7 +30,13 @@ export interface Reference {
   mime: string;
   /** Extension from the bytes, e.g. png. */
   extension: string;
-  bytes: Uint8Array;
+  /**
+   * Where the bytes are: in memory, or in a file (a download or a conversion's output in the
+   * request's temporary directory, or a file of the reference store). One of the two; read them
+   * with reference-bytes.ts.
+   */
+  bytes?: Uint8Array;
+  file?: string;
   size: number;
   /** Seconds, for video and audio. */
   durationSec?: number;

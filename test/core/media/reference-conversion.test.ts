@@ -8,6 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createMediaConverter } from '../../../src/core/media/converter.js';
 import { REFERENCE_LIMITS, MB } from '../../../src/core/references/limits.js';
 import { prepareReferences } from '../../../src/core/references/prepare.js';
+import { readWhole } from '../../../src/core/references/reference-bytes.js';
 import type { IncomingAttachment } from '../../../src/core/references/types.js';
 import { FIXTURES, probeBytes } from '../../helpers/media-fixtures.js';
 
@@ -33,7 +34,7 @@ describe('reference conversion', { timeout: 90_000 }, () => {
     const { references, mapping } = await prepared([file('dance.mov', clip, 'video/quicktime'), file('tiny.mp4', await FIXTURES.tinyMp4())], '@dance.mov moves');
     const [video] = references;
     expect(video).toMatchObject({ kind: 'video', mime: 'video/mp4', extension: 'mp4' });
-    const probe = await probeBytes(video!.bytes);
+    const probe = await probeBytes(await readWhole(video!));
     expect(probe?.video).toMatchObject({ codec: 'h264', rotation: 0, width: 720, height: 1256 });
     expect(probe?.video?.fps).toBeCloseTo(30, 0);
     expect(probe?.audio?.codec).toBe('aac');
@@ -48,14 +49,14 @@ describe('reference conversion', { timeout: 90_000 }, () => {
       'three clips',
     );
     for (const reference of references) {
-      const probe = await probeBytes(reference.bytes);
+      const probe = await probeBytes(await readWhole(reference!));
       expect(reference.mime).toBe('video/mp4');
       expect(probe?.video?.codec).toBe('h264');
       expect(Math.min(probe!.video!.width, probe!.video!.height)).toBe(480);
     }
-    expect((await probeBytes(references[0]!.bytes))?.video).toMatchObject({ width: 854, height: 480 });
+    expect((await probeBytes(await readWhole(references[0]!)))?.video).toMatchObject({ width: 854, height: 480 });
     const small = await prepared([file('tiny.mp4', await FIXTURES.tinyMp4()), file('loop.gif', await FIXTURES.gif(2.5))], 'small');
-    expect((await probeBytes(small.references[0]!.bytes))?.video).toMatchObject({ codec: 'h264', width: 640, height: 480 });
+    expect((await probeBytes(await readWhole(small.references[0]!)))?.video).toMatchObject({ codec: 'h264', width: 640, height: 480 });
     expect(small.references[1]).toMatchObject({ kind: 'video', mime: 'video/mp4' });
     expect(small.mapping[0]!.note).toMatch(/240p H\.264 → 480p H\.264/);
   });
@@ -68,7 +69,7 @@ describe('reference conversion', { timeout: 90_000 }, () => {
     const audios = [...references, ...more.references].filter((r) => r.kind === 'audio');
     expect(audios.map((a) => a.name)).toEqual(['voice.ogg', 'memo.m4a', 'take.flac', 'song.webm', 'track.webm']);
     for (const audio of audios) {
-      const probe = await probeBytes(audio.bytes);
+      const probe = await probeBytes(await readWhole(audio!));
       expect(audio.mime).toBe('audio/mpeg');
       expect(probe?.audio?.codec).toMatch(/^mp3/);
       expect(probe?.video).toBeUndefined();
@@ -76,7 +77,7 @@ describe('reference conversion', { timeout: 90_000 }, () => {
     }
     expect(mapping.find((m) => m.name === 'voice.ogg')?.note).toMatch(/converted: Opus → MP3/);
     // The clip the model takes as it is passes byte for byte, with no note.
-    expect(Buffer.from(references[0]!.bytes).equals(Buffer.from(clip))).toBe(true);
+    expect(Buffer.from(await readWhole(references[0]!)).equals(Buffer.from(clip))).toBe(true);
     expect(mapping[0]!.note).toBeUndefined();
   }, 120_000);
 
@@ -91,19 +92,19 @@ describe('reference conversion', { timeout: 90_000 }, () => {
       ['image', 'image/png'],
       ['image', 'image/png'],
     ]);
-    for (const reference of references) expect((await probeBytes(reference.bytes))?.video?.width).toBe(reference.name === 'sticker.gif' ? 160 : 320);
+    for (const reference of references) expect((await probeBytes(await readWhole(reference!)))?.video?.width).toBe(reference.name === 'sticker.gif' ? 160 : 320);
     const tight = { ...REFERENCE_LIMITS, images: { ...REFERENCE_LIMITS.images, maxBytesEach: 8_000 } };
     const big = await prepared([file('scan.bmp', await FIXTURES.bmp())], 'tight', tight);
     expect(big.references[0]!.size).toBeLessThanOrEqual(8_000);
-    expect((await probeBytes(big.references[0]!.bytes))?.video?.codec).toMatch(/^(png|mjpeg)$/);
+    expect((await probeBytes(await readWhole(big.references[0]!)))?.video?.codec).toMatch(/^(png|mjpeg)$/);
   });
 
   it('longer than the total: the first seconds that fit are used, and the note says so', async () => {
     const short = { ...REFERENCE_LIMITS, videos: { ...REFERENCE_LIMITS.videos, minSecondsTotal: 1, maxSecondsTotal: 3 } };
     const clip = await FIXTURES.sdMp4();
     const { references, mapping } = await prepared([file('one.mp4', clip), file('two.mp4', clip)], 'two', short);
-    expect(references[0]!.bytes).toBe(clip);
-    const cut = await probeBytes(references[1]!.bytes);
+    expect(Buffer.from(await readWhole(references[0]!)).equals(Buffer.from(clip))).toBe(true);
+    const cut = await probeBytes(await readWhole(references[1]!));
     expect(cut?.durationSec).toBeGreaterThan(0.8);
     expect(cut?.durationSec).toBeLessThanOrEqual(1);
     expect(mapping[1]!.note).toBe('used the first 0.9 s');

@@ -1,22 +1,32 @@
-import { describe, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
 import { downloadAttachment } from '../../../src/core/references/download.js';
 import { loadAttachments } from '../../../src/core/references/load.js';
 import type { IncomingAttachment } from '../../../src/core/references/types.js';
 import { upload } from './helpers.js';
 
 const options = { timeoutMs: 1_000, maxBytes: 1_000 };
+const dir = mkdtempSync(join(tmpdir(), 'seedance-download-test-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+let n = 0;
+const target = () => join(dir, `file-${++n}`);
 
 describe('downloadAttachment', () => {
-  it('returns the bytes', async () => {
+  it('writes the bytes into the file', async () => {
     const attachment = upload('cat.png');
-    const outcome = await downloadAttachment(attachment, options);
-    expect(outcome).toEqual({ ok: true, bytes: expect.any(Uint8Array) });
+    const path = target();
+    const outcome = await downloadAttachment(attachment, path, { ...options, maxBytes: 1_000_000 });
+    const written = readFileSync(path);
+    expect(outcome).toEqual({ ok: true, size: written.byteLength });
+    expect(written.equals(Buffer.from(await upload('cat.png').download()))).toBe(true);
     expect(attachment.downloads).toBe(1);
   });
 
   it('refuses a declared size over the cap without downloading', async () => {
     const attachment = upload('cat.png', 'cat.png', { size: 5_000 });
-    expect(await downloadAttachment(attachment, options)).toEqual({ ok: false, reason: 'too_large', bytes: 5_000 });
+    expect(await downloadAttachment(attachment, target(), options)).toEqual({ ok: false, reason: 'too_large', bytes: 5_000 });
     expect(attachment.downloads).toBe(0);
   });
 
@@ -37,9 +47,26 @@ describe('downloadAttachment', () => {
         }
       },
     };
-    expect(await downloadAttachment(endless, options)).toEqual({ ok: false, reason: 'too_large', bytes: 1_200 });
+    expect(await downloadAttachment(endless, target(), options)).toEqual({ ok: false, reason: 'too_large', bytes: 1_200 });
     expect(chunksRead).toBe(4);
     expect(closed).toBe(true);
+  });
+
+  it('stops at the declared size: more bytes than the platform said (and the cap reserved) are not read', async () => {
+    let chunksRead = 0;
+    const liar: IncomingAttachment = {
+      name: 'liar.mp4',
+      size: 500,
+      download: () => Promise.reject(new Error('stream should be preferred')),
+      async *stream() {
+        for (;;) {
+          chunksRead++;
+          yield new Uint8Array(300);
+        }
+      },
+    };
+    expect(await downloadAttachment(liar, target(), options)).toEqual({ ok: false, reason: 'larger_than_declared' });
+    expect(chunksRead).toBe(2);
   });
 
   it('joins streamed chunks', async () => {
@@ -51,11 +78,13 @@ describe('downloadAttachment', () => {
         yield new Uint8Array([3]);
       },
     };
-    expect(await downloadAttachment(streamed, options)).toEqual({ ok: true, bytes: new Uint8Array([1, 2, 3]) });
+    const path = target();
+    expect(await downloadAttachment(streamed, path, options)).toEqual({ ok: true, size: 3 });
+    expect([...readFileSync(path)]).toEqual([1, 2, 3]);
   });
 
   it('refuses bytes over the cap from a plain download', async () => {
-    const outcome = await downloadAttachment({ name: 'big', download: async () => new Uint8Array(1_001) }, options);
+    const outcome = await downloadAttachment({ name: 'big', download: async () => new Uint8Array(1_001) }, target(), options);
     expect(outcome).toEqual({ ok: false, reason: 'too_large', bytes: 1_001 });
   });
 
@@ -69,20 +98,20 @@ describe('downloadAttachment', () => {
       },
     };
     const started = Date.now();
-    expect(await downloadAttachment(stuck, { ...options, timeoutMs: 30 })).toEqual({ ok: false, reason: 'timeout' });
+    expect(await downloadAttachment(stuck, target(), { ...options, timeoutMs: 30 })).toEqual({ ok: false, reason: 'timeout' });
     expect(Date.now() - started).toBeLessThan(1_000);
     expect(signalAborted).toBe(true);
   });
 
   it('reports a failing download as data, not a throw', async () => {
     const broken: IncomingAttachment = { name: 'x.png', download: () => Promise.reject(new Error('HTTP 403 for https://secret')) };
-    expect(await downloadAttachment(broken, options)).toEqual({ ok: false, reason: 'failed' });
+    expect(await downloadAttachment(broken, target(), options)).toEqual({ ok: false, reason: 'failed' });
   });
 
   it('reports cancellation by the caller', async () => {
     const controller = new AbortController();
     const slow: IncomingAttachment = { name: 'slow.png', download: () => new Promise<Uint8Array>(() => undefined) };
-    const pending = downloadAttachment(slow, { ...options, signal: controller.signal });
+    const pending = downloadAttachment(slow, target(), { ...options, signal: controller.signal });
     controller.abort();
     expect(await pending).toEqual({ ok: false, reason: 'cancelled' });
   });
@@ -108,7 +137,7 @@ describe('loadAttachments', () => {
         },
       } satisfies IncomingAttachment;
     });
-    const outcomes = await loadAttachments(attachments, { concurrency: 2 });
+    const outcomes = await loadAttachments(attachments, dir, { concurrency: 2 });
     expect(peak).toBe(2);
     expect(calls.sort()).toEqual([...files].sort());
     expect(outcomes.map((o) => (o.ok ? o.media.name : o.name))).toEqual(files);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { prepareReferences } from '../../../src/core/references/prepare.js';
+import { readWhole } from '../../../src/core/references/reference-bytes.js';
 import { MB } from '../../../src/core/references/limits.js';
 import type { Problem } from '../../../src/core/result.js';
 import type { IncomingAttachment } from '../../../src/core/references/types.js';
@@ -34,7 +35,7 @@ describe('prepareReferences: loading', () => {
       ['bird.webp', '@Image3', 3, 6],
     ]);
     expect(value.references.map((r) => r.durationSec)).toEqual([2, undefined, 3, undefined, 2, undefined]);
-    expect(value.references[1]?.bytes).toEqual(fixture('dog.jpg'));
+    expect(await readWhole(value.references[1]!)).toEqual(fixture('dog.jpg'));
     expect(value.prompt).toBe('@Image2 runs after @Image1 to @Audio1, like @Video1');
     expect(value.mapping.map((m) => `${m.name} → ${m.label}`)).toEqual([
       'tone2s.wav → @Audio1',
@@ -108,7 +109,7 @@ describe('prepareReferences: loading', () => {
   });
 
   it('accepts attachments without any prompt reference and an empty list', async () => {
-    expect(await prepared([], 'a calm sea')).toEqual({ references: [], prompt: 'a calm sea', mapping: [] });
+    expect(await prepared([], 'a calm sea')).toEqual({ references: [], prompt: 'a calm sea', mapping: [], release: expect.any(Function) });
   });
 });
 

@@ -13,6 +13,7 @@ import { FileReferenceStore } from '../../../src/core/references/reference-store
 import { MemoryReferenceStore } from '../../../src/core/references/reference-store-memory.js';
 import { RedisReferenceStore } from '../../../src/core/references/reference-store-redis.js';
 import type { ReferenceStore } from '../../../src/core/references/reference-store.js';
+import { readWhole } from '../../../src/core/references/reference-bytes.js';
 import { dropRedisPrefix, REDIS_URL } from '../../helpers/redis.js';
 import { fixture, referenceOf } from './helpers.js';
 
@@ -75,9 +76,9 @@ describe.each(Object.entries(backends))('%s reference store', (_name, backend) =
     const loaded = await again.load('job1');
     expect(loaded).toHaveLength(2);
     const [image, video] = loaded!;
-    expect(Buffer.from(image!.bytes).equals(Buffer.from(cat))).toBe(true);
-    expect(Buffer.from(video!.bytes).equals(Buffer.from(clip))).toBe(true);
-    const { bytes: _a, ...imageMeta } = image!;
+    expect(Buffer.from(await readWhole(image!)).equals(Buffer.from(cat))).toBe(true);
+    expect(Buffer.from(await readWhole(video!)).equals(Buffer.from(clip))).toBe(true);
+    const { bytes: _a, file: _f, ...imageMeta } = image!;
     expect(imageMeta).toEqual({
       name: 'cat.png', kind: 'image', mime: 'image/png', extension: 'png', size: cat.byteLength, index: 1, label: '@Image1', position: 1,
       publicUrl: { url: 'https://cdn.discordapp.com/attachments/1/2/cat.png?ex=1', expiresAt: new Date(1_900_000_000_000) },
@@ -100,7 +101,7 @@ describe.each(Object.entries(backends))('%s reference store', (_name, backend) =
     expect((await collect(await other.read(grant!, 0, clip.byteLength - 1)))!.equals(Buffer.from(clip))).toBe(true);
     expect((await collect(await other.read(grant!, 5, 20)))!.equals(Buffer.from(clip.subarray(5, 21)))).toBe(true);
 
-    const extra = await store.addBlob('job2', new Uint8Array([1, 2, 3]), 60_000);
+    const extra = await store.addBlob('job2', { bytes: new Uint8Array([1, 2, 3]) }, 60_000);
     await store.grant('U'.repeat(43), { jobId: 'job2', blob: extra, fileName: 'x.png', mime: 'image/png', size: 3 }, 60_000);
     expect([...(await collect(await other.read((await other.lookup('U'.repeat(43)))!, 0, 2)))!]).toEqual([1, 2, 3]);
 
