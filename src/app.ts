@@ -16,6 +16,7 @@ import { JobEngine, type EngineSettings } from './core/jobs/engine.js';
 import { ResultLinks } from './core/jobs/result-links.js';
 import { oxenResults } from './core/recall/remix.js';
 import { createResultFitter } from './core/media/fit-result.js';
+import { sharedTempFiles } from './core/media/temp-files.js';
 import { openJobStore } from './core/jobs/open-store.js';
 import { startPruning, type Pruner } from './core/jobs/retention.js';
 import type { PlatformPort } from './core/jobs/ports.js';
@@ -198,6 +199,8 @@ export function createApp(config: Config, options: AppOptions): App {
       onError: (error) => log.error('store.prune_failed', { error }),
     });
     log.info('engine.started', { instance: engine.settings.instanceId, store: describeStore(config.store), jobs: engine.trackedCount, referenceHosting: config.referenceHosting });
+    // Downloads' temporary directory now: what a crashed process left there is swept at start-up.
+    sharedTempFiles();
     const conversionOff = await media.unavailable();
     if (conversionOff) log.warn('media.conversion_off', { reason: conversionOff, effect: 'files the model does not take are refused, not converted' });
     else log.info('media.conversion_on', {});

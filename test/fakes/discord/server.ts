@@ -13,7 +13,9 @@
  * Several servers (`guilds`), each with one text channel, for sharding: `GET /gateway/bot`
  * recommends `shards` and tells `max_concurrency`; the gateway routes each guild to its shard.
  */
+import { createReadStream, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { pipeline } from 'node:stream/promises';
 import type { AddressInfo } from 'node:net';
 import { FakeGateway, MESSAGE_CONTENT_INTENT, shardOfGuild } from './gateway.js';
 import { apiMessage, apiUser, snowflake, type ApiAttachment, type ApiMessage, type FakeUser, type InteractionContext } from './payloads.js';
@@ -126,6 +128,11 @@ export interface FakeDiscord {
   context(user: FakeUser, channelId?: string): InteractionContext;
   /** Stores a file on the fake CDN and returns its attachment object. */
   attachment(name: string, bytes: Uint8Array, options?: { contentType?: string; ephemeral?: boolean; channelId?: string }): ApiAttachment;
+  /**
+   * A file on disk on the fake CDN, streamed from it when fetched (a large one need not be in this
+   * process's memory). With `pause`, the first `afterBytes` are sent, then the rest once `until` resolves.
+   */
+  attachmentFromFile(name: string, path: string, options?: { contentType?: string; ephemeral?: boolean; pause?: { afterBytes: number; until: Promise<unknown> } }): ApiAttachment;
   /** Sends INTERACTION_CREATE; the payload from payloads.ts. */
   dispatchInteraction(payload: { id: string; token: string }): Promise<void>;
   /** Stores a user's message and sends MESSAGE_CREATE (content blanked as Discord does without the intent). */
@@ -207,7 +214,7 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
   const calls: RecordedCall[] = [];
   const messages = new Map<string, ApiMessage>();
   const threads = new Map<string, { id: string; parent_id: string; name: string }>();
-  const cdn = new Map<string, { bytes: Uint8Array; contentType: string }>();
+  const cdn = new Map<string, { bytes: Uint8Array; contentType: string } | { file: string; size: number; contentType: string; pause?: { afterBytes: number; until: Promise<unknown> } }>();
   const dispatchedAt = new Map<string, number>();
   const interactionTokens = new Map<string, { id: string; at: number }>();
   const originals = new Map<string, ApiMessage>();
@@ -315,13 +322,16 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
       return attachmentOn(channel, name, file.bytes, file.contentType);
     });
 
-  const attachmentOn = (channel: string, name: string, bytes: Uint8Array, contentType?: string, ephemeral = false): ApiAttachment => {
+  const attachmentOn = (channel: string, name: string, bytes: Uint8Array, contentType?: string, ephemeral = false): ApiAttachment =>
+    cdnAttachment(channel, name, { bytes, contentType: contentType ?? 'application/octet-stream' }, bytes.byteLength, contentType, ephemeral);
+
+  const cdnAttachment = (channel: string, name: string, entry: NonNullable<ReturnType<typeof cdn.get>>, size: number, contentType?: string, ephemeral = false): ApiAttachment => {
     const id = snowflake();
     const path = `/${ephemeral ? 'ephemeral-attachments' : 'attachments'}/${channel}/${id}/${encodeURIComponent(name)}`;
-    cdn.set(path, { bytes, contentType: contentType ?? 'application/octet-stream' });
+    cdn.set(path, entry);
     const ex = Math.floor(Date.now() / 1000 + 86_400).toString(16);
     const url = `${baseUrl.replace(/\/api$/, '')}/cdn${path}?ex=${ex}&is=${Math.floor(Date.now() / 1000).toString(16)}&hm=${'ab'.repeat(32)}&`;
-    return { id, filename: name, size: bytes.byteLength, url, proxy_url: url, ...(contentType ? { content_type: contentType } : {}), ...(ephemeral ? { ephemeral: true } : {}) };
+    return { id, filename: name, size, url, proxy_url: url, ...(contentType ? { content_type: contentType } : {}), ...(ephemeral ? { ephemeral: true } : {}) };
   };
 
   const createMessage = (channel: string, body: any, files: RecordedFile[], author = botUser, extra: Partial<ApiMessage> = {}): ApiMessage => {
@@ -492,8 +502,22 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
         res.writeHead(404).end();
         return;
       }
-      res.writeHead(200, { 'content-type': file.contentType, 'content-length': String(file.bytes.byteLength) });
-      res.end(file.bytes);
+      if ('bytes' in file) {
+        res.writeHead(200, { 'content-type': file.contentType, 'content-length': String(file.bytes.byteLength) });
+        res.end(file.bytes);
+        return;
+      }
+      res.writeHead(200, { 'content-type': file.contentType, 'content-length': String(file.size) });
+      const first = file.pause ? Math.min(file.pause.afterBytes, file.size) : file.size;
+      try {
+        if (first > 0) await pipeline(createReadStream(file.file, { end: first - 1 }), res, { end: first >= file.size });
+        if (first < file.size) {
+          await file.pause!.until;
+          await pipeline(createReadStream(file.file, { start: first }), res);
+        }
+      } catch {
+        res.destroy();
+      }
       return;
     }
     const path = url.pathname.replace(/^\/api\/v\d+/, '');
@@ -602,6 +626,11 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
     callbacks,
     context: (user, channel = channelId) => ({ applicationId, guildId: guildOf(channel), channelId: channel, user, attachmentSizeLimit: [10, 10, 50, 100][switches.premiumTier]! * 1024 * 1024 }),
     attachment: (name, bytes, opts = {}) => attachmentOn(opts.channelId ?? channelId, name, bytes, opts.contentType, opts.ephemeral ?? false),
+    attachmentFromFile: (name, path, opts = {}) => {
+      const size = statSync(path).size;
+      const contentType = opts.contentType ?? 'application/octet-stream';
+      return cdnAttachment(channelId, name, { file: path, size, contentType, ...(opts.pause ? { pause: opts.pause } : {}) }, size, opts.contentType, opts.ephemeral ?? false);
+    },
     async dispatchInteraction(payload) {
       interactionTokens.set(payload.token, { id: payload.id, at: Date.now() });
       dispatchedAt.set(payload.id, Date.now());
