@@ -5,7 +5,8 @@
  * by the fake Discord CDN from a file, paused half way. Measured on the bot's process from outside
  * (/proc): its resident memory before, while the download is paused, and its peak (VmHWM, reset
  * just before the command); and what is in its temporary directory (TMPDIR, the test's own) while
- * paused and once the job is at Oxen. Used by test/process/large-attachment.test.ts and
+ * paused and once the job is at Oxen. A small clip goes first, so that what the first request of a
+ * process loads (modules compiled by tsx, FFmpeg's probe) is not counted against the large one. Used by test/process/large-attachment.test.ts and
  * bench/large-attachment.ts.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -23,6 +24,7 @@ const MAIN = fileURLToPath(new URL('../../src/main.ts', import.meta.url));
 const TSX = import.meta.resolve('tsx');
 const MiB = 1024 * 1024;
 const ANN: FakeUser = { id: '400000000000000001', username: 'ann' };
+const BOB: FakeUser = { id: '400000000000000002', username: 'bob' };
 
 export interface LargeAttachmentRun {
   sizeBytes: number;
@@ -32,7 +34,7 @@ export interface LargeAttachmentRun {
   rssPausedMiB: number;
   /** The bot's peak resident memory from the command to the job at Oxen (MiB). */
   peakMiB: number;
-  /** Files in the bot's temporary directory while paused: path (relative) and size. */
+  /** Files in the bot's temporary directory (seedance-media) while paused: path (relative to TMPDIR) and size. */
   tempWhilePaused: { path: string; size: number }[];
   /** Files left there once the job was at Oxen. */
   tempAfter: { path: string; size: number }[];
@@ -66,6 +68,9 @@ function memoryOf(pid: number): { rss: number; hwm: number } {
   const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
   return { rss: kb('VmRSS') / 1024, hwm: kb('VmHWM') / 1024 };
 }
+
+/** The bot's own temporary files (TMPDIR also holds tsx's compile cache). */
+const mediaFiles = (tmp: string) => filesUnder(tmp, join(tmp, 'seedance-media'));
 
 function filesUnder(root: string, dir = root): { path: string; size: number }[] {
   if (!existsSync(dir)) return [];
@@ -123,6 +128,14 @@ export async function runLargeAttachment(sizeBytes: number): Promise<LargeAttach
     const pid = child.pid!;
     await eventually(async () => (await fetch(`${base}/readyz`).catch(() => undefined))?.status === 200, 40_000, 'the bot ready');
 
+    // The warm-up: a small clip the model takes as it is, from someone else.
+    const small = join(dir, 'small.mp4');
+    writeFileSync(small, await FIXTURES.sdMp4(3));
+    const warm = discord.attachmentFromFile('small.mp4', small, { contentType: 'video/mp4', ephemeral: true });
+    await discord.dispatchInteraction(slashCommand(discord.context(BOB), 'video', [{ name: 'prompt', type: 3, value: '@small.mp4 warms up' }, { name: 'video1', type: 11, value: warm.id }], [warm]));
+    await eventually(() => oxen!.requestsTo('enqueue').length === 1 && oxen!.inputs.size === 1, 60_000, 'the warm-up at Oxen');
+    const warmed = new Set(oxen.inputs.keys());
+
     let resume!: () => void;
     const until = new Promise<void>((resolve) => (resume = resolve));
     const half = Math.floor(sizeBytes / 2);
@@ -139,7 +152,7 @@ export async function runLargeAttachment(sizeBytes: number): Promise<LargeAttach
     await discord.dispatchInteraction(payload);
 
     // Paused at half the file: whatever holds those bytes holds them now.
-    const seen = () => filesUnder(botTmp).reduce((n, f) => n + f.size, 0);
+    const seen = () => mediaFiles(botTmp).reduce((n, f) => n + f.size, 0);
     const settled = Date.now() + 30_000;
     while (Date.now() < settled) {
       await new Promise((r) => setTimeout(r, 200));
@@ -148,16 +161,16 @@ export async function runLargeAttachment(sizeBytes: number): Promise<LargeAttach
     }
     await new Promise((r) => setTimeout(r, 500));
     const rssPausedMiB = memoryOf(pid).rss;
-    const tempWhilePaused = filesUnder(botTmp);
+    const tempWhilePaused = mediaFiles(botTmp);
     resume();
 
-    await eventually(() => oxen!.requestsTo('enqueue').length === 1, 60_000, 'the job at Oxen');
-    await eventually(() => oxen!.inputs.size > 0, 10_000, 'the references fetched');
+    await eventually(() => oxen!.requestsTo('enqueue').length === 2, 60_000, 'the job at Oxen');
+    await eventually(() => oxen!.inputs.size > 1, 10_000, 'the references fetched');
     const peakMiB = memoryOf(pid).hwm;
     const seconds = (Date.now() - began) / 1000;
     const answer = String((await discord.waitForCall((c) => c.route === 'webhookEditOriginal' && c.path.includes(payload.token), 10_000, 'the answer')).json?.content ?? '');
-    const fetched = [...oxen.inputs.values()][0]?.find((f) => f.field === 'input_videos' || f.field === 'input_images');
-    return { sizeBytes, rssBeforeMiB, rssPausedMiB, peakMiB, tempWhilePaused, tempAfter: filesUnder(botTmp), ...(fetched?.bytes ? { fetchedVideo: fetched.bytes } : {}), answer, seconds };
+    const fetched = [...oxen.inputs].find(([id]) => !warmed.has(id))?.[1].find((f) => f.field === 'input_videos');
+    return { sizeBytes, rssBeforeMiB, rssPausedMiB, peakMiB, tempWhilePaused, tempAfter: mediaFiles(botTmp), ...(fetched?.bytes ? { fetchedVideo: fetched.bytes } : {}), answer, seconds };
   } catch (error) {
     throw new Error(`${(error as Error).message}\n--- bot output ---\n${output.slice(-4000)}`);
   } finally {
