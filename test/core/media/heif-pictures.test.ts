@@ -9,6 +9,7 @@ import { createMediaConverter } from '../../../src/core/media/converter.js';
 import { readHeifPrimary } from '../../../src/core/media/heif-items.js';
 import { describeProblems } from '../../../src/core/messages.js';
 import { prepareReferences } from '../../../src/core/references/prepare.js';
+import { readWhole } from '../../../src/core/references/reference-bytes.js';
 import type { IncomingAttachment } from '../../../src/core/references/types.js';
 import { iphoneStyleHeic, makeHeif, quadrantsOf, type HeifSpec } from '../../helpers/heif-fixtures.js';
 
@@ -21,7 +22,7 @@ async function converted(name: string, bytes: Uint8Array) {
   const result = await prepareReferences([file(name, bytes)], `@${name} comes alive`, { converter });
   if (!result.ok) throw new Error(JSON.stringify(result.problems));
   const [reference] = result.value.references;
-  return { reference: reference!, note: result.value.mapping[0]!.note, quadrants: await quadrantsOf(reference!.bytes) };
+  return { reference: reference!, note: result.value.mapping[0]!.note, quadrants: await quadrantsOf(await readWhole(reference!)) };
 }
 
 describe('HEIC photos', { timeout: 60_000 }, () => {
