@@ -6,7 +6,7 @@
  */
 import type { NodeAv } from './binding.js';
 import type { ProbedVideo } from './probe.js';
-import { transcode } from './transcode.js';
+import { transcode, UnevenFramesError, type TranscodePlan, type TranscodeResult } from './transcode.js';
 
 /** The short side Seedance's reference videos may have ("about 480p to 720p"). */
 export const VIDEO_SHORT_SIDE = { min: 480, max: 720 } as const;
@@ -87,7 +87,7 @@ export interface VideoConversion {
   signal?: AbortSignal;
 }
 
-export async function convertVideo(av: NodeAv, job: VideoConversion): Promise<VideoTarget> {
+export async function convertVideo(av: NodeAv, job: VideoConversion): Promise<VideoTarget & { decodedFrames: number }> {
   const target = targetVideoSize(job.video);
   const seconds = Math.max(1, job.durationSec);
   // 85% of the cap for the picture and the audio together leaves room for the container and the
@@ -97,7 +97,7 @@ export async function convertVideo(av: NodeAv, job: VideoConversion): Promise<Vi
   const filter = videoFilter(job.video, target);
   const outputFps = target.fps ?? Math.min(MAX_REFERENCE_FPS, job.video.fps ?? MAX_REFERENCE_FPS);
   const threads = job.threads ?? 1;
-  await transcode(av, {
+  const plan = (skipNonReference: boolean): TranscodePlan => ({
     input: job.input,
     output: job.output,
     format: 'mp4',
@@ -116,10 +116,24 @@ export async function convertVideo(av: NodeAv, job: VideoConversion): Promise<Vi
       decoderThreads: decoderThreadsFor(job.video, threads),
       encoderThreads: 1,
       options: { preset: referencePreset(target.width * target.height * outputFps), crf: 23, profile: 'high' },
+      ...(skipNonReference ? { decoderOptions: { skip_frame: 'noref' }, maxFrameGapSec: 1.5 / outputFps } : {}),
     },
     ...(job.hasAudio
       ? { audio: { filter: 'aresample=48000,aformat=sample_fmts=fltp:channel_layouts=stereo,asetnsamples=n=1024:p=0', encoder: 'aac', bitrate: AUDIO_BITS_PER_SECOND } }
       : {}),
   });
-  return target;
+  // Over 30 fps the fps filter drops every other frame or more anyway: the decoder skips the
+  // frames no other frame refers to (every other one in a 60 fps clip with two temporal layers,
+  // as x265 writes them: half the decoding; none where every frame is a reference). Where the
+  // skipped ones are not evenly spread the output would stutter: the check stops the conversion
+  // and it runs again decoding every frame.
+  const skipping = target.fps !== undefined;
+  let result: TranscodeResult;
+  try {
+    result = await transcode(av, plan(skipping));
+  } catch (error) {
+    if (!(skipping && error instanceof UnevenFramesError)) throw error;
+    result = await transcode(av, plan(false));
+  }
+  return { ...target, decodedFrames: result.decodedVideoFrames };
 }

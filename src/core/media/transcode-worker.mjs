@@ -17,6 +17,8 @@ const { plan, stop } = workerData;
 const stopFlag = new Int32Array(stop);
 
 class Stopped extends Error {}
+/** Decoded frames further apart than the plan allows (see TrackPlan.maxFrameGapSec). */
+class Uneven extends Error {}
 
 let result;
 try {
@@ -25,10 +27,10 @@ try {
   const [api, lib, constants] = await Promise.all([import('node-av/api'), import('node-av/lib'), import('node-av/constants')]);
   lib.Log.setLevel(constants.AV_LOG_ERROR);
   const av = { Demuxer: api.Demuxer, Muxer: api.Muxer, Decoder: api.Decoder, Encoder: api.Encoder, FilterAPI: api.FilterAPI };
-  await run(av, plan, () => Atomics.load(stopFlag, 0) !== 0);
-  result = { ok: true };
+  const decodedVideoFrames = await run(av, plan, () => Atomics.load(stopFlag, 0) !== 0);
+  result = { ok: true, decodedVideoFrames };
 } catch (error) {
-  result = { ok: false, stopped: error instanceof Stopped, message: error instanceof Error ? error.message : String(error) };
+  result = { ok: false, stopped: error instanceof Stopped, uneven: error instanceof Uneven, message: error instanceof Error ? error.message : String(error) };
 }
 parentPort.postMessage(result);
 
@@ -65,6 +67,7 @@ async function run(av, plan, stopped) {
       await track.encoder.flush();
       drain(track, output);
     }
+    return tracks.find((track) => track.stream === video)?.decodedFrames ?? 0;
   } finally {
     // After a stop or an error an encode may still be running on the pool: it ends before its encoder closes.
     for (const track of tracks) await track.inFlight?.done.catch(() => undefined);
@@ -84,7 +87,9 @@ async function run(av, plan, stopped) {
 
 function openTrack(av, stream, plan, output) {
   const decoder = av.Decoder.createSync(stream, {
-    ...(plan.decoderOptions ? { options: plan.decoderOptions } : {}),
+    // Set on the context, not passed as `options`: node-av 6.1.1 frees a decoder's options
+    // dictionary twice (glibc aborts with "double free" when the thread or process ends).
+    ...(plan.decoderOptions ? { configure: (context) => setOptions(context, plan.decoderOptions) } : {}),
     context: { threadCount: plan.decoderThreads ?? plan.threads ?? 0, ...plan.decoderContext },
   });
   const filterThreads = plan.filterThreads ?? plan.threads;
@@ -97,7 +102,13 @@ function openTrack(av, stream, plan, output) {
     ...(plan.options ? { options: plan.options } : {}),
     ...((plan.encoderThreads ?? plan.threads) ? { threadCount: plan.encoderThreads ?? plan.threads } : {}),
   });
-  return { stream, decoder, filter, encoder, outIndex: output.addStream(encoder), firstPts: undefined, done: false };
+  return { stream, decoder, filter, encoder, outIndex: output.addStream(encoder), firstPts: undefined, done: false, maxGapSec: plan.maxFrameGapSec, lastSec: undefined, decodedFrames: 0 };
+}
+
+function setOptions(context, options) {
+  for (const [name, value] of Object.entries(options)) {
+    if (context.setOption(name, String(value)) < 0) throw new Error(`the decoder does not take ${name}=${value}`);
+  }
 }
 
 /** Each decoded frame filtered and encoded, up to `maxSec` from the track's first frame; every frame freed. */
@@ -106,11 +117,24 @@ async function decoded(track, frames, maxSec, output) {
     try {
       if (!track.done && maxSec !== undefined && pastEnd(track, frame, maxSec)) track.done = true;
       if (track.done) continue;
+      track.decodedFrames++;
+      if (track.maxGapSec !== undefined) checkGap(track, frame);
       for (const filtered of track.filter.processAllSync(frame)) await encode(track, filtered, output);
     } finally {
       frame.free();
     }
   }
+}
+
+function checkGap(track, frame) {
+  const pts = frame.pts;
+  if (pts === undefined || pts < -(2n ** 62n)) return;
+  const tb = track.stream.timeBase;
+  const seconds = (Number(pts) * tb.num) / tb.den;
+  if (track.lastSec !== undefined && seconds - track.lastSec > track.maxGapSec) {
+    throw new Uneven(`decoded frames ${(seconds - track.lastSec).toFixed(3)} s apart at ${seconds.toFixed(3)} s`);
+  }
+  track.lastSec = seconds;
 }
 
 function pastEnd(track, frame, maxSec) {

@@ -31,6 +31,11 @@ export interface TrackPlan {
   decoderThreads?: number;
   /** The encoder's own threads, instead of `threads`. */
   encoderThreads?: number;
+  /**
+   * Video: the conversion stops with UnevenFramesError when two decoded frames are further apart
+   * than this, the check on frames skipped by the decoder (decoderOptions skip_frame).
+   */
+  maxFrameGapSec?: number;
 }
 
 export interface TranscodePlan {
@@ -53,7 +58,20 @@ export interface WorkerInput {
   stop: SharedArrayBuffer;
 }
 
-export type WorkerOutput = { ok: true } | { ok: false; stopped: boolean; message: string };
+export type WorkerOutput = { ok: true; decodedVideoFrames: number } | { ok: false; stopped: boolean; uneven: boolean; message: string };
+
+export interface TranscodeResult {
+  /** Video frames the decoder gave (within maxSec). */
+  decodedVideoFrames: number;
+}
+
+/** The video's decoded frames were further apart than TrackPlan.maxFrameGapSec allows. */
+export class UnevenFramesError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UnevenFramesError';
+  }
+}
 
 /** How long a stopped worker may take to close its files before it is terminated. */
 const STOP_GRACE_MS = 2_000;
@@ -65,7 +83,7 @@ const WORKER_ENTRY = new URL('./transcode-worker.mjs', import.meta.url);
 const WORKER_LIMITS = { maxYoungGenerationSizeMb: 4 };
 
 /** Runs `plan` on a fresh worker thread; `_av` (the loaded binding) says FFmpeg is there to use. */
-export async function transcode(_av: NodeAv, plan: TranscodePlan): Promise<void> {
+export async function transcode(_av: NodeAv, plan: TranscodePlan): Promise<TranscodeResult> {
   const { signal, ...rest } = plan;
   signal?.throwIfAborted();
   const stop = new SharedArrayBuffer(4);
@@ -85,7 +103,8 @@ export async function transcode(_av: NodeAv, plan: TranscodePlan): Promise<void>
     });
     if (signal?.aborted) throw signal.reason instanceof Error ? signal.reason : new Error('conversion stopped');
     if (!output) throw new Error('the conversion worker ended without a result');
-    if (!output.ok) throw new Error(output.message);
+    if (!output.ok) throw output.uneven ? new UnevenFramesError(output.message) : new Error(output.message);
+    return { decodedVideoFrames: output.decodedVideoFrames };
   } finally {
     signal?.removeEventListener('abort', onAbort);
     clearTimeout(grace);
