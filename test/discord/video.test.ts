@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { slashCommand, type SlashOption } from '../fakes/discord/index.js';
 import { eventually } from '../helpers/harness.js';
 import { ANN, answerTo, media, postsTo, startWorld, type World } from './helpers.js';
+import { paddedMovie } from '../core/references/helpers.js';
 
 let world: World | undefined;
 afterEach(async (ctx) => {
@@ -118,6 +119,28 @@ describe('/video', () => {
     expect(refs.files.map((f) => f.name)).toEqual(['cat.png', 'clip3s.mp4', 'tone2s.mp3']);
     const upload = await discord.waitForCall((c) => c.files.some((f) => f.name.endsWith('.mp4') && f.name.startsWith('seedance-')), 8_000, 'the upload');
     expect(upload.json.content).toContain('@Image1 = `cat.png`');
+  });
+
+  it('keeps in the thread only the files a message can carry (10 MiB): a larger clip is not held in memory to post it', async () => {
+    world = await startWorld();
+    const { discord, oxen } = world;
+    const cat = discord.attachment('cat.png', media('cat.png'), { contentType: 'image/png', ephemeral: true });
+    const big = discord.attachment('big.mp4', paddedMovie(media('clip3s.mp4'), 12 * 1024 * 1024), { contentType: 'video/mp4', ephemeral: true });
+    const payload = await runVideo(
+      world,
+      [
+        { name: 'prompt', type: STRING, value: '@cat.png like in @big.mp4' },
+        { name: 'image1', type: ATTACHMENT, value: cat.id },
+        { name: 'video1', type: ATTACHMENT, value: big.id },
+      ],
+      [cat, big],
+    );
+    const answer = await answerTo(discord, payload);
+    expect(answer).toContain('@Video1 = `big.mp4`');
+    await eventually(() => oxen.requestsTo('enqueue').length === 1, 5_000, 'the enqueue');
+    const jobId = /`([a-z2-9]{6})`/.exec(answer)![1]!;
+    const refs = await discord.waitForCall((c) => c.route === 'createMessage' && String(c.json?.content).includes(`References of job \`${jobId}\``), 5_000, 'the references post');
+    expect(refs.files.map((f) => f.name)).toEqual(['cat.png']);
   });
 
   it('reports every validation problem at once, ephemeral, and spends nothing', async () => {
