@@ -118,14 +118,17 @@ export class VideoService {
     return ok(this.deps.engine.view(after ?? job.value));
   }
 
-  /** The same request again as a new job; files must be attached again if the job had any. */
+  /**
+   * The same request again as a new job; files must be attached again if the job had any, all of
+   * them (a thread keeps only the files a message could carry: discord/submit.ts).
+   */
   async retry(id: string, actor: Actor, changes: RetryChanges = {}): Promise<Result<Submitted>> {
     const job = await this.ownJob(id, actor);
     if (!job.ok) return job;
     const previous = job.value;
     const attachments = changes.attachments ?? [];
     if (previous.remixOf) return this.retryRemix(previous, actor, changes);
-    if (previous.references.length > 0 && attachments.length === 0) return fail({ code: 'job.retry_needs_files', params: { id } });
+    if (attachments.length < previous.references.length) return fail({ code: 'job.retry_needs_files', params: { id } });
     return this.submit({
       request: retryRequest(previous.request, changes.prompt),
       attachments,

@@ -202,6 +202,9 @@ describe('cancel and retry', () => {
     expect(retried.job.request).toEqual(job.request);
     const withFiles = submitted(await core.service.submit(request('@cat.png', 'u1', { attachments: [upload('cat.png')] })));
     expect(await core.service.retry(withFiles.job.id, { platform: 'discord', userId: 'u1' })).toEqual({ ok: false, problems: [{ code: 'job.retry_needs_files', params: { id: withFiles.job.id } }] });
+    // Some of its files only (the others were too large to keep): not a different job without them.
+    const withTwo = submitted(await core.service.submit(request('@cat.png and @dog.jpg', 'u2', { attachments: [upload('cat.png'), upload('dog.jpg')] })));
+    expect(await core.service.retry(withTwo.job.id, { platform: 'discord', userId: 'u2' }, { attachments: [upload('cat.png')] })).toEqual({ ok: false, problems: [{ code: 'job.retry_needs_files', params: { id: withTwo.job.id } }] });
   });
 });
 
