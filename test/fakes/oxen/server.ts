@@ -242,11 +242,11 @@ export async function startFakeOxen(options: FakeOxenOptions = {}): Promise<Fake
   );
 
   /** A row with `cost`: charged once it succeeded (what a failed or cancelled one costs is not documented: null). */
-  const costedRow = (g: FakeGeneration) => {
+  const chargedFor = (g: FakeGeneration): string | null => {
     const info = models.get(g.model_name);
-    const cost = g.status === 'succeeded' && info ? (switches.costs === 'missing' ? null : costOf(info.tier, g.params)) : null;
-    return { ...generationRow(g), cost, user_id: null, username, user_image: null };
+    return g.status === 'succeeded' && info ? (switches.costs === 'missing' ? null : costOf(info.tier, g.params)) : null;
   };
+  const costedRow = (g: FakeGeneration) => Object.assign(generationRow(g), { cost: chargedFor(g), user_id: null, username, user_image: null });
 
   const handlers: Record<RouteName, (ctx: RequestContext) => void | Promise<void>> = {
     enqueue: async ({ res, body }) => {
@@ -301,7 +301,10 @@ export async function startFakeOxen(options: FakeOxenOptions = {}): Promise<Fake
       const pageSize = Math.min(1000, Math.max(1, Number(query.page_size ?? 50) || 50));
       const page = Math.max(1, Number(query.page ?? 1) || 1);
       const slice = rows.slice((page - 1) * pageSize, page * pageSize).map(costedRow);
-      const charged = rows.map(costedRow).filter((r) => r.cost !== null);
+      // The total over every matching row without building each one: a page costs the fake about
+      // what it costs a database, not a copy of the whole history (400 ms at 10,000 rows, during
+      // which the benchmarks' result downloads waited).
+      const charged = rows.map(chargedFor).filter((cost) => cost !== null);
       sendJson(res, 200, {
         count: slice.length,
         generations: slice,
@@ -309,7 +312,7 @@ export async function startFakeOxen(options: FakeOxenOptions = {}): Promise<Fake
         page_size: pageSize,
         total_pages: Math.max(1, Math.ceil(rows.length / pageSize)),
         total_entries: rows.length,
-        total_cost: charged.length > 0 ? charged.reduce((sum, r) => sum + Number(r.cost), 0).toFixed(4) : null,
+        total_cost: charged.length > 0 ? charged.reduce((sum, cost) => sum + Number(cost), 0).toFixed(4) : null,
       });
     },
     showGeneration: ({ res, params }) => {
