@@ -14,6 +14,12 @@ import { isTerminal, type JobRecord } from './job.js';
 
 /** Records one grouped write carries at most, so a big listing never holds the file for long. */
 export const BATCH_ROWS = 256;
+/**
+ * Records a write of ordinary saves only carries at most: an urgent save arriving meanwhile waits
+ * for the write under way, and at 10,000 jobs in flight a 256-record write of listed or costed
+ * jobs was the longest part of the wait between a video being ready and its upload.
+ */
+export const ORDINARY_BATCH_ROWS = 64;
 
 /**
  * A save that someone is waiting on: a succeeded generation not delivered yet (its upload starts
@@ -90,13 +96,20 @@ export class RecordWrites {
     }, urgent);
   }
 
-  /** Writes the urgent saves waiting, then ordinary ones, up to BATCH_ROWS; schedules the rest. */
+  /**
+   * Writes the urgent saves waiting (up to BATCH_ROWS), or when there are none the ordinary ones
+   * (up to ORDINARY_BATCH_ROWS); schedules the rest.
+   */
   private async flush(): Promise<void> {
     const batch: Pending[] = [];
-    for (const wantUrgent of [true, false]) {
+    for (const entry of this.pending.values()) {
+      if (batch.length >= BATCH_ROWS) break;
+      if (entry.urgent) batch.push(entry);
+    }
+    if (batch.length === 0) {
       for (const entry of this.pending.values()) {
-        if (batch.length >= BATCH_ROWS) break;
-        if (entry.urgent === wantUrgent) batch.push(entry);
+        if (batch.length >= ORDINARY_BATCH_ROWS) break;
+        batch.push(entry);
       }
     }
     for (const entry of batch) this.pending.delete(entry.record.id);
