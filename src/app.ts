@@ -199,7 +199,7 @@ export function createApp(config: Config, options: AppOptions): App {
       onError: (error) => log.error('store.prune_failed', { error }),
     });
     log.info('engine.started', { instance: engine.settings.instanceId, store: describeStore(config.store), jobs: engine.trackedCount, referenceHosting: config.referenceHosting });
-    // Downloads' temporary directory now: what a crashed process left there is swept at start-up.
+    // The temporary directory of downloads and conversions now: what a crashed process left there is swept at start-up.
     sharedTempFiles();
     const conversionOff = await media.unavailable();
     if (conversionOff) log.warn('media.conversion_off', { reason: conversionOff, effect: 'files the model does not take are refused, not converted' });

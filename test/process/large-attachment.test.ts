@@ -9,7 +9,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { probeBytes } from '../helpers/media-fixtures.js';
-import { runLargeAttachment } from './large-attachment.js';
+import { runCrashMidDownload, runLargeAttachment } from './large-attachment.js';
 
 const MB = 1_000_000;
 
@@ -35,4 +35,11 @@ describe('a large attachment', () => {
     expect(probe?.video).toMatchObject({ codec: 'h264', width: 640, height: 480 });
     expect(run.fetchedVideo!.byteLength).toBeLessThan(5 * MB);
   }, 180_000);
+
+  it('left behind by a process killed mid-download, is swept by the next process to start', async () => {
+    const run = await runCrashMidDownload(20 * MB);
+    expect(run.tempWhilePaused.map((f) => f.path)).toEqual([expect.stringMatching(new RegExp(`^seedance-media/${run.crashedPid}-[^/]+/req-[^/]+/1\\.download$`))]);
+    // Only the new process's own directory is left.
+    expect(run.dirsAfterRestart).toEqual([expect.stringMatching(new RegExp(`^${run.restartedPid}-`))]);
+  }, 120_000);
 });

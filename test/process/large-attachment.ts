@@ -45,6 +45,15 @@ export interface LargeAttachmentRun {
   seconds: number;
 }
 
+export interface CrashRun {
+  /** The bot's temporary files while the download was paused, before kill -9. */
+  tempWhilePaused: { path: string; size: number }[];
+  /** The per-process directories under seedance-media once the next process is ready. */
+  dirsAfterRestart: string[];
+  crashedPid: number;
+  restartedPid: number;
+}
+
 /** `size` bytes: a real short MP4 and a `free` box after it, written in pieces. */
 export async function writePaddedVideo(path: string, size: number): Promise<void> {
   const movie = await FIXTURES.sdMp4(3);
@@ -88,6 +97,88 @@ async function freePort(): Promise<number> {
   return port;
 }
 
+/** A bot process on the fakes, its temporary files in `tmp`; `ready` once /readyz answers 200. */
+function spawnBot(dir: string, tmp: string, oxen: FakeOxen, discord: FakeDiscord, port: number, onOutput: (text: string) => void): ChildProcess {
+  const child = spawn(process.execPath, ['--import', TSX, MAIN], {
+    cwd: join(dir, 'cwd'),
+    env: {
+      PATH: process.env['PATH'] ?? '',
+      NO_PROXY: '*',
+      // The bot's temporary files (os.tmpdir()) where this test can see them.
+      TMPDIR: tmp,
+      OXEN_API_KEY: 'large-attachment-key',
+      OXEN_BASE_URL: oxen.url,
+      DISCORD_TOKEN: discord.token,
+      DISCORD_APPLICATION_ID: discord.applicationId,
+      DISCORD_API_URL: discord.url,
+      PORT: String(port),
+      PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
+      DATA_DIR: join(dir, 'data'),
+      LOG_LEVEL: 'warn',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout!.on('data', (c: Buffer) => onOutput(c.toString('utf8')));
+  child.stderr!.on('data', (c: Buffer) => onOutput(c.toString('utf8')));
+  return child;
+}
+
+async function ready(port: number): Promise<void> {
+  await eventually(async () => (await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => undefined))?.status === 200, 40_000, 'the bot ready');
+}
+
+async function kill(child: ChildProcess | undefined): Promise<void> {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGKILL');
+  await exited;
+}
+
+/**
+ * A bot killed (-9) while a download is under way leaves its temporary directory behind; the next
+ * process to start sweeps it.
+ */
+export async function runCrashMidDownload(sizeBytes: number): Promise<CrashRun> {
+  const dir = mkdtempSync(join(tmpdir(), 'seedance-crash-download-'));
+  const botTmp = join(dir, 'tmp');
+  mkdirSync(botTmp);
+  mkdirSync(join(dir, 'cwd'));
+  const video = join(dir, 'phone.mp4');
+  let oxen: FakeOxen | undefined;
+  let discord: FakeDiscord | undefined;
+  const children: ChildProcess[] = [];
+  let output = '';
+  try {
+    await writePaddedVideo(video, sizeBytes);
+    oxen = await startFakeOxen({ apiKey: 'large-attachment-key', timing: 'manual', keepAliveMs: 1_000 });
+    discord = await startFakeDiscord({ token: 'MTAwMDAwMDAwMDAwMDAwMDAx.Large.large-attachment-token' });
+    const port = await freePort();
+    const first = spawnBot(dir, botTmp, oxen, discord, port, (text) => (output += text));
+    children.push(first);
+    await ready(port);
+    const half = Math.floor(sizeBytes / 2);
+    const attachment = discord.attachmentFromFile('phone.mp4', video, { contentType: 'video/mp4', ephemeral: true, pause: { afterBytes: half, until: new Promise(() => undefined) } });
+    await discord.dispatchInteraction(slashCommand(discord.context(ANN), 'video', [{ name: 'prompt', type: 3, value: '@phone.mp4' }, { name: 'video1', type: 11, value: attachment.id }], [attachment]));
+    await eventually(() => mediaFiles(botTmp).some((f) => f.size >= half), 30_000, 'half the download in a file');
+    const tempWhilePaused = mediaFiles(botTmp);
+    await kill(first);
+
+    const secondPort = await freePort();
+    const second = spawnBot(dir, botTmp, oxen, discord, secondPort, (text) => (output += text));
+    children.push(second);
+    await ready(secondPort);
+    const dirsAfterRestart = readdirSync(join(botTmp, 'seedance-media'));
+    return { tempWhilePaused, dirsAfterRestart, crashedPid: first.pid!, restartedPid: second.pid! };
+  } catch (error) {
+    throw new Error(`${(error as Error).message}\n--- bot output ---\n${output.slice(-4000)}`);
+  } finally {
+    for (const child of children) await kill(child);
+    await oxen?.close();
+    await discord?.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 export async function runLargeAttachment(sizeBytes: number): Promise<LargeAttachmentRun> {
   const dir = mkdtempSync(join(tmpdir(), 'seedance-large-attachment-'));
   const botTmp = join(dir, 'tmp');
@@ -103,30 +194,9 @@ export async function runLargeAttachment(sizeBytes: number): Promise<LargeAttach
     oxen = await startFakeOxen({ apiKey: 'large-attachment-key', timing: 'manual', keepAliveMs: 1_000, fetchInputs: true });
     discord = await startFakeDiscord({ token: 'MTAwMDAwMDAwMDAwMDAwMDAx.Large.large-attachment-token' });
     const port = await freePort();
-    const base = `http://127.0.0.1:${port}`;
-    child = spawn(process.execPath, ['--import', TSX, MAIN], {
-      cwd: join(dir, 'cwd'),
-      env: {
-        PATH: process.env['PATH'] ?? '',
-        NO_PROXY: '*',
-        // The bot's temporary files (os.tmpdir()) where this test can see them.
-        TMPDIR: botTmp,
-        OXEN_API_KEY: 'large-attachment-key',
-        OXEN_BASE_URL: oxen.url,
-        DISCORD_TOKEN: discord.token,
-        DISCORD_APPLICATION_ID: discord.applicationId,
-        DISCORD_API_URL: discord.url,
-        PORT: String(port),
-        PUBLIC_BASE_URL: base,
-        DATA_DIR: join(dir, 'data'),
-        LOG_LEVEL: 'warn',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    child.stdout!.on('data', (c: Buffer) => (output += c.toString('utf8')));
-    child.stderr!.on('data', (c: Buffer) => (output += c.toString('utf8')));
+    child = spawnBot(dir, botTmp, oxen, discord, port, (text) => (output += text));
     const pid = child.pid!;
-    await eventually(async () => (await fetch(`${base}/readyz`).catch(() => undefined))?.status === 200, 40_000, 'the bot ready');
+    await ready(port);
 
     // The warm-up: a small clip the model takes as it is, from someone else.
     const small = join(dir, 'small.mp4');
@@ -174,11 +244,7 @@ export async function runLargeAttachment(sizeBytes: number): Promise<LargeAttach
   } catch (error) {
     throw new Error(`${(error as Error).message}\n--- bot output ---\n${output.slice(-4000)}`);
   } finally {
-    if (child && child.exitCode === null) {
-      const exited = new Promise((resolve) => child!.once('exit', resolve));
-      child.kill('SIGKILL');
-      await exited;
-    }
+    await kill(child);
     await oxen?.close();
     await discord?.close();
     rmSync(dir, { recursive: true, force: true });

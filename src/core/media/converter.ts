@@ -14,7 +14,6 @@ import { convertVideo, type VideoTarget } from './convert-video.js';
 import { routeFfmpegLog } from './ffmpeg-log.js';
 import { ConversionPool } from './pool.js';
 import { probeMedia, type MediaProbe, type ProbedVideo } from './probe.js';
-import { TempFiles } from './temp-files.js';
 
 export interface MediaConverter {
   /** Why conversion is off, or undefined when it is on. Loads the binding on first call. */
@@ -36,7 +35,6 @@ export interface ConverterOptions {
   concurrency?: number;
   /** Per file. */
   timeoutMs?: number;
-  tempRoot?: string;
   /** Where FFmpeg's warnings and errors go (see ffmpeg-log.ts); without one only its errors print, on stderr. */
   log?: Logger;
 }
@@ -50,16 +48,12 @@ export function createMediaConverter(options: ConverterOptions = {}): MediaConve
   // crowd out the thread that answers Discord and Slack (FFmpeg's default is more threads than cores).
   const threads = Math.max(1, Math.floor(availableParallelism() / concurrency));
   const pool = new ConversionPool(concurrency, options.timeoutMs ?? DEFAULT_CONVERSION_TIMEOUT_MS);
-  let temp: TempFiles | undefined;
   let binding: Promise<MediaBinding> | undefined;
   const load = () =>
     (binding ??= (options.binding ?? (() => loadMediaBinding()))().then((loaded) => {
       // FFmpeg's own chatter would go to stderr beside the bot's JSON log.
       if (loaded.available && options.log) routeFfmpegLog(loaded.av, options.log);
       else if (loaded.available) loaded.av.Log.setLevel(loaded.av.AV_LOG_ERROR);
-      // The temporary directory now, so that one left by a crashed process is swept at start-up
-      // (downloads share the root: temp-files.ts).
-      if (loaded.available) temp ??= new TempFiles(options.tempRoot);
       return loaded;
     }));
   const av = async (): Promise<NodeAv> => {
@@ -87,9 +81,7 @@ export function createMediaConverter(options: ConverterOptions = {}): MediaConve
         await writeFile(output, bytes);
         return { ...converted, size: bytes.byteLength };
       }, signal),
-    close() {
-      temp?.close();
-      temp = undefined;
-    },
+    // Nothing of its own to free: the files are the callers' (the temporary directory: temp-files.ts).
+    close() {},
   };
 }
