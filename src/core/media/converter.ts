@@ -21,7 +21,7 @@ export interface MediaConverter {
   /** A file's path, or bytes in memory (small ones: FFmpeg reads them from memory). */
   probe(input: string | Uint8Array, signal?: AbortSignal): Promise<MediaProbe | undefined>;
   /** `input` -> `output` (an MP4). */
-  video(input: string, output: string, job: { video: ProbedVideo; hasAudio: boolean; durationSec: number; maxSec?: number; maxBytes: number }, signal?: AbortSignal): Promise<VideoTarget>;
+  video(input: string, output: string, job: { video: ProbedVideo; hasAudio: boolean; durationSec: number; maxSec?: number; maxBytes: number }, signal?: AbortSignal): Promise<VideoTarget & { decodedFrames: number }>;
   /** `input` -> `output` (an MP3). */
   audio(input: string, output: string, job: { maxSec?: number }, signal?: AbortSignal): Promise<void>;
   /** `input` -> `output` (PNG or JPEG, as `format` says). */
