@@ -10,9 +10,10 @@ export interface IncomingAttachment {
   /** Downloads the bytes, carrying whatever auth the platform needs. Called at most once. */
   download(signal?: AbortSignal): Promise<Uint8Array>;
   /**
-   * Optional streaming alternative to `download`. When present it is used instead (still once), so
-   * that a file larger than any reference may be is abandoned after the byte cap rather than
-   * buffered whole by the adapter.
+   * Optional streaming alternative to `download`, which every adapter should give. When present it
+   * is used instead (still once): the core writes the pieces to a temporary file as they come, so
+   * no file is held whole in memory, and one larger than any reference may be is abandoned after
+   * the byte cap.
    */
   stream?(signal?: AbortSignal): AsyncIterable<Uint8Array> | Promise<AsyncIterable<Uint8Array>>;
   /** A URL anyone may fetch without auth until `expiresAt` (Discord's signed CDN URLs). */
