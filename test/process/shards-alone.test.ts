@@ -83,7 +83,10 @@ describe('Discord refuses the gateway for good', () => {
     const fake = discord;
     const bot = await startShardReplica('refused', env(fake, 'refused', { DISCORD_SHARD_COUNT: '1' }));
 
-    const refused = bot.lines().filter((l) => l.event === 'discord.gateway_refused');
+    // The process is up once it listens; the refusal comes when the gateway answers (later, under load).
+    const refusals = () => bot.lines().filter((l) => l.event === 'discord.gateway_refused');
+    await eventually(() => refusals().length > 0, 20_000, `the refusal logged\n${bot.output()}`);
+    const refused = refusals();
     expect(refused).toHaveLength(1);
     expect(refused[0]).toMatchObject({ level: 'error', code: 4011, shard: 0, shards: 1 });
     expect(String(refused[0]!['reason'])).toMatch(/requires sharding.*DISCORD_SHARD_COUNT/);
