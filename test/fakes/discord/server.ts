@@ -492,7 +492,8 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
     }
   }
 
-  const server = createServer((req, res) => void handle(req, res));
+  // A client that goes away mid-request (a bot killed while uploading) ends that request, not this process.
+  const server = createServer((req, res) => void handle(req, res).catch(() => res.destroy()));
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://fake.invalid');
     const raw = await readBody(req);
