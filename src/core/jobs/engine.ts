@@ -45,6 +45,11 @@ export class JobEngine {
     return this.ctx.tracked.size;
   }
 
+  /** Jobs the status messages still remember (for leak checks). */
+  get statusRemembered(): number {
+    return this.ctx.status.remembered;
+  }
+
   /** Uploads under way on this instance. */
   get deliveriesInFlight(): number {
     return this.ctx.deliveries.size;

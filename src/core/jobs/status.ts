@@ -1,6 +1,6 @@
 /** What a job looks like to people (its phase and view) and the edits of its status message. */
 import type { EngineContext } from './context.js';
-import type { JobRecord } from './job.js';
+import { isTerminal, type JobRecord } from './job.js';
 import type { JobPhase, JobView } from './ports.js';
 
 export function phaseOf(job: JobRecord): JobPhase {
@@ -68,7 +68,9 @@ export class StatusMessages {
     if (!port || !job.destination.statusMessageId) return;
     const now = this.ctx.settings.now();
     if (!phaseChanged && !this.progressDue(job, now)) return;
-    this.lastEdit.set(job.id, now);
+    // An ended job gets no progress edits, and its last edits (the cost) come after forget().
+    if (isTerminal(job.state)) this.lastEdit.delete(job.id);
+    else this.lastEdit.set(job.id, now);
     const view = this.view(job, positions);
     const last = this.edits.get(job.id);
     if (last && !last.started) {
@@ -97,5 +99,10 @@ export class StatusMessages {
   /** The job was let go; an edit under way or waiting still goes out, and drops itself when done. */
   forget(id: string): void {
     this.lastEdit.delete(id);
+  }
+
+  /** Jobs whose last progress edit is remembered (none once every job has ended). */
+  get remembered(): number {
+    return this.lastEdit.size;
   }
 }

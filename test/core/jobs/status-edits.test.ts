@@ -75,6 +75,8 @@ describe('status edits on a slow platform', () => {
     expect(after.slice(1).length).toBeGreaterThanOrEqual(1);
     expect(after.slice(1).length).toBeLessThanOrEqual(2);
     expect(after.slice(1).every((phase) => phase === 'done')).toBe(true);
+    // The cost's edit came after the job was let go: nothing about the job stays remembered.
+    expect(core.engine.statusRemembered).toBe(0);
   });
 
   it('progress edits of many running jobs stay within a rate for all of them together, and take turns', async () => {
