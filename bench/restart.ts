@@ -48,7 +48,9 @@ async function seed(store: JobStore, oxen: OxenClient): Promise<void> {
   const now = Date.now();
   await pool(JOBS, 64, async (i) => {
     const prompt = `restart bench ${i}`;
-    const id = newJobId();
+    // Six characters: at 10,000 jobs two draws meet in about one run in twenty; the bot draws again too.
+    let id = newJobId();
+    while (await store.get(id)) id = newJobId();
     const [generationId] = await oxen.enqueue({ model, prompt, num_generations: 1, ...enqueueTag(DEFAULT_ENGINE_SETTINGS.tagRepo, { id, attempts: 1 }) });
     const job: JobRecord = {
       id,
@@ -66,7 +68,7 @@ async function seed(store: JobStore, oxen: OxenClient): Promise<void> {
       submittedAt: now,
       attempts: 1,
     };
-    if (!(await store.create(job))) throw new Error('job id collision');
+    if (!(await store.create(job))) throw new Error(`job id ${id} taken while seeding`);
   });
 }
 
