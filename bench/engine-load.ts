@@ -21,6 +21,7 @@
  *   BENCH_JOBS=2000 BENCH_SPREAD_S=60 npm run bench:engine
  *   BENCH_RUNS=engine npm run bench:engine   # only the runs named (comma-separated)
  *   tsx bench/engine-load.ts engine      # one run only (prints JSON)
+ *   BENCH_ALLOC_PROFILE=/tmp BENCH_RUNS=engine npm run bench:engine   # where the allocations come from
  */
 import { fork } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -33,6 +34,7 @@ import { ModelSchemas } from '../src/core/models/schemas.js';
 import { OxenClient } from '../src/core/oxen/client.js';
 import { SelfReferenceHost } from '../src/core/references/self-host.js';
 import { VideoService } from '../src/core/service.js';
+import { AllocationProfile } from './alloc-profile.js';
 import { PollingTracker } from './baseline-tracker.js';
 import { compiledBench, npmStart } from './compiled.js';
 import { clock, CountingPort, fmt, mb, percentile, pool, Sampler, sleep, startFakeProcess, textRequest } from './lib.js';
@@ -46,6 +48,8 @@ const TIME_SCALE = Number(process.env.BENCH_TIME_SCALE ?? 10);
 const LONG_JOB_MS = 10 * 60_000;
 /** A directory: heap snapshots are written there with every job in flight and half-way through the completions (for finding what holds memory; the pauses spoil that run's latency). */
 const SNAPSHOT_DIR = process.env.BENCH_HEAP_SNAPSHOT;
+/** A directory: the run's allocations (garbage included) are sampled, written there and summed by function (bench/alloc-profile.ts). */
+const ALLOC_DIR = process.env.BENCH_ALLOC_PROFILE;
 
 /** main before this change (issue 10), and the targets. */
 const BEFORE = { requestsPerJob: 4.66, allRequestsPerJob: 5.66, p99Ms: 94, rssMB: 196 };
@@ -94,6 +98,8 @@ interface RunResult {
 
 async function run(mode: Mode): Promise<RunResult> {
   const sampler = new Sampler();
+  const allocations = ALLOC_DIR ? new AllocationProfile() : undefined;
+  await allocations?.start();
   const fake = await startFakeProcess();
   const port = new CountingPort();
   const oxen = new OxenClient({ baseUrl: fake.url, apiKey: fake.apiKey });
@@ -169,6 +175,7 @@ async function run(mode: Mode): Promise<RunResult> {
     }
   }
   const followSec = (clock() - t1) / 1000;
+  if (allocations) console.error(`[${mode}] ${(await allocations.stop(join(ALLOC_DIR!, `${mode}.heapprofile`))).join('\n')}`);
   const loopFollow = sampler.loop();
   for (let waited = 0; !settled() && waited < 30_000; waited += 100) await sleep(100);
   const stats = await fake.stats();
