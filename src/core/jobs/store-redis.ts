@@ -19,6 +19,7 @@ import type { JobRecord, Platform } from './job.js';
 import { isTerminal } from './job.js';
 import type { LineStore } from './fair-queue.js';
 import { RedisLine } from './line-redis.js';
+import { serializeRecord } from './record-format.js';
 import { LegacyExpirySweep } from './store-redis-sweep.js';
 import { COUNTER_TTL_MS, DEFAULT_JOB_RETENTION_MS, type JobStore, type JobStoreOptions } from './store.js';
 import { bounded, boundEveryCall, closeClient, redisClientOptions, STORE_TIMEOUT_MS } from './store-unreachable.js';
@@ -108,7 +109,7 @@ export class RedisJobStore implements JobStore {
     this.connecting = this.client.connect();
     this.connecting.catch(() => undefined);
     this.adapter = new KeyvRedis<JobRecord>(this.client, { throwOnErrors: true, throwOnConnectError: true });
-    this.records = new Keyv<JobRecord>({ store: this.adapter, namespace: `${prefix}:job`, throwOnErrors: true });
+    this.records = new Keyv<JobRecord>({ store: this.adapter, namespace: `${prefix}:job`, throwOnErrors: true, serialize: serializeRecord });
     // The SCANs (slot repair, retention sweep, the operator's listing) may take longer in all; each of their commands is bounded.
     boundEveryCall(this, STORE_TIMEOUT_MS, ['ping', 'close', 'prune', 'setNames', 'recentIds']);
   }

@@ -14,6 +14,7 @@ import type { JobRecord, Platform } from './job.js';
 import { isTerminal } from './job.js';
 import type { LineStore } from './fair-queue.js';
 import { MemoryLine } from './line-memory.js';
+import { serializeRecord } from './record-format.js';
 import { RecordWrites, WriteLane } from './store-sqlite-writes.js';
 import { COUNTER_TTL_MS, DEFAULT_JOB_RETENTION_MS, type JobStore, type JobStoreOptions, type SaveOptions } from './store.js';
 
@@ -64,7 +65,7 @@ export class SqliteJobStore implements JobStore {
     this.sqlite = sqlite;
     // throwOnErrors: without it keyv answers a failed read with "no such record" and a failed
     // delete with `false`, and the job would look missing, or be counted as pruned.
-    this.records = new Keyv<JobRecord>({ store: sqlite, namespace: 'job', throwOnErrors: true });
+    this.records = new Keyv<JobRecord>({ store: sqlite, namespace: 'job', throwOnErrors: true, serialize: serializeRecord });
     this.records.on('error', () => undefined); // surfaced through the rejected calls instead
     this.ready = (async () => {
       const [tracked] = await sqlite.query("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'finished_jobs'");
