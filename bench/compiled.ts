@@ -1,6 +1,6 @@
 /**
  * A benchmark's bot process runs as `npm start` runs the bot: compiled JavaScript (dist/, built by
- * scripts/build.mjs, the `prestart` step), with the Node flags of the start script, no TypeScript
+ * scripts/build.mjs, the `prestart` step), with the Node flags and environment of the start script, no TypeScript
  * loader. The benchmark's own code around the bot (the load, the counting port) is bundled into
  * one file beside its source (so paths it resolves from import.meta.url stay right), importing
  * the bot's modules from dist/: the very files `npm start` loads.

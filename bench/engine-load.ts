@@ -9,7 +9,7 @@
  *                takes about a minute and sends the requests a 10-minute one would; the window
  *                itself is real time, as in the other run.
  * Each run's bot process runs as `npm start` runs the bot (bench/compiled.ts: the compiled dist/
- * with the start script's Node flags, no TypeScript loader), so its memory is the bot's as
+ * with the start script's Node flags and environment, no TypeScript loader), so its memory is the bot's as
  * operators run it; every 15 s it logs where its memory is (RSS, the V8 heap's young and old
  * spaces, memory outside the heap).
  * Prints Oxen requests per job (all of them, result downloads included), completion-to-upload
@@ -221,7 +221,8 @@ function memoryLine(): string {
 
 function runChild(compiled: URL, mode: Mode): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = fork(compiled, [mode], { execArgv: npmStart().flags, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const start = npmStart();
+    const child = fork(compiled, [mode], { execArgv: start.flags, env: { ...process.env, ...start.env }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     let result: RunResult | undefined;
     child.on('message', (m: RunResult) => (result = m));
     child.on('exit', (code) => (result ? resolve(result) : reject(new Error(`${mode} run exited with ${code}`))));

@@ -10,11 +10,22 @@ import { fileURLToPath } from 'node:url';
 
 export const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
-/** The start script's Node flags and its entry file (absolute). */
-export function npmStart(): { flags: string[]; entry: string } {
+/**
+ * The start script's Node flags, its entry file (absolute) and the environment it sets with
+ * `env NAME=value` before `node` (settings read when the process starts, such as glibc's malloc).
+ */
+export function npmStart(): { flags: string[]; entry: string; env: Record<string, string> } {
   const pkg = JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } };
   const words = pkg.scripts.start.trim().split(/\s+/);
-  const rest = words.slice(words.indexOf('node') + 1);
+  const nodeAt = words.indexOf('node');
+  const env: Record<string, string> = {};
+  if (words.includes('env')) {
+    for (const word of words.slice(words.indexOf('env') + 1, nodeAt)) {
+      const [name, ...value] = word.split('=');
+      if (name && value.length > 0) env[name] = value.join('=');
+    }
+  }
+  const rest = words.slice(nodeAt + 1);
   const flags: string[] = [];
   while (rest[0]?.startsWith('-')) {
     const flag = rest.shift()!;
@@ -22,10 +33,10 @@ export function npmStart(): { flags: string[]; entry: string } {
     if (flag === '--import' || flag === '--require') flags.push(rest.shift()!);
   }
   if (!rest[0]) throw new Error(`no entry file in the start script: ${pkg.scripts.start}`);
-  return { flags, entry: resolve(PROJECT_ROOT, rest[0]) };
+  return { flags, entry: resolve(PROJECT_ROOT, rest[0]), env };
 }
 
-/** `node` arguments that start the bot as `npm start` does (after the build). */
+/** `node` arguments that start the bot as `npm start` does (after the build); its environment is npmStart().env. */
 export const npmStartArgs = (): string[] => {
   const { flags, entry } = npmStart();
   return [...flags, entry];

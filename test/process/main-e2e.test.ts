@@ -20,7 +20,7 @@ import { slashCommand, startFakeDiscord, type FakeDiscord, type FakeUser } from 
 import { startFakeOxen, type FakeOxen } from '../fakes/oxen/index.js';
 import { SlackSender, startFakeSlack, type FakeSlack } from '../fakes/slack/index.js';
 import { eventually } from '../helpers/harness.js';
-import { npmStartArgs } from '../helpers/npm-start.js';
+import { npmStart, npmStartArgs } from '../helpers/npm-start.js';
 
 const VIDEO = readFileSync(new URL('../fixtures/media/clip3s.mp4', import.meta.url));
 
@@ -99,6 +99,7 @@ beforeAll(async () => {
     env: {
       PATH: process.env['PATH'] ?? '',
       NO_PROXY: '*',
+      ...npmStart().env,
       ...SECRETS,
       OXEN_BASE_URL: oxen.url,
       DISCORD_APPLICATION_ID: discord.applicationId,
