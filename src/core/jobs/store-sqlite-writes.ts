@@ -123,3 +123,42 @@ export class RecordWrites {
     }
   }
 }
+
+type Statement = [sql: string, params: unknown[]];
+
+/**
+ * The statements of one grouped write, a few multi-row ones however many records: user_jobs and
+ * active_jobs rows for records not `indexed` yet, the records themselves (keyv's table, its
+ * `job:` key prefix and serializer), and for finished ones the move from active_jobs to
+ * finished_jobs.
+ */
+export async function recordWriteStatements(
+  records: readonly JobRecord[],
+  { indexed, serialize, now }: { indexed: ReadonlySet<string>; serialize: (data: { value: JobRecord; expires: undefined }) => string | Promise<string>; now: number },
+): Promise<Statement[]> {
+  const unindexed = records.filter((r) => !indexed.has(r.id));
+  const finished = records.filter((r) => isTerminal(r.state));
+  const activeNew = unindexed.filter((r) => !isTerminal(r.state));
+  const statements: Statement[] = [];
+  const rows = <T>(items: readonly T[], width: number, values: (item: T) => unknown[]): Statement => [
+    items.map(() => `(${Array(width).fill('?').join(', ')})`).join(', '),
+    items.flatMap(values),
+  ];
+  if (unindexed.length > 0) {
+    const [sql, params] = rows(unindexed, 3, (r) => [`${r.requester.platform}:${r.requester.userId}`, r.id, r.createdAt]);
+    statements.push([`INSERT OR IGNORE INTO user_jobs (user_key, id, created) VALUES ${sql}`, params]);
+  }
+  if (activeNew.length > 0) {
+    const [sql, params] = rows(activeNew, 1, (r) => [r.id]);
+    statements.push([`INSERT OR IGNORE INTO active_jobs (id) VALUES ${sql}`, params]);
+  }
+  const entries = await Promise.all(records.map(async (r) => [`job:${r.id}`, await serialize({ value: r, expires: undefined })] as const));
+  const [recordSql, recordParams] = rows(entries, 2, (entry) => [...entry]);
+  statements.push([`INSERT INTO keyv (key, value) VALUES ${recordSql} ON CONFLICT (key) DO UPDATE SET value = excluded.value`, recordParams]);
+  if (finished.length > 0) {
+    statements.push(['DELETE FROM active_jobs WHERE id IN (SELECT value FROM json_each(?))', [JSON.stringify(finished.map((r) => r.id))]]);
+    const [sql, params] = rows(finished, 2, (r) => [r.id, r.endedAt ?? now]);
+    statements.push([`INSERT OR IGNORE INTO finished_jobs (id, ended) VALUES ${sql}`, params]);
+  }
+  return statements;
+}

@@ -1,7 +1,7 @@
 /**
  * The embedded store: one SQLite file under DATA_DIR, for a single bot instance. A little long
- * (about 330 lines): one JobStore method each with its SQL; the next change here should move the
- * grouped write (writeRecords) into store-sqlite-writes.ts. Records go through keyv; the indexes
+ * (about 320 lines): one JobStore method each with its SQL (the grouped write's statements are
+ * built in store-sqlite-writes.ts). Records go through keyv; the indexes
  * and counters are small tables in the same file, changed under an in-process write lane (one
  * process owns the file, so that is enough for atomicity); saves of records are grouped, and
  * those on the way to a delivery go first (store-sqlite-writes.ts).
@@ -15,7 +15,7 @@ import { isTerminal } from './job.js';
 import type { LineStore } from './fair-queue.js';
 import { MemoryLine } from './line-memory.js';
 import { serializeRecord } from './record-format.js';
-import { RecordWrites, WriteLane } from './store-sqlite-writes.js';
+import { recordWriteStatements, RecordWrites, WriteLane } from './store-sqlite-writes.js';
 import { COUNTER_TTL_MS, DEFAULT_JOB_RETENTION_MS, type JobStore, type JobStoreOptions, type SaveOptions } from './store.js';
 
 const TABLES = [
@@ -101,43 +101,20 @@ export class SqliteJobStore implements JobStore {
     return this.writes.save(record, options?.later === true);
   }
 
-  /**
-   * Records with their index rows, in one transaction (so a crash leaves all or none): user_jobs
-   * and active_jobs rows for records not indexed yet, the records themselves, and for finished
-   * ones the move from active_jobs to finished_jobs. A few multi-row statements, however many records.
-   */
+  /** Records with their index rows, in one transaction (so a crash leaves all or none): see recordWriteStatements. */
   private async writeRecords(records: readonly JobRecord[]): Promise<void> {
     await this.ready;
-    const unindexed = records.filter((r) => !this.indexed.has(r.id));
-    const finished = records.filter((r) => isTerminal(r.state));
-    const activeNew = unindexed.filter((r) => !isTerminal(r.state));
-    const statements: [string, unknown[]][] = [];
-    const rows = <T>(items: readonly T[], width: number, values: (item: T) => unknown[]): [string, unknown[]] => [
-      items.map(() => `(${Array(width).fill('?').join(', ')})`).join(', '),
-      items.flatMap(values),
-    ];
-    if (unindexed.length > 0) {
-      const [sql, params] = rows(unindexed, 3, (r) => [`${r.requester.platform}:${r.requester.userId}`, r.id, r.createdAt]);
-      statements.push([`INSERT OR IGNORE INTO user_jobs (user_key, id, created) VALUES ${sql}`, params]);
-    }
-    if (activeNew.length > 0) {
-      const [sql, params] = rows(activeNew, 1, (r) => [r.id]);
-      statements.push([`INSERT OR IGNORE INTO active_jobs (id) VALUES ${sql}`, params]);
-    }
-    // What keyv's set() writes, for many rows in one statement: its table, its `job:` key prefix, its serializer.
-    const serialize = this.records.serialize ?? JSON.stringify;
-    const entries = await Promise.all(records.map(async (r) => [`job:${r.id}`, await serialize({ value: r, expires: undefined })] as const));
-    const [recordSql, recordParams] = rows(entries, 2, (entry) => [...entry]);
-    statements.push([`INSERT INTO keyv (key, value) VALUES ${recordSql} ON CONFLICT (key) DO UPDATE SET value = excluded.value`, recordParams]);
-    if (finished.length > 0) {
-      const ids = JSON.stringify(finished.map((r) => r.id));
-      statements.push(['DELETE FROM active_jobs WHERE id IN (SELECT value FROM json_each(?))', [ids]]);
-      const [sql, params] = rows(finished, 2, (r) => [r.id, r.endedAt ?? this.now()]);
-      statements.push([`INSERT OR IGNORE INTO finished_jobs (id, ended) VALUES ${sql}`, params]);
-    }
+    const statements = await recordWriteStatements(records, {
+      indexed: this.indexed,
+      // What keyv's set() writes: its serializer.
+      serialize: this.records.serialize ?? JSON.stringify,
+      now: this.now(),
+    });
     await this.transaction(statements);
-    for (const r of activeNew) this.indexed.add(r.id);
-    for (const r of finished) this.indexed.delete(r.id);
+    for (const r of records) {
+      if (isTerminal(r.state)) this.indexed.delete(r.id);
+      else this.indexed.add(r.id);
+    }
   }
 
   /** Runs the statements as one transaction (one statement needs none); rolled back on a failure. */
