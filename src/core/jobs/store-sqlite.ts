@@ -179,7 +179,10 @@ export class SqliteJobStore implements JobStore {
   private takeLease(name: string, owner: string, ttlMs: number, now: number): boolean {
     const held = this.leases.get(name);
     if (held && held.owner !== owner && held.expires > now) return false;
-    this.leases.set(name, { owner, expires: now + ttlMs });
+    // A renewal moves the expiry in place: a new object per job per renewal would outlive a few
+    // young collections and be promoted, only to be dropped at the next renewal.
+    if (held?.owner === owner) held.expires = now + ttlMs;
+    else this.leases.set(name, { owner, expires: now + ttlMs });
     return true;
   }
 
