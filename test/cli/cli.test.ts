@@ -209,7 +209,9 @@ describe('seedance CLI', () => {
 
       expect(no.run.code).toBe(130);
       expect(no.run.stderr).toContain('Left job');
-      expect(oxen.generations.get(no.generationId)!.status).toBe('processing');
+      // Still running at Oxen: queued or processing (the fake starts it 20 ms after the enqueue,
+      // which a loaded machine can pass after the CLI has already exited).
+      expect(['queued', 'processing']).toContain(oxen.generations.get(no.generationId)!.status);
       expect(oxen.requestsTo('cancel').map((r) => r.path)).not.toContain(`/api/ai/queue/${no.generationId}`);
     }, 40_000);
   });
