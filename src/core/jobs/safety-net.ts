@@ -74,9 +74,19 @@ export class SafetyNet {
     if (open.size === 0) return;
 
     let requests = 1;
-    let active: QueueStatusRow[];
+    // What the listing does not show; ids are deleted, not gathered, so no row's strings outlive it.
+    const unseen = new Set(open.keys());
+    // Only the rows that say something new outlive the listing (keyed: a listing asked again
+    // after a failure part-way visits its rows again); the rest die as they are read.
+    const news = new Map<string, QueueStatusRow>();
     try {
-      active = await ctx.deps.oxen.listStatuses({ repo });
+      await ctx.deps.oxen.eachStatus({ repo }, (row) => {
+        // Only rows under our tag, of generations this instance follows: never anyone else's.
+        if (row.target_repo !== repo || !open.has(row.generation_id)) return;
+        unseen.delete(row.generation_id);
+        this.unlisted.delete(row.generation_id);
+        if (this.isNews(row)) news.set(row.generation_id, row);
+      });
     } catch (error) {
       // No listing this round (Oxen down, or an answer too big to read): a bounded number of
       // single lookups, in turn, so the jobs still move on.
@@ -89,20 +99,9 @@ export class SafetyNet {
       this.nextAt = Math.min(this.nextAt, ctx.settings.now() + ctx.settings.pollWithoutStreamMs);
       return;
     }
-    const listed = new Set<string>();
-    const news: QueueStatusRow[] = [];
-    for (const row of active) {
-      // Only rows under our tag, of generations this instance follows: never anyone else's.
-      if (row.target_repo !== repo || !open.has(row.generation_id)) continue;
-      listed.add(row.generation_id);
-      this.unlisted.delete(row.generation_id);
-      // Only the rows that say something new outlive this loop: applying takes many turns of the
-      // event loop, and 10,000 rows kept that long are promoted to the old generation (peak RSS).
-      if (this.isNews(row)) news.push(row);
-    }
-    await this.applyAll(news);
+    await this.applyAll([...news.values()]);
 
-    const missing = [...open.keys()].filter((id) => !listed.has(id) && !this.unlisted.has(id));
+    const missing = [...unseen].filter((id) => !this.unlisted.has(id));
     const due = grace ? missing.filter((id) => this.missingBefore.has(id)) : missing;
     this.missingBefore = grace ? new Set(missing.filter((id) => !this.missingBefore.has(id))) : new Set();
 

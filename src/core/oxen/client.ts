@@ -16,6 +16,7 @@ import { completionEvents, DEFAULT_IDLE_TIMEOUT_MS, type CompletionEventStream, 
 import { discard, exchange, headerValue, type Exchange, type ExchangeOptions, type HttpMethod } from './http.js';
 import { emptyEnqueueError, ignoreBody, isSuccess, jsonOf } from './responses.js';
 import { openResultStream, type ResultStream } from './result-download.js';
+import { rowsOf, type RowSink } from './streamed-rows.js';
 import { DEFAULT_RETRY_POLICY, isRetryableEnqueue, isRetryableRead, withRetries, type RetryPolicy } from './retry.js';
 import {
   cancelResponseSchema,
@@ -27,7 +28,7 @@ import {
   presignedUrlResponseSchema,
   queueGenerationSchema,
   queueListSchema,
-  queueStatusListSchema,
+  queueStatusRowSchema,
   whoAmIResponseSchema,
   workbenchUploadResponseSchema,
   type CancelResponse,
@@ -96,7 +97,9 @@ interface JsonCall<T> {
   path: string;
   operation: string;
   /** Turns the 2xx body text into the result. */
-  parse: (text: string) => T;
+  parse?: (text: string) => T;
+  /** Or reads the 2xx body as it arrives: a fresh sink for each attempt. */
+  stream?: () => RowSink<T>;
   retry: RetryKind;
   json?: unknown;
   form?: () => FormData;
@@ -181,16 +184,33 @@ export class OxenClient {
 
   /**
    * GET /api/ai/queue like `listQueue`, each row read only for what following a job needs (id,
-   * status, result, error, tag): at 10,000 rows that is a few milliseconds and megabytes instead
-   * of a copy of every echoed parameter.
+   * status, result, error, tag) and handed to `visit` as it arrives, none kept (streamed-rows.ts).
+   * When the answer fails part-way and is asked again, rows already visited come again.
    */
+  eachStatus(filters: QueueListFilters, visit: (row: QueueStatusRow) => void, options: CallOptions = {}): Promise<void> {
+    return this.call({
+      method: 'GET',
+      path: '/api/ai/queue',
+      query: { ...filters },
+      operation: 'list queue',
+      stream: () => rowsOf('generations', queueStatusRowSchema, 'list queue', visit),
+      retry: 'read',
+      signal: options.signal,
+    });
+  }
+
+  /** `eachStatus`, the rows gathered (those of the attempt that succeeded). */
   listStatuses(filters: QueueListFilters = {}, options: CallOptions = {}): Promise<QueueStatusRow[]> {
     return this.call({
       method: 'GET',
       path: '/api/ai/queue',
       query: { ...filters },
       operation: 'list queue',
-      parse: (text) => jsonOf(queueStatusListSchema, 'list queue')(text).generations,
+      stream: () => {
+        const rows: QueueStatusRow[] = [];
+        const sink = rowsOf('generations', queueStatusRowSchema, 'list queue', (row) => rows.push(row));
+        return { write: (chunk) => sink.write(chunk), end: () => (sink.end(), rows) };
+      },
       retry: 'read',
       signal: options.signal,
     });
@@ -405,7 +425,12 @@ export class OxenClient {
         signal: spec.signal,
       });
       if (!isSuccess(ex.status)) throw await this.errorOf(ex, spec.operation);
-      return spec.parse(await ex.text(JSON_BODY_LIMIT, 'fail'));
+      if (spec.stream) {
+        const sink = spec.stream();
+        await ex.consume(JSON_BODY_LIMIT, (chunk) => sink.write(chunk));
+        return sink.end();
+      }
+      return spec.parse!(await ex.text(JSON_BODY_LIMIT, 'fail'));
     };
     const retryable = spec.retry === 'enqueue' ? isRetryableEnqueue : isRetryableRead;
     return withRetries(attempt, retryable, this.retry, spec.signal);

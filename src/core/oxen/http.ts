@@ -32,6 +32,8 @@ export interface Exchange {
   body: ResponseBody;
   /** Reads the whole body as UTF-8 within the deadline. Past `limit` bytes: cut, or fail. */
   text(limit: number, overflow: 'truncate' | 'fail'): Promise<string>;
+  /** Hands the body to `onChunk` piece by piece within the deadline; past `limit` bytes it fails. */
+  consume(limit: number, onChunk: (chunk: Buffer) => void): Promise<void>;
   /** Ends the deadline: the caller now owns the body stream. */
   release(): void;
 }
@@ -86,6 +88,26 @@ export async function exchange(options: ExchangeOptions): Promise<Exchange> {
       try {
         return await readText(body, limit, overflow, options.operation);
       } catch (error) {
+        throw failure(error);
+      } finally {
+        detach();
+      }
+    },
+    consume: async (limit, onChunk) => {
+      try {
+        let size = 0;
+        for await (const chunk of body as AsyncIterable<Buffer>) {
+          size += chunk.length;
+          if (size > limit) {
+            body.destroy();
+            throw new OxenError('bad_response', `Oxen ${options.operation} answered with more than ${limit} bytes`);
+          }
+          onChunk(chunk);
+          // Buffered chunks would otherwise all be taken in one turn of the event loop.
+          await new Promise<void>((resolve) => setImmediate(resolve));
+        }
+      } catch (error) {
+        body.destroy();
         throw failure(error);
       } finally {
         detach();

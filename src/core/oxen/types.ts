@@ -44,7 +44,6 @@ export const queueStatusRowSchema = z.object({
   target_directory: z.string().nullish(),
 });
 export type QueueStatusRow = z.infer<typeof queueStatusRowSchema>;
-export const queueStatusListSchema = z.object({ generations: z.array(queueStatusRowSchema) });
 
 export const cancelResponseSchema = z.object({ status: z.string(), generation_id: z.string().optional() }).loose();
 
