@@ -3,11 +3,11 @@
  * through the real VideoService + JobEngine (production settings, SQLite store), in two runs:
  *   engine       completions uniform over a window (default 150 s), starting 5 s after every job
  *                is at Oxen;
- *   engine-10min every job lasts about 10 minutes before its completion window. Fake time,
- *                scaled: every engine interval (tick, safety-net listing, leases, progress; not the
- *                deadline) and the wait are divided by BENCH_TIME_SCALE (default 10), so the wait
- *                takes about a minute and sends the requests a 10-minute one would; the window
- *                itself is real time, as in the other run.
+ *   engine-10min every job lasts about 10 minutes before its completion window. Fake time
+ *                (bench/wait-clock.ts): the engine's clock runs BENCH_TIME_SCALE (default 10)
+ *                times faster during the wait, which takes about a minute and sends the
+ *                requests a 10-minute one would; from the window on, the clock and every
+ *                interval are real, as in the other run, so the two compare.
  * Each run's bot process runs as `npm start` runs the bot (bench/compiled.ts: the compiled dist/
  * with the start script's Node flags and environment, no TypeScript loader), so its memory is the bot's as
  * operators run it; every 15 s it logs where its memory is (RSS, the V8 heap's young and old
@@ -37,6 +37,7 @@ import { VideoService } from '../src/core/service.js';
 import { AllocationProfile } from './alloc-profile.js';
 import { PollingTracker } from './baseline-tracker.js';
 import { compiledBench, npmStart } from './compiled.js';
+import { WaitClock } from './wait-clock.js';
 import { clock, CountingPort, fmt, mb, percentile, pool, Sampler, sleep, startFakeProcess, textRequest } from './lib.js';
 
 const JOBS = Number(process.env.BENCH_JOBS ?? 10_000);
@@ -56,24 +57,6 @@ const BEFORE = { requestsPerJob: 4.66, allRequestsPerJob: 5.66, p99Ms: 94, rssMB
 const TARGET = { allRequestsPerJob: 2.1, p99Ms: 50, rssMB: 150 };
 
 type Mode = 'engine' | 'engine-10min' | 'baseline';
-
-/** The production settings with every interval divided by `scale` (fake time). */
-function scaled(scale: number) {
-  const d = DEFAULT_ENGINE_SETTINGS;
-  const div = (ms: number) => Math.max(1, Math.round(ms / scale));
-  return {
-    ...d,
-    tickMs: div(d.tickMs),
-    listEveryMs: div(d.listEveryMs),
-    pollWithoutStreamMs: div(d.pollWithoutStreamMs),
-    leaseTtlMs: div(d.leaseTtlMs),
-    leaseRenewMs: div(d.leaseRenewMs),
-    progressIntervalMs: div(d.progressIntervalMs),
-    // Not scaled: the submit phase is real time (minutes for 10,000 jobs), and a scaled deadline
-    // would cancel the first jobs before they end; the deadline sends no request while it is not hit.
-    confirmDelayMs: div(d.confirmDelayMs),
-  };
-}
 
 interface RunResult {
   mode: Mode;
@@ -101,6 +84,7 @@ async function run(mode: Mode): Promise<RunResult> {
   const allocations = ALLOC_DIR ? new AllocationProfile() : undefined;
   await allocations?.start();
   const fake = await startFakeProcess();
+  const waitClock = new WaitClock(mode === 'engine-10min' ? TIME_SCALE : 1);
   const port = new CountingPort();
   const oxen = new OxenClient({ baseUrl: fake.url, apiKey: fake.apiKey });
   const errors: string[] = [];
@@ -117,7 +101,7 @@ async function run(mode: Mode): Promise<RunResult> {
     const ports = new Map([[port.platform, port]]);
     const engine = new JobEngine(
       { store, oxen, host, ports, relaunch: VideoService.relaunch(schemas, host.files), onError: (error, { step }) => note(error, step) },
-      { ...(mode === 'engine-10min' ? scaled(TIME_SCALE) : DEFAULT_ENGINE_SETTINGS), globalLimit: 10_000 },
+      { ...DEFAULT_ENGINE_SETTINGS, now: waitClock.now, globalLimit: 10_000 },
     );
     const service = new VideoService({ store, schemas, engine, ports, references: host.files }, { perUserLimit: 10 });
     await engine.start();
@@ -152,14 +136,16 @@ async function run(mode: Mode): Promise<RunResult> {
   const submitSec = (clock() - t0) / 1000;
   const loopSubmit = sampler.loop();
   sampler.resetLoop();
-  // The 10-minute run waits in fake time, then completes at the same real rate as the other run,
-  // so its latency and memory compare (its listings then come ten times too often: pessimistic).
+  // The 10-minute run waits in fake time, then completes at the same real rate and cadence as the
+  // other run, so its latency and memory compare.
   const [delayMs, spreadMs] = mode === 'engine-10min' ? [(LONG_JOB_MS - SPREAD_MS / 2) / TIME_SCALE, SPREAD_MS] : [DELAY_MS, SPREAD_MS];
   if (SNAPSHOT_DIR) console.error(`[${mode}] heap snapshot, all in flight: ${writeHeapSnapshot(join(SNAPSHOT_DIR, `${mode}-in-flight.heapsnapshot`))}`);
   const scheduled = await fake.schedule(delayMs, spreadMs);
   console.error(`[${mode}] ${scheduled} generations at Oxen after ${fmt(submitSec)} s; completing over ${spreadMs / 1000} s from ${fmt(delayMs / 1000)} s; ${memoryLine()}`);
 
   const t1 = clock();
+  waitClock.fast();
+  setTimeout(() => waitClock.real(), delayMs).unref();
   const deadline = t1 + delayMs + spreadMs + 180_000;
   let lastLog = t1;
   let halfWay = !SNAPSHOT_DIR;
@@ -231,7 +217,7 @@ function runChild(compiled: URL, mode: Mode): Promise<RunResult> {
 
 function print(results: RunResult[]): void {
   const line = (label: string, f: (r: RunResult) => string) => console.log(`${label.padEnd(40)}${results.map((r) => f(r).padStart(14)).join('')}`);
-  console.log(`\n${JOBS} text jobs, ${USERS} users, completions uniform over ${SPREAD_MS / 1000} s (engine: starting ${DELAY_MS / 1000} s after all are at Oxen; engine-10min: after 10 minutes of fake time, ÷${TIME_SCALE})`);
+  console.log(`\n${JOBS} text jobs, ${USERS} users, completions uniform over ${SPREAD_MS / 1000} s (engine: starting ${DELAY_MS / 1000} s after all are at Oxen; engine-10min: after 10 minutes of fake time, passing ${TIME_SCALE}× faster during the wait)`);
   console.log(`DEFAULT_ENGINE_SETTINGS (safety-net listing every ${DEFAULT_ENGINE_SETTINGS.listEveryMs / 1000} s, ${DEFAULT_ENGINE_SETTINGS.pollWithoutStreamMs / 1000} s without the stream; tick 1 s), globalLimit 10000, SQLite store${results.some((r) => r.mode === 'baseline') ? '; baseline: GET every 5 s per job' : ''}\n`);
   line('', (r) => r.mode);
   line('jobs at Oxen / uploaded', (r) => `${r.submitted}/${r.uploaded}`);
