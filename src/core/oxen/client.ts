@@ -92,21 +92,20 @@ export type EnqueueBody = Record<string, unknown> & {
 
 type RetryKind = 'read' | 'enqueue';
 
-interface JsonCall<T> {
+type JsonCall<T> = {
   method: HttpMethod;
   path: string;
   operation: string;
-  /** Turns the 2xx body text into the result. */
-  parse?: (text: string) => T;
-  /** Or reads the 2xx body as it arrives: a fresh sink for each attempt. */
-  stream?: () => RowSink<T>;
   retry: RetryKind;
   json?: unknown;
   form?: () => FormData;
   query?: Record<string, string | undefined>;
   timeoutMs?: number;
   signal?: AbortSignal | undefined;
-}
+} & (
+  | { /** Turns the 2xx body text into the result. */ parse: (text: string) => T }
+  | { /** Reads the 2xx body as it arrives: a fresh sink for each attempt. */ stream: () => RowSink<T> }
+);
 
 export class OxenClient {
   readonly baseUrl: string;
@@ -425,12 +424,12 @@ export class OxenClient {
         signal: spec.signal,
       });
       if (!isSuccess(ex.status)) throw await this.errorOf(ex, spec.operation);
-      if (spec.stream) {
+      if ('stream' in spec) {
         const sink = spec.stream();
         await ex.consume(JSON_BODY_LIMIT, (chunk) => sink.write(chunk));
         return sink.end();
       }
-      return spec.parse!(await ex.text(JSON_BODY_LIMIT, 'fail'));
+      return spec.parse(await ex.text(JSON_BODY_LIMIT, 'fail'));
     };
     const retryable = spec.retry === 'enqueue' ? isRetryableEnqueue : isRetryableRead;
     return withRetries(attempt, retryable, this.retry, spec.signal);
