@@ -74,6 +74,8 @@ interface RunResult {
   atPeak: { heapUsedMB: number; heapTotalMB: number; externalMB: number };
   loopSubmit: { p50: number; p99: number; max: number };
   loopFollow: { p50: number; p99: number; max: number };
+  /** The fake Oxen's own event-loop delay over the follow phase. */
+  fakeLoop: { p50: number; p99: number; max: number };
   statusEdits: number;
   errors: number;
   errorSample: string[];
@@ -190,6 +192,7 @@ async function run(mode: Mode): Promise<RunResult> {
     atPeak: { heapUsedMB: mb(sampler.atPeak.heapUsed), heapTotalMB: mb(sampler.atPeak.heapTotal), externalMB: mb(sampler.atPeak.external) },
     loopSubmit,
     loopFollow,
+    fakeLoop: stats.loop,
     statusEdits: port.statusEdits,
     errors: errors.length,
     errorSample: [...new Set(errors)].slice(0, 5),
@@ -238,6 +241,7 @@ function print(results: RunResult[]): void {
   line('event-loop delay p50, follow (ms)', (r) => fmt(r.loopFollow.p50));
   line('event-loop delay p99, follow (ms)', (r) => fmt(r.loopFollow.p99));
   line('event-loop delay max, follow (ms)', (r) => fmt(r.loopFollow.max));
+  line('fake Oxen event-loop delay p99/max (ms)', (r) => `${fmt(r.fakeLoop.p99)}/${fmt(r.fakeLoop.max)}`);
   line('status edits', (r) => String(r.statusEdits));
   line('errors', (r) => String(r.errors));
   for (const r of results) for (const e of r.errorSample) console.log(`  ${r.mode} error: ${e}`);

@@ -10,7 +10,7 @@ export type ParentMessage = { type: 'schedule'; delayMs: number; spreadMs: numbe
 export type FakeMessage =
   | { type: 'ready'; url: string; apiKey: string }
   | { type: 'scheduled'; count: number }
-  | { type: 'stats'; counts: Record<string, number>; completedAt: Record<string, number>; generations: number };
+  | { type: 'stats'; counts: Record<string, number>; completedAt: Record<string, number>; generations: number; loop: { p50: number; p99: number; max: number } };
 
 /** Wall clock in ms with sub-ms precision, comparable across processes. */
 export const clock = () => performance.timeOrigin + performance.now();
