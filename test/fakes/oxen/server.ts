@@ -16,6 +16,7 @@ import { EventHub } from './event-hub.js';
 import { FaultQueue, type FaultAction, type RouteName } from './faults.js';
 import { GenerationStore, generationRow, type FakeGeneration, type Outcome, type StageTiming } from './generations.js';
 import { startResultsServer, type ResultsServer } from './results-server.js';
+import { sendRows } from './send-rows.js';
 import { costOf, modelDocument, requestSchemaFor, SEEDANCE_MODELS, type SchemaDialect, type SchemaField, type SeedanceModelInfo } from './schemas.js';
 import { findInvalidParameter } from './validate-body.js';
 import { fetchFailure, fetchInputs, type FetchedInput } from './input-fetch.js';
@@ -286,7 +287,7 @@ export async function startFakeOxen(options: FakeOxenOptions = {}): Promise<Fake
         folder: query.folder,
         namespace: query.namespace ?? username,
       });
-      sendJson(res, 200, { count: rows.length, generations: rows.map(generationRow) });
+      sendRows(res, rows);
     },
     getGeneration: ({ res, params }) => {
       const g = store.get(params[0] as string);
