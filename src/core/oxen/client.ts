@@ -187,32 +187,20 @@ export class OxenClient {
    * When the answer fails part-way and is asked again, rows already visited come again.
    */
   eachStatus(filters: QueueListFilters, visit: (row: QueueStatusRow) => void, options: CallOptions = {}): Promise<void> {
-    return this.call({
-      method: 'GET',
-      path: '/api/ai/queue',
-      query: { ...filters },
-      operation: 'list queue',
-      stream: () => rowsOf('generations', queueStatusRowSchema, 'list queue', visit),
-      retry: 'read',
-      signal: options.signal,
-    });
+    return this.queueRows(filters, options, () => rowsOf('generations', queueStatusRowSchema, 'list queue', visit));
   }
 
   /** `eachStatus`, the rows gathered (those of the attempt that succeeded). */
   listStatuses(filters: QueueListFilters = {}, options: CallOptions = {}): Promise<QueueStatusRow[]> {
-    return this.call({
-      method: 'GET',
-      path: '/api/ai/queue',
-      query: { ...filters },
-      operation: 'list queue',
-      stream: () => {
-        const rows: QueueStatusRow[] = [];
-        const sink = rowsOf('generations', queueStatusRowSchema, 'list queue', (row) => rows.push(row));
-        return { write: (chunk) => sink.write(chunk), end: () => (sink.end(), rows) };
-      },
-      retry: 'read',
-      signal: options.signal,
+    return this.queueRows(filters, options, () => {
+      const rows: QueueStatusRow[] = [];
+      const sink = rowsOf('generations', queueStatusRowSchema, 'list queue', (row) => rows.push(row));
+      return { write: (chunk) => sink.write(chunk), end: () => (sink.end(), rows) };
     });
+  }
+
+  private queueRows<T>(filters: QueueListFilters, options: CallOptions, stream: () => RowSink<T>): Promise<T> {
+    return this.call({ method: 'GET', path: '/api/ai/queue', query: { ...filters }, operation: 'list queue', stream, retry: 'read', signal: options.signal });
   }
 
   /** GET /api/ai/generations/{id}: the row with what it cost (`cost`, a decimal string, or null). */

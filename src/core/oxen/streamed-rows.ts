@@ -23,7 +23,6 @@ export function rowsOf<Row>(key: string, schema: z.ZodType<Row>, operation: stri
   const rows = `$.${key}.*`;
   const parser = new JSONParser({ paths: [rows, `$.${key}`], keepStack: false, stringBufferSize: 64 * 1024 });
   let sawArray = false;
-  let index = 0;
   let failure: OxenError | undefined;
   const fail = (error: OxenError) => {
     failure ??= error;
@@ -36,8 +35,7 @@ export function rowsOf<Row>(key: string, schema: z.ZodType<Row>, operation: stri
       return;
     }
     const parsed = schema.safeParse(value);
-    if (!parsed.success) fail(new OxenError('bad_response', `Oxen ${operation} answered with an unexpected shape at ${key}.${String(at ?? index)}`));
-    index++;
+    if (!parsed.success) fail(new OxenError('bad_response', `Oxen ${operation} answered with an unexpected shape at ${key}.${String(at)}`));
     visit(parsed.data as Row);
   };
   return {
