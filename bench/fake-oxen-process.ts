@@ -6,7 +6,7 @@
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { startFakeOxen } from '../test/fakes/oxen/index.js';
-import type { FakeMessage, ParentMessage } from './lib.js';
+import { loopDelay, type FakeMessage, type ParentMessage } from './lib.js';
 
 const send = (message: FakeMessage) => process.send?.(message);
 const clock = () => performance.timeOrigin + performance.now();
@@ -20,7 +20,6 @@ let timer: NodeJS.Timeout | undefined;
 // events and result downloads wait, and that wait is counted as the bot's latency.
 const loop = monitorEventLoopDelay({ resolution: 10 });
 loop.enable();
-const loopMs = (ns: number) => Math.max(0, ns / 1e6 - 10);
 
 function runDue(): void {
   const now = clock();
@@ -60,7 +59,7 @@ process.on('message', (message: ParentMessage) => {
         counts: fake.requestCounts(),
         completedAt,
         generations: fake.generations.size,
-        loop: { p50: loopMs(loop.percentile(50)), p99: loopMs(loop.percentile(99)), max: loopMs(loop.max) },
+        loop: loopDelay(loop),
       });
       break;
     case 'close':

@@ -1,6 +1,6 @@
 /** Shared pieces of the benchmarks: the fake Oxen in a child process, a counting port, samplers. */
 import { fork, type ChildProcess } from 'node:child_process';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import type { GenerationRecord, JobRecord } from '../src/core/jobs/job.js';
 import type { JobView, PlatformPort, UploadOutcome, VideoFile } from '../src/core/jobs/ports.js';
 import { DEFAULT_OPTIONS } from '../src/core/request.js';
@@ -92,6 +92,13 @@ export function textRequest(i: number, users: number): SubmitInput {
   };
 }
 
+/** Event-loop delay p50/p99/max in ms from a histogram of resolution 10 ms. */
+export function loopDelay(histogram: IntervalHistogram): { p50: number; p99: number; max: number } {
+  // The histogram holds whole timer intervals; report the delay beyond the 10 ms resolution.
+  const ms = (ns: number) => Math.max(0, ns / 1e6 - 10);
+  return { p50: ms(histogram.percentile(50)), p99: ms(histogram.percentile(99)), max: ms(histogram.max) };
+}
+
 /** Peak RSS (sampled every 100 ms) and event-loop delay over a window. */
 export class Sampler {
   private readonly histogram = monitorEventLoopDelay({ resolution: 10 });
@@ -114,9 +121,7 @@ export class Sampler {
   }
 
   loop() {
-    // The histogram holds whole timer intervals; report the delay beyond the 10 ms resolution.
-    const ms = (ns: number) => Math.max(0, ns / 1e6 - 10);
-    return { p50: ms(this.histogram.percentile(50)), p99: ms(this.histogram.percentile(99)), max: ms(this.histogram.max) };
+    return loopDelay(this.histogram);
   }
 
   stop(): void {
